@@ -1,0 +1,40 @@
+using Microsoft.ML.Data;
+using ML.FastCnn;
+
+namespace Microsoft.ML;
+
+/// <summary>Catalog entries of ML.FastCnn, beside ML.NET's own multiclass trainers.</summary>
+public static class FastCnnCatalog
+{
+    /// <summary>Creates the FastCnn image-classification trainer with the given options.</summary>
+    /// <param name="catalog">The multiclass trainers catalog (<c>mlContext.MulticlassClassification.Trainers</c>).</param>
+    /// <param name="options">Training options.</param>
+    public static FastCnnEstimator FastCnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, FastCnnOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new FastCnnEstimator(catalog.GetEnvironment(), options);
+    }
+
+    /// <summary>Creates the FastCnn image-classification trainer from the most used settings.</summary>
+    /// <param name="catalog">The multiclass trainers catalog (<c>mlContext.MulticlassClassification.Trainers</c>).</param>
+    /// <param name="labelColumnName">Key-typed label column.</param>
+    /// <param name="imageColumnName">Image column (from <c>LoadImages</c> or <c>LoadRawImageBytes</c>).</param>
+    /// <param name="architecture">The ResNet to train.</param>
+    /// <param name="imageSize">Side in pixels of the square the images are resized to.</param>
+    /// <param name="epochs">Passes over the training data.</param>
+    public static FastCnnEstimator FastCnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = FastCnnOptions.Defaults.LabelColumnName,
+        string imageColumnName = FastCnnOptions.Defaults.ImageColumnName,
+        ResNetArchitecture architecture = FastCnnOptions.Defaults.Architecture,
+        int imageSize = FastCnnOptions.Defaults.ImageSize,
+        int epochs = FastCnnOptions.Defaults.Epochs) =>
+        catalog.FastCnn(new FastCnnOptions
+        {
+            LabelColumnName = labelColumnName,
+            ImageColumnName = imageColumnName,
+            Architecture = architecture,
+            ImageSize = imageSize,
+            Epochs = epochs,
+        });
+}

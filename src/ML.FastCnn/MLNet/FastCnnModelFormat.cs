@@ -1,0 +1,80 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using ML.FastCnn;
+
+[assembly: LoadableClass(typeof(FastCnnTransformer), typeof(FastCnnModelFormat), null, typeof(SignatureLoadModel),
+    "FastCnn image classifier", FastCnnModelFormat.LoaderSignature)]
+
+namespace ML.FastCnn;
+
+/// <summary>
+/// Saves a <see cref="FastCnnTransformer"/> into ML.NET's model zip and loads it back through
+/// ML.NET's component catalog, so a plain <c>mlContext.Model.Load</c> restores it in any process.
+/// </summary>
+internal static class FastCnnModelFormat
+{
+    public const string LoaderSignature = "FastCnnTransformer";
+    private const string WeightsStream = "FastCnnWeights";
+
+    // The header names this assembly, so ML.NET loads and registers it by itself on Model.Load.
+    private static VersionInfo GetVersionInfo() => new(
+        modelSignature: "FASTCNN ",
+        verWrittenCur: 0x00010001, // 1.1: initial format
+        verReadableCur: 0x00010001,
+        verWeCanReadBack: 0x00010001,
+        loaderAssemblyName: typeof(FastCnnTransformer).Assembly.FullName!,
+        loaderSignature: LoaderSignature);
+
+    // *** Binary format ***
+    // int:     architecture (ResNetArchitecture value)
+    // int:     image size
+    // int:     scoring batch size
+    // string:  image column name
+    // string?: image path column name
+    // string:  score column name
+    // string:  predicted label column name
+    // int:     number of classes (K)
+    // string:  class name, K times
+    // stream "FastCnnWeights": the network's parameters and buffers (TorchSharp format)
+    public static void Save(ModelSaveContext ctx, FastCnnTransformer transformer)
+    {
+        ctx.CheckAtModel();
+        ctx.SetVersionInfo(GetVersionInfo());
+        ctx.Writer.Write((int)transformer.Architecture);
+        ctx.Writer.Write(transformer.ImageSize);
+        ctx.Writer.Write(transformer.ScoringBatchSize);
+        ctx.SaveNonEmptyString(transformer.ImageColumnName);
+        ctx.SaveStringOrNull(transformer.ImagePathColumnName);
+        ctx.SaveNonEmptyString(transformer.ScoreColumnName);
+        ctx.SaveNonEmptyString(transformer.PredictedLabelColumnName);
+        ctx.Writer.Write(transformer.ClassNames.Count);
+        foreach (var name in transformer.ClassNames)
+            ctx.SaveString(name);
+        ctx.SaveBinaryStream(WeightsStream, transformer.Classifier.SaveWeights);
+    }
+
+    // Found by ML.NET's component catalog through the LoadableClass attribute above.
+    private static FastCnnTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+    {
+        ctx.CheckAtModel(GetVersionInfo());
+        var architecture = (ResNetArchitecture)ctx.Reader.ReadInt32();
+        env.CheckDecode(Enum.IsDefined(architecture), "Unknown ResNet architecture in the FastCnn model.");
+        int imageSize = ctx.Reader.ReadInt32();
+        int scoringBatchSize = ctx.Reader.ReadInt32();
+        env.CheckDecode(imageSize > 0 && scoringBatchSize > 0, "Bad image or batch size in the FastCnn model.");
+        string imageColumn = ctx.LoadNonEmptyString();
+        string? pathColumn = ctx.LoadStringOrNull();
+        string scoreColumn = ctx.LoadNonEmptyString();
+        string predictedColumn = ctx.LoadNonEmptyString();
+        int classCount = ctx.Reader.ReadInt32();
+        env.CheckDecode(classCount >= 2, "A FastCnn model needs two or more classes.");
+        var classNames = Enumerable.Range(0, classCount).Select(_ => ctx.LoadString()).ToArray();
+
+        ImageClassifier? classifier = null;
+        var device = DeviceSelector.Resolve(ComputeDevice.Auto);
+        if (!ctx.TryLoadBinaryStream(WeightsStream, reader => classifier = ImageClassifier.Load(architecture, imageSize, classNames, reader, device)) || classifier is null)
+            throw env.ExceptDecode($"The FastCnn model has no '{WeightsStream}' entry; the file is incomplete. Save the model again.");
+        return new FastCnnTransformer(env, classifier, imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize);
+    }
+}

@@ -1,0 +1,72 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ML.FastCnn;
+
+/// <summary>
+/// A trained network with what scoring needs to know about it: architecture, input size and the
+/// classes, in key order. Owns the TorchSharp module.
+/// </summary>
+internal sealed class ImageClassifier : IDisposable
+{
+    public ImageClassifier(ResNetArchitecture architecture, int imageSize, IReadOnlyList<string> classNames,
+        nn.Module<Tensor, Tensor> network, Device device)
+    {
+        Architecture = architecture;
+        ImageSize = imageSize;
+        ClassNames = classNames;
+        Network = network;
+        Device = device;
+    }
+
+    public ResNetArchitecture Architecture { get; }
+
+    public int ImageSize { get; }
+
+    public IReadOnlyList<string> ClassNames { get; }
+
+    public nn.Module<Tensor, Tensor> Network { get; }
+
+    public Device Device { get; }
+
+    /// <summary>A new network of the given shape with random weights, seeded by <paramref name="seed"/>.</summary>
+    public static ImageClassifier Create(ResNetArchitecture architecture, int imageSize, IReadOnlyList<string> classNames, Device device, int seed)
+    {
+        torch.random.manual_seed(seed);
+        var network = ResNetFactory.Create(architecture, classNames.Count, device);
+        return new ImageClassifier(architecture, imageSize, classNames, network, device);
+    }
+
+    // Scoring can come from several cursors (threads) at once; TorchSharp modules are not thread-safe.
+    private readonly Lock _forward = new();
+
+    /// <summary>Class probabilities [N, classes] of a batch of resized uint8 images [N, 3, S, S].</summary>
+    public float[][] PredictProbabilities(Tensor imageBytes)
+    {
+        lock (_forward)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            Network.eval();
+            var probabilities = nn.functional.softmax(Network.forward(ImageTensorConverter.Normalize(imageBytes, Device)), 1).cpu();
+            var flat = probabilities.data<float>().ToArray();
+            int classes = ClassNames.Count;
+            return Enumerable.Range(0, (int)probabilities.shape[0]).Select(i => flat[(i * classes)..((i + 1) * classes)]).ToArray();
+        }
+    }
+
+    /// <summary>Writes the weights in TorchSharp's format; the writer stays open.</summary>
+    public void SaveWeights(BinaryWriter writer) => Network.save(writer);
+
+    /// <summary>A network of the stored shape with weights read from <paramref name="reader"/>.</summary>
+    public static ImageClassifier Load(ResNetArchitecture architecture, int imageSize, IReadOnlyList<string> classNames, BinaryReader reader, Device device)
+    {
+        var network = ResNetFactory.Create(architecture, classNames.Count, CPU);
+        network.load(reader);
+        network.to(device);
+        network.eval();
+        return new ImageClassifier(architecture, imageSize, classNames, network, device);
+    }
+
+    public void Dispose() => Network.Dispose();
+}

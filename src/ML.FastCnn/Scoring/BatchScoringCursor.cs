@@ -1,0 +1,89 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using static TorchSharp.torch;
+
+namespace ML.FastCnn;
+
+/// <summary>
+/// Scores rows in batches: when the current row passes the end of the scored batch, the
+/// look-ahead cursor reads the next <c>ScoringBatchSize</c> images and one forward pass scores them.
+/// </summary>
+internal sealed class BatchScoringCursor : DataViewRowCursor
+{
+    private readonly ScoringBinding _binding;
+    private readonly DataViewRowCursor _rows;
+    private readonly DataViewRowCursor? _images;
+    private readonly Func<Tensor>? _readImage;
+    private readonly HashSet<int> _activeOutputs;
+    private float[][] _batch = [];
+    private long _batchStart;
+
+    public BatchScoringCursor(ScoringBinding binding, DataViewRowCursor rows, DataViewRowCursor? images, IEnumerable<int> activeOutputs)
+    {
+        _binding = binding;
+        _rows = rows;
+        _images = images;
+        _readImage = images is null ? null : binding.Image.CreateReader(images, binding.Transformer.Classifier.ImageSize);
+        _activeOutputs = [.. activeOutputs];
+    }
+
+    public override DataViewSchema Schema => _binding.OutputSchema;
+
+    public override long Position => _rows.Position;
+
+    public override long Batch => _rows.Batch;
+
+    public override bool MoveNext()
+    {
+        if (!_rows.MoveNext())
+            return false;
+        if (_images is not null && Position >= _batchStart + _batch.Length)
+            ScoreNextBatch();
+        return true;
+    }
+
+    private void ScoreNextBatch()
+    {
+        var images = new List<Tensor>();
+        try
+        {
+            while (images.Count < _binding.Transformer.ScoringBatchSize && _images!.MoveNext())
+                images.Add(_readImage!());
+            if (images.Count == 0)
+                throw new InvalidOperationException("The input gave fewer rows to the image cursor than to the row cursor; scoring needs an input that repeats its row order.");
+            _batch = _binding.Score(images);
+            _batchStart = Position;
+        }
+        finally
+        {
+            foreach (var image in images)
+                image.Dispose();
+        }
+    }
+
+    private float[] Current => _batch[Position - _batchStart];
+
+    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+    {
+        if (!_binding.IsOutput(column))
+            return _rows.GetGetter<TValue>(_rows.Schema[column.Index]);
+        if (!_activeOutputs.Contains(column.Index))
+            throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was created.");
+        return _binding.GetOutputGetter<TValue>(column, () => Current);
+    }
+
+    public override bool IsColumnActive(DataViewSchema.Column column) =>
+        _binding.IsOutput(column) ? _activeOutputs.Contains(column.Index) : _rows.IsColumnActive(_rows.Schema[column.Index]);
+
+    public override ValueGetter<DataViewRowId> GetIdGetter() => _rows.GetIdGetter();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _rows.Dispose();
+            _images?.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,103 @@
+using Microsoft.ML.Data;
+
+namespace ML.FastCnn.Tests;
+
+/// <summary>
+/// Writes PNG files of three visually distinct classes to a temporary folder: a red blob, green
+/// horizontal stripes, blue vertical stripes — on noisy backgrounds, at random sizes and positions.
+/// </summary>
+internal sealed class GeneratedImages : IDisposable
+{
+    public static readonly string[] Classes = ["blob", "hstripes", "vstripes"];
+
+    public GeneratedImages(string name)
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "fastcnn-tests", $"{name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Folder);
+    }
+
+    public string Folder { get; }
+
+    /// <summary>Writes <paramref name="perClass"/> images of every class; returns (path, label) rows.</summary>
+    public List<ImageRow> Write(string subset, int perClass, int seed, MLPixelFormat format = MLPixelFormat.Rgba32)
+    {
+        var random = new Random(seed);
+        var rows = new List<ImageRow>();
+        for (int i = 0; i < perClass; i++)
+        {
+            for (int c = 0; c < Classes.Length; c++)
+            {
+                int width = random.Next(24, 48), height = random.Next(24, 48);
+                var path = Path.Combine(Folder, $"{subset}-{Classes[c]}-{i}.png");
+                Save(path, width, height, format, Draw(c, width, height, random));
+                rows.Add(new ImageRow { ImagePath = path, Label = Classes[c] });
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>RGB pixels of one image of class <paramref name="c"/>.</summary>
+    private static byte[,,] Draw(int c, int width, int height, Random random)
+    {
+        var rgb = new byte[height, width, 3];
+        int phase = random.Next(4);
+        int cx = random.Next(width / 4, 3 * width / 4), cy = random.Next(height / 4, 3 * height / 4);
+        int radius = Math.Min(width, height) / 4;
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                for (int k = 0; k < 3; k++)
+                    rgb[y, x, k] = (byte)random.Next(0, 60);
+                bool on = c switch
+                {
+                    0 => (x - cx) * (x - cx) + (y - cy) * (y - cy) <= radius * radius,
+                    1 => (y + phase) / 4 % 2 == 0,
+                    _ => (x + phase) / 4 % 2 == 0,
+                };
+                if (on)
+                    rgb[y, x, c] = (byte)random.Next(180, 256);
+            }
+        }
+        return rgb;
+    }
+
+    /// <summary>Saves RGB pixels as a PNG through MLImage in the given 32-bit pixel order.</summary>
+    public static void Save(string path, int width, int height, MLPixelFormat format, byte[,,] rgb)
+    {
+        var pixels = new byte[width * height * 4];
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                int o = (y * width + x) * 4;
+                byte r = rgb[y, x, 0], g = rgb[y, x, 1], b = rgb[y, x, 2];
+                (pixels[o], pixels[o + 1], pixels[o + 2], pixels[o + 3]) = format == MLPixelFormat.Bgra32 ? (b, g, r, (byte)255) : (r, g, b, (byte)255);
+            }
+        }
+        using var image = MLImage.CreateFromPixels(width, height, format, pixels);
+        image.Save(path);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: the OS temp folder is cleaned eventually.
+        }
+    }
+}
+
+/// <summary>One input row: an image file and its class name.</summary>
+public sealed class ImageRow
+{
+    /// <summary>Path of the image file.</summary>
+    public string ImagePath { get; set; } = "";
+
+    /// <summary>Class name.</summary>
+    public string Label { get; set; } = "";
+}
