@@ -119,6 +119,20 @@ public sealed class TrainedModelTests
     }
 
     [TestMethod]
+    public void EncodedImageBytesScoreLikeLoadedImages()
+    {
+        var fastCnn = ((IEnumerable<ITransformer>)s_model).OfType<FastCnnTransformer>().Single();
+        var bytes = s_ml.Transforms.LoadRawImageBytes("Image", imageFolder: null, inputColumnName: "ImagePath").Fit(s_valid).Transform(s_valid);
+
+        var fromBytes = fastCnn.Transform(bytes).GetColumn<float[]>("Score").ToList();
+        var fromImages = s_model.Transform(s_valid).GetColumn<float[]>("Score").ToList();
+
+        Assert.AreEqual(fromImages.Count, fromBytes.Count);
+        for (int i = 0; i < fromImages.Count; i++)
+            CollectionAssert.AreEqual(fromImages[i], fromBytes[i], $"row {i}");
+    }
+
+    [TestMethod]
     public void EpochProgressGoesToTheMLContextLog()
     {
         lock (s_log)

@@ -112,6 +112,7 @@ internal sealed class ImageColumn
             pathGetter(ref path);
             where = $"'{path}' ({where})";
         }
-        return new UnreadableImageException($"Cannot read the image {where}: {reason}", inner);
+        return new UnreadableImageException(
+            $"Cannot read the image {where}: {reason}. Fix or remove the file, or set FastCnnOptions.BadImages = Skip to leave such rows out of training.", inner);
     }
 }

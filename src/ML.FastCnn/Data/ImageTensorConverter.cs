@@ -28,6 +28,11 @@ internal static class ImageTensorConverter
         long[] rgb = image.PixelFormat == MLPixelFormat.Bgra32 ? [2, 1, 0] : [0, 1, 2];
         var hwc = tensor(pixels.ToArray(), [height, width, 4]);
         var chw = hwc.index_select(2, tensor(rgb)).permute(2, 0, 1).unsqueeze(0).to_type(float32);
+        // MLImage decodes with premultiplied alpha; undo it so translucent pixels keep their colour
+        // (as PIL's convert("RGB") does for fast.ai). Fully transparent pixels stay black.
+        var alpha = hwc.select(2, 3);
+        if (alpha.min().ToByte() < 255)
+            chw = chw.mul_(255f).div_(alpha.to_type(float32).clamp_min(1f)).clamp_(0f, 255f);
         var resized = width == size && height == size
             ? chw
             : nn.functional.interpolate(chw, [size, size], mode: InterpolationMode.Bilinear,

@@ -1,0 +1,130 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using SkiaSharp;
+using TorchSharp;
+
+namespace ML.FastCnn.Tests;
+
+/// <summary>Images of any size and pixel format become the same RGB input; both image column types score alike.</summary>
+[TestClass]
+public sealed class ImageInputTests
+{
+    private static byte[] ResizedPixels(MLImage image, int size)
+    {
+        using var tensor = ImageTensorConverter.ToResizedBytes(image, size);
+        CollectionAssert.AreEqual(new long[] { 3, size, size }, tensor.shape);
+        return tensor.data<byte>().ToArray();
+    }
+
+    [TestMethod]
+    public void Bgra32AndRgba32OfTheSameColoursGiveTheSameRgbInput()
+    {
+        // One red and one blue pixel, in both 32-bit orders.
+        byte[] rgba = [255, 0, 0, 255, 0, 0, 255, 255];
+        byte[] bgra = [0, 0, 255, 255, 255, 0, 0, 255];
+        using var a = MLImage.CreateFromPixels(2, 1, MLPixelFormat.Rgba32, rgba);
+        using var b = MLImage.CreateFromPixels(2, 1, MLPixelFormat.Bgra32, bgra);
+
+        var fromRgba = ResizedPixels(a, 16);
+        var fromBgra = ResizedPixels(b, 16);
+
+        CollectionAssert.AreEqual(fromRgba, fromBgra);
+        Assert.AreEqual(255, fromRgba[0]);           // R of the top-left (red) pixel
+        Assert.AreEqual(0, fromRgba[2 * 16 * 16]);   // B of the top-left pixel
+        Assert.AreEqual(255, fromRgba[2 * 16 * 16 + 15]); // B of the top-right (blue) pixel
+    }
+
+    [TestMethod]
+    public void ResizingIsBilinearNotNearestNeighbour()
+    {
+        // Black | white, 2 × 1, enlarged to 16 × 16: bilinear makes grey steps in between.
+        using var image = MLImage.CreateFromPixels(2, 1, MLPixelFormat.Rgba32, [0, 0, 0, 255, 255, 255, 255, 255]);
+
+        var row = ResizedPixels(image, 16)[..16];
+
+        Assert.AreEqual(0, row[0]);
+        Assert.AreEqual(255, row[15]);
+        Assert.IsTrue(row.Any(v => v is > 10 and < 245), string.Join(",", row));
+        CollectionAssert.AreEqual(row.Order().ToArray(), row, "a left-to-right ramp");
+    }
+
+    [TestMethod]
+    public void ShrinkingAveragesFinePatterns()
+    {
+        // A 64-pixel checkerboard shrunk to 16: antialiasing averages it to mid-grey.
+        var pixels = new byte[64 * 64 * 4];
+        for (int i = 0; i < 64 * 64; i++)
+        {
+            byte v = (byte)((i % 64 + i / 64) % 2 == 0 ? 0 : 255);
+            pixels.AsSpan(i * 4, 4).Fill(v);
+        }
+        using var image = MLImage.CreateFromPixels(64, 64, MLPixelFormat.Rgba32, pixels);
+
+        var resized = ResizedPixels(image, 16);
+
+        Assert.IsTrue(resized.All(v => v is > 100 and < 155), $"min {resized.Min()}, max {resized.Max()}");
+    }
+
+    [TestMethod]
+    public void GreyscaleAndTransparentPngFilesLoadAsRgb()
+    {
+        var folder = Directory.CreateTempSubdirectory("fastcnn-formats").FullName;
+        try
+        {
+            var grey = Path.Combine(folder, "grey.png");
+            using (var bitmap = new SKBitmap(new SKImageInfo(20, 10, SKColorType.Gray8, SKAlphaType.Opaque)))
+            {
+                bitmap.Erase(new SKColor(200, 200, 200));
+                using var file = File.Create(grey);
+                bitmap.Encode(file, SKEncodedImageFormat.Png, 100);
+            }
+            var transparent = Path.Combine(folder, "rgba.png");
+            using (var bitmap = new SKBitmap(new SKImageInfo(10, 30, SKColorType.Rgba8888, SKAlphaType.Unpremul)))
+            {
+                bitmap.Erase(new SKColor(10, 200, 30, 128));
+                using var file = File.Create(transparent);
+                bitmap.Encode(file, SKEncodedImageFormat.Png, 100);
+            }
+
+            using var greyImage = MLImage.CreateFromFile(grey);
+            using var transparentImage = MLImage.CreateFromFile(transparent);
+            var g = ResizedPixels(greyImage, 16);
+            var t = ResizedPixels(transparentImage, 16);
+
+            Assert.IsTrue(g.All(v => v == 200), "grey becomes three equal channels");
+            Assert.AreEqual(10, t[0], 1);
+            Assert.AreEqual(200, t[16 * 16], 1);
+            Assert.AreEqual(30, t[2 * 16 * 16], 1);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
+
+/// <summary>The catalog entry trains from encoded bytes (<c>LoadRawImageBytes</c>) as well as from MLImages.</summary>
+[TestClass]
+public sealed class CatalogTests
+{
+    [TestMethod]
+    public void CatalogTrainerTrainsFromEncodedImageBytes()
+    {
+        using var images = new GeneratedImages("catalog");
+        var ml = new MLContext(seed: 2);
+        var data = ml.Data.LoadFromEnumerable(images.Write("train", perClass: 6, seed: 4));
+        var options = TestData.TinyOptions();
+        options.Epochs = 1;
+        options.ImageColumnName = "Bytes";
+
+        var model = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadRawImageBytes("Bytes", null, "ImagePath"))
+            .Append(ml.MulticlassClassification.Trainers.FastCnn(options))
+            .Fit(data);
+        var scores = model.Transform(data).GetColumn<float[]>("Score").ToList();
+
+        Assert.AreEqual(18, scores.Count);
+        Assert.IsTrue(scores.All(s => s.Length == 3 && Math.Abs(s.Sum() - 1) < 1e-4));
+        CollectionAssert.AreEqual(GeneratedImages.Classes, model.LastTransformer.ClassNames.ToArray());
+    }
+}

@@ -1,0 +1,52 @@
+namespace ML.FastCnn.Tests;
+
+/// <summary>
+/// ML.FastCnn compiles against publicized ML.NET internals; this keeps its own public surface
+/// small and deliberate. Adding a public type means adding it here, on purpose.
+/// </summary>
+[TestClass]
+public sealed class PublicApiTests
+{
+    [TestMethod]
+    public void OnlyIntendedTypesArePublic()
+    {
+        string[] intended =
+        [
+            "Microsoft.ML.FastCnnCatalog",
+            "ML.FastCnn.BadImagePolicy",
+            "ML.FastCnn.ComputeDevice",
+            "ML.FastCnn.FastCnn",
+            "ML.FastCnn.FastCnnEstimator",
+            "ML.FastCnn.FastCnnOptions",
+            "ML.FastCnn.FastCnnOptions+Defaults",
+            "ML.FastCnn.FastCnnTransformer",
+            "ML.FastCnn.ResNetArchitecture",
+            "ML.FastCnn.UnreadableImageException",
+        ];
+
+        var actual = typeof(FastCnn).Assembly.GetExportedTypes().Select(t => t.FullName!).Order().ToArray();
+
+        CollectionAssert.AreEqual(intended, actual, string.Join(", ", actual));
+    }
+
+    [TestMethod]
+    public void PublicMembersExposeNoMLNetInternalTypes()
+    {
+        var publicMembers = typeof(FastCnn).Assembly.GetExportedTypes()
+            .SelectMany(t => t.GetMembers(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance |
+                                          System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly))
+            .ToList();
+        var exposed = publicMembers.SelectMany(MemberTypes).Where(t => !t.IsVisible).Select(t => t.FullName).Distinct().ToList();
+
+        Assert.AreEqual(0, exposed.Count, string.Join(", ", exposed));
+    }
+
+    private static IEnumerable<Type> MemberTypes(System.Reflection.MemberInfo member) => member switch
+    {
+        System.Reflection.PropertyInfo p => [p.PropertyType],
+        System.Reflection.FieldInfo f => [f.FieldType],
+        System.Reflection.MethodInfo m => m.GetParameters().Select(p => p.ParameterType).Append(m.ReturnType),
+        System.Reflection.ConstructorInfo c => c.GetParameters().Select(p => p.ParameterType),
+        _ => [],
+    };
+}

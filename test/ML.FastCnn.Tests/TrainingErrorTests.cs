@@ -1,0 +1,163 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace ML.FastCnn.Tests;
+
+/// <summary>Bad input is refused before training starts, with a message that names the problem and the fix.</summary>
+[TestClass]
+public sealed class TrainingErrorTests
+{
+    private static GeneratedImages s_images = null!;
+    private static List<ImageRow> s_rows = null!;
+
+    [ClassInitialize]
+    public static void WriteImages(TestContext _)
+    {
+        s_images = new GeneratedImages("errors");
+        s_rows = s_images.Write("train", perClass: 4, seed: 3);
+    }
+
+    [ClassCleanup]
+    public static void Cleanup() => s_images.Dispose();
+
+    private static (MLContext Ml, List<string> Log) NewContext()
+    {
+        var ml = new MLContext(seed: 1);
+        return (ml, TestData.CaptureLog(ml));
+    }
+
+    private static TException FitFails<TException>(MLContext ml, List<string> log, IDataView data, FastCnnOptions options, params string[] expected)
+        where TException : Exception
+    {
+        var e = Assert.ThrowsExactly<TException>(() => FastCnn.Train(ml, options).Fit(data));
+        foreach (var text in expected)
+            StringAssert.Contains(e.Message, text);
+        Assert.IsFalse(log.Any(l => l.Contains("epoch ", StringComparison.Ordinal)), "training started before the error");
+        return e;
+    }
+
+    private static IDataView Prepared(MLContext ml, IEnumerable<ImageRow> rows)
+    {
+        var data = ml.Data.LoadFromEnumerable(rows);
+        return TestData.Preprocessing(ml).Fit(data).Transform(data);
+    }
+
+    [TestMethod]
+    public void MissingImageColumnSaysHowToLoadImages()
+    {
+        var (ml, log) = NewContext();
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(s_rows)).Transform(ml.Data.LoadFromEnumerable(s_rows));
+        FitFails<ArgumentOutOfRangeException>(ml, log, data, TestData.TinyOptions(), "Image column 'Image' not found", "LoadImages");
+    }
+
+    [TestMethod]
+    public void ImageColumnOfTheWrongTypeIsNamed()
+    {
+        var (ml, log) = NewContext();
+        var options = TestData.TinyOptions();
+        options.ImageColumnName = "ImagePath"; // text, not an image
+        FitFails<ArgumentOutOfRangeException>(ml, log, Prepared(ml, s_rows), options, "Image column 'ImagePath' has type", "LoadRawImageBytes");
+    }
+
+    [TestMethod]
+    public void MissingLabelColumnIsNamed()
+    {
+        var (ml, log) = NewContext();
+        var options = TestData.TinyOptions();
+        options.LabelColumnName = "Class";
+        FitFails<ArgumentOutOfRangeException>(ml, log, Prepared(ml, s_rows), options, "Label column 'Class' not found", "LabelColumnName");
+    }
+
+    [TestMethod]
+    public void TextLabelSaysToUseMapValueToKey()
+    {
+        var (ml, log) = NewContext();
+        var raw = ml.Data.LoadFromEnumerable(s_rows);
+        var data = ml.Transforms.LoadImages("Image", null, "ImagePath").Fit(raw).Transform(raw);
+        FitFails<ArgumentOutOfRangeException>(ml, log, data, TestData.TinyOptions(), "Label column 'Label'", "key type", "MapValueToKey(\"Label\")");
+    }
+
+    [TestMethod]
+    public void ASingleClassIsRefused()
+    {
+        var (ml, log) = NewContext();
+        var oneClass = s_rows.Where(r => r.Label == GeneratedImages.Classes[0]);
+        FitFails<ArgumentOutOfRangeException>(ml, log, Prepared(ml, oneClass), TestData.TinyOptions(), "number of classes needs to be 2 or greater");
+    }
+
+    [TestMethod]
+    public void TwoKeysButOneClassInTheDataIsRefused()
+    {
+        var (ml, log) = NewContext();
+        // The key knows both classes (fitted on all rows), but the training rows hold only one.
+        var all = ml.Data.LoadFromEnumerable(s_rows);
+        var preprocessing = TestData.Preprocessing(ml).Fit(all);
+        var data = preprocessing.Transform(ml.Data.LoadFromEnumerable(s_rows.Where(r => r.Label == GeneratedImages.Classes[1])));
+        FitFails<ArgumentOutOfRangeException>(ml, log, data, TestData.TinyOptions(), "Only one class found", "2 or greater");
+    }
+
+    [TestMethod]
+    public void EmptyTrainingDataIsRefused()
+    {
+        var (ml, log) = NewContext();
+        var all = ml.Data.LoadFromEnumerable(s_rows);
+        var preprocessing = TestData.Preprocessing(ml).Fit(all);
+        var empty = preprocessing.Transform(ml.Data.LoadFromEnumerable(new List<ImageRow>()));
+        FitFails<ArgumentOutOfRangeException>(ml, log, empty, TestData.TinyOptions(), "training data has no usable rows");
+    }
+
+    [TestMethod]
+    [DataRow("missing")]
+    [DataRow("empty")]
+    [DataRow("corrupt")]
+    public void UnreadableImageFailsNamingItsPath(string kind)
+    {
+        var (ml, log) = NewContext();
+        var bad = BadImage(kind);
+        var e = FitFails<UnreadableImageException>(ml, log, Prepared(ml, s_rows.Append(bad)), TestData.TinyOptions(), bad.ImagePath, "Cannot read the image");
+        StringAssert.Contains(e.Message, "BadImages = Skip");
+    }
+
+    [TestMethod]
+    public void SkipPolicyLeavesUnreadableImagesOutAndCountsThem()
+    {
+        var (ml, log) = NewContext();
+        var rows = s_rows.Concat(new[] { "missing", "empty", "corrupt" }.Select(BadImage));
+        var options = TestData.TinyOptions();
+        options.BadImages = BadImagePolicy.Skip;
+        options.Epochs = 1;
+
+        var model = FastCnn.Train(ml, options).Fit(Prepared(ml, rows));
+
+        Assert.AreEqual(GeneratedImages.Classes.Length, model.ClassNames.Count);
+        Assert.IsTrue(log.Any(l => l.Contains("Skipped 3 rows", StringComparison.Ordinal)), string.Join('\n', log));
+        Assert.IsTrue(log.Any(l => l.Contains("Training ResNet18 on 12 images", StringComparison.Ordinal)), string.Join('\n', log));
+    }
+
+    [TestMethod]
+    [DataRow(nameof(FastCnnOptions.Epochs), 0)]
+    [DataRow(nameof(FastCnnOptions.BatchSize), 0)]
+    [DataRow(nameof(FastCnnOptions.ImageSize), 8)]
+    [DataRow(nameof(FastCnnOptions.LearningRate), -1)]
+    public void OutOfRangeOptionsAreNamedWithTheirValue(string option, int value)
+    {
+        var options = TestData.TinyOptions();
+        var property = typeof(FastCnnOptions).GetProperty(option)!;
+        property.SetValue(options, Convert.ChangeType(value, property.PropertyType));
+
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FastCnn.Train(new MLContext(), options));
+
+        StringAssert.Contains(e.Message, option);
+        StringAssert.Contains(e.Message, $"(was {value})");
+    }
+
+    private static ImageRow BadImage(string kind)
+    {
+        var path = Path.Combine(s_images.Folder, $"bad-{kind}.png");
+        if (kind == "empty")
+            File.WriteAllBytes(path, []);
+        else if (kind == "corrupt")
+            File.WriteAllBytes(path, [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3, 4, 5, 6, 7, 8]);
+        return new ImageRow { ImagePath = path, Label = GeneratedImages.Classes[0] };
+    }
+}
