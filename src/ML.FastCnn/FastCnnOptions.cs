@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Runtime;
 
 namespace ML.FastCnn;
 
@@ -42,8 +43,8 @@ public sealed class FastCnnOptions
         /// <summary>Default <see cref="Epochs"/>: 5.</summary>
         public const int Epochs = 5;
 
-        /// <summary>Default <see cref="LearningRate"/>: 1e-3 (fast.ai's <c>lr</c> default).</summary>
-        public const double LearningRate = 1e-3;
+        /// <summary>Default <see cref="FreezeEpochs"/>: 1, as fast.ai's <c>fine_tune</c>.</summary>
+        public const int FreezeEpochs = 1;
 
         /// <summary>Default <see cref="WeightDecay"/>: 0.01, fast.ai's decoupled weight decay.</summary>
         public const double WeightDecay = 0.01;
@@ -88,11 +89,56 @@ public sealed class FastCnnOptions
     /// <summary>Passes over the training data, 1 or more. Default 5.</summary>
     public int Epochs { get; set; } = Defaults.Epochs;
 
-    /// <summary>Learning rate of the AdamW optimizer, greater than 0. Default 1e-3 (fast.ai <c>lr</c>).</summary>
-    public double LearningRate { get; set; } = Defaults.LearningRate;
+    /// <summary>
+    /// Peak learning rate (the head's; fast.ai <c>lr_max</c> / <c>base_lr</c>), greater than 0.
+    /// Default <see langword="null"/>: the trainer runs the learning-rate range test first and uses
+    /// its <see cref="LearningRateSuggestion.Valley"/> suggestion (both are logged).
+    /// </summary>
+    public double? LearningRate { get; set; }
 
-    /// <summary>Decoupled (AdamW) weight decay, 0 or more. Default 0.01 (fast.ai <c>wd</c>).</summary>
+    /// <summary>Settings of the automatic range test when <see cref="LearningRate"/> is null. Default: fast.ai's.</summary>
+    public LearningRateFinderOptions LearningRateFinder { get; set; } = new();
+
+    /// <summary>
+    /// How the learning rate and momentum change over training. Default <see langword="null"/>:
+    /// fast.ai's one-cycle (<see cref="LearningRateSchedule.OneCycle"/>; in fine-tuning, the
+    /// unfrozen phase uses fast.ai <c>fine_tune</c>'s warm-up 0.3 and div 5). An SGDR schedule fixes
+    /// the number of epochs itself.
+    /// </summary>
+    public LearningRateSchedule? Schedule { get; set; }
+
+    /// <summary>
+    /// Epochs with the pretrained backbone frozen before all layers train (fast.ai
+    /// <c>fine_tune(freeze_epochs)</c>), 0 or more; used only with pretrained weights. Default 1.
+    /// </summary>
+    public int FreezeEpochs { get; set; } = Defaults.FreezeEpochs;
+
+    /// <summary>The optimizer. Default <see cref="OptimizerKind.AdamW"/> (fast.ai's default; β = (0.9, 0.99), ε = 1e-5).</summary>
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.AdamW;
+
+    /// <summary>Weight decay, 0 or more: decoupled for AdamW, L2 for SGD. Default 0.01 (fast.ai <c>wd</c>).</summary>
     public double WeightDecay { get; set; } = Defaults.WeightDecay;
+
+    /// <summary>Label smoothing ε of the cross-entropy loss, in [0, 1). Default 0 (fast.ai's <c>LabelSmoothingCrossEntropy</c> uses 0.1).</summary>
+    public double LabelSmoothing { get; set; }
+
+    /// <summary>
+    /// Stop when <see cref="Monitor"/> has not improved for this many epochs, 1 or more; needs a
+    /// <see cref="ValidationSet"/>. Default <see langword="null"/>: never stop early.
+    /// </summary>
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>
+    /// At the end of training, go back to the weights of the epoch with the best <see cref="Monitor"/>;
+    /// needs a <see cref="ValidationSet"/>. Default false.
+    /// </summary>
+    public bool KeepBestModel { get; set; }
+
+    /// <summary>The validation measure early stopping and keep-best watch. Default <see cref="TrainingMetric.ValidLoss"/>.</summary>
+    public TrainingMetric Monitor { get; set; } = TrainingMetric.ValidLoss;
+
+    /// <summary>Receives every epoch's row of the epoch table (also written to MLContext's log). Default none.</summary>
+    public IProgress<EpochResult>? Progress { get; set; }
 
     /// <summary>
     /// Seed of weight initialisation and shuffling. Default <see langword="null"/>: drawn from the
@@ -111,4 +157,31 @@ public sealed class FastCnnOptions
 
     /// <summary>What to do with images that cannot be read. Default <see cref="BadImagePolicy.Fail"/>.</summary>
     public BadImagePolicy BadImages { get; set; } = BadImagePolicy.Fail;
+
+    /// <summary>Checks every option's range; messages name the option, the rule and the value.</summary>
+    internal void Check(IExceptionContext host)
+    {
+        host.CheckUserArg(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), "must name the label column");
+        host.CheckUserArg(!string.IsNullOrWhiteSpace(ImageColumnName), nameof(ImageColumnName), "must name the image column");
+        host.CheckUserArg(!string.IsNullOrWhiteSpace(ScoreColumnName), nameof(ScoreColumnName), "must name the output column");
+        host.CheckUserArg(!string.IsNullOrWhiteSpace(PredictedLabelColumnName), nameof(PredictedLabelColumnName), "must name the output column");
+        host.CheckUserArg(Enum.IsDefined(Architecture), nameof(Architecture), $"must be ResNet18, ResNet34 or ResNet50 (was {Architecture})");
+        host.CheckUserArg(ImageSize >= 16, nameof(ImageSize), $"must be 16 or more (was {ImageSize})");
+        host.CheckUserArg(BatchSize >= 1, nameof(BatchSize), $"must be 1 or more (was {BatchSize})");
+        host.CheckUserArg(ScoringBatchSize >= 1, nameof(ScoringBatchSize), $"must be 1 or more (was {ScoringBatchSize})");
+        host.CheckUserArg(Epochs >= 1, nameof(Epochs), $"must be 1 or more (was {Epochs})");
+        host.CheckUserArg(LearningRate is null || (LearningRate > 0 && double.IsFinite(LearningRate.Value)), nameof(LearningRate),
+            $"must be a positive number, or null to run the range test (was {LearningRate})");
+        host.CheckUserArg(LearningRateFinder is not null, nameof(LearningRateFinder), "must not be null");
+        host.CheckUserArg(LearningRateFinder!.StartLearningRate > 0 && LearningRateFinder.EndLearningRate > LearningRateFinder.StartLearningRate,
+            nameof(LearningRateFinder), $"needs 0 < StartLearningRate < EndLearningRate (were {LearningRateFinder.StartLearningRate} and {LearningRateFinder.EndLearningRate})");
+        host.CheckUserArg(LearningRateFinder.Iterations >= 2, nameof(LearningRateFinder), $"Iterations must be 2 or more (was {LearningRateFinder.Iterations})");
+        host.CheckUserArg(FreezeEpochs >= 0, nameof(FreezeEpochs), $"must be 0 or more (was {FreezeEpochs})");
+        host.CheckUserArg(Enum.IsDefined(Optimizer), nameof(Optimizer), $"must be AdamW or Sgd (was {Optimizer})");
+        host.CheckUserArg(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), $"must be 0 or more (was {WeightDecay})");
+        host.CheckUserArg(LabelSmoothing is >= 0 and < 1, nameof(LabelSmoothing), $"must be in [0, 1) (was {LabelSmoothing})");
+        host.CheckUserArg(EarlyStoppingPatience is null or >= 1, nameof(EarlyStoppingPatience), $"must be 1 or more, or null (was {EarlyStoppingPatience})");
+        host.CheckUserArg(ValidationSet is not null || (EarlyStoppingPatience is null && !KeepBestModel), nameof(ValidationSet),
+            "is needed by EarlyStoppingPatience and KeepBestModel: give a validation set or turn them off");
+    }
 }

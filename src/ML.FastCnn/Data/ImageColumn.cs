@@ -105,14 +105,13 @@ internal sealed class ImageColumn
 
     private static UnreadableImageException Unreadable(DataViewRow row, ValueGetter<ReadOnlyMemory<char>>? pathGetter, string reason, Exception? inner)
     {
-        string where = $"row {row.Position}";
+        string? path = null;
         if (pathGetter is not null)
         {
-            ReadOnlyMemory<char> path = default;
-            pathGetter(ref path);
-            where = $"'{path}' ({where})";
+            ReadOnlyMemory<char> value = default;
+            pathGetter(ref value);
+            path = value.ToString();
         }
-        return new UnreadableImageException(
-            $"Cannot read the image {where}: {reason}. Fix or remove the file, or set FastCnnOptions.BadImages = Skip to leave such rows out of training.", inner);
+        return new UnreadableImageException(path, row.Position, reason, inner);
     }
 }

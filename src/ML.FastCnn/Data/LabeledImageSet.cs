@@ -31,7 +31,7 @@ internal sealed class LabeledImageSet : IDisposable
 
     /// <summary>Reads every row of <paramref name="data"/>; unreadable images fail or are skipped by policy.</summary>
     public static LabeledImageSet Read(IDataView data, ImageColumn image, DataViewSchema.Column label,
-        int size, BadImagePolicy policy, IChannel channel, CancellationToken cancellation = default)
+        int size, BadImagePolicy policy, IChannel channel)
     {
         var rows = new List<Tensor>();
         var labels = new List<long>();
@@ -44,7 +44,6 @@ internal sealed class LabeledImageSet : IDisposable
             uint key = 0;
             while (cursor.MoveNext())
             {
-                cancellation.ThrowIfCancellationRequested();
                 getLabel(ref key);
                 if (key == 0) // missing label value: ML.NET trainers leave such rows out
                 {
@@ -58,7 +57,7 @@ internal sealed class LabeledImageSet : IDisposable
                 }
                 catch (UnreadableImageException e) when (policy == BadImagePolicy.Skip)
                 {
-                    channel.Warning(e.Message);
+                    channel.Warning($"Skipped: {e.Description}.");
                     skipped++;
                 }
             }

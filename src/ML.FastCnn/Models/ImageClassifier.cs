@@ -68,5 +68,16 @@ internal sealed class ImageClassifier : IDisposable
         return new ImageClassifier(architecture, imageSize, classNames, network, device);
     }
 
+    /// <summary>An independent copy: same shape, same weights and BatchNorm statistics.</summary>
+    public ImageClassifier Clone()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+            SaveWeights(writer);
+        stream.Position = 0;
+        using var reader = new BinaryReader(stream);
+        return Load(Architecture, ImageSize, ClassNames, reader, Device);
+    }
+
     public void Dispose() => Network.Dispose();
 }

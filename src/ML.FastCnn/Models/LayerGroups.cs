@@ -1,0 +1,70 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ML.FastCnn;
+
+/// <summary>
+/// fast.ai's split of a ResNet into layer groups (<c>_resnet_split</c>): stem and stages 1–2,
+/// stages 3–4, head. Groups get their own learning rates; freezing stops training every group but
+/// the head, except BatchNorm layers, which keep adapting (fast.ai <c>train_bn</c>).
+/// </summary>
+internal sealed class LayerGroups
+{
+    private static readonly string[][] Prefixes =
+    [
+        ["conv1.", "bn1.", "layer1.", "layer2."],
+        ["layer3.", "layer4."],
+        ["fc."],
+    ];
+
+    private readonly List<(string Name, Parameter Parameter)>[] _groups;
+    private readonly HashSet<string> _batchNorm;
+
+    public LayerGroups(nn.Module<Tensor, Tensor> network)
+    {
+        _groups = Prefixes.Select(_ => new List<(string, Parameter)>()).ToArray();
+        foreach (var (name, parameter) in network.named_parameters())
+        {
+            int group = Array.FindIndex(Prefixes, prefixes => prefixes.Any(name.StartsWith));
+            if (group < 0)
+                throw new InvalidOperationException($"Parameter '{name}' belongs to no layer group; the network is not a TorchVision ResNet.");
+            _groups[group].Add((name, parameter));
+        }
+        _batchNorm = network.named_modules()
+            .Where(m => m.module is BatchNorm2d)
+            .SelectMany(m => m.module.named_parameters().Select(p => $"{m.name}.{p.name}"))
+            .ToHashSet();
+    }
+
+    public int Count => _groups.Length;
+
+    /// <summary>Names of the parameters of group <paramref name="index"/>.</summary>
+    public IEnumerable<string> Names(int index) => _groups[index].Select(p => p.Name);
+
+    /// <summary>The trainable parameters of each group (empty lists for frozen groups without BatchNorm).</summary>
+    public IEnumerable<Parameter>[] Trainable() =>
+        _groups.Select(g => g.Where(p => p.Parameter.requires_grad).Select(p => p.Parameter)).ToArray();
+
+    public bool IsFrozen { get; private set; }
+
+    public bool IsBatchNorm(string parameterName) => _batchNorm.Contains(parameterName);
+
+    /// <summary>Stops training every group but the last, except BatchNorm parameters.</summary>
+    public void Freeze()
+    {
+        for (int g = 0; g < _groups.Length; g++)
+        {
+            foreach (var (name, parameter) in _groups[g])
+                parameter.requires_grad = g == _groups.Length - 1 || _batchNorm.Contains(name);
+        }
+        IsFrozen = true;
+    }
+
+    /// <summary>Makes every parameter trainable.</summary>
+    public void Unfreeze()
+    {
+        foreach (var (_, parameter) in _groups.SelectMany(g => g))
+            parameter.requires_grad = true;
+        IsFrozen = false;
+    }
+}

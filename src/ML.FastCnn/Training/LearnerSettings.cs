@@ -1,0 +1,9 @@
+namespace ML.FastCnn;
+
+/// <summary>What stays fixed across the fits of one learner.</summary>
+internal sealed record LearnerSettings(
+    int BatchSize,
+    OptimizerKind Optimizer,
+    double WeightDecay,
+    double LabelSmoothing,
+    Random Shuffle);
