@@ -23,22 +23,33 @@ var valid = ml.Data.LoadFromEnumerable(validFiles);
 Console.WriteLine($"Data: {dataFolder} ({trainFiles.Count} training, {validFiles.Count} validation images)");
 
 var preprocessing = ml.Transforms.Conversion.MapValueToKey("Label")
-    .Append(ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath"));
+    .Append(ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath"))
+    .Fit(train);
 var options = new FastCnnOptions
 {
     Architecture = ResNetArchitecture.ResNet18,
     ImageSize = 32,
     BatchSize = 64,
-    Epochs = 5,
-    LearningRate = 1e-3,
-    ValidationSet = preprocessing.Fit(train).Transform(valid),
+    ValidationSet = preprocessing.Transform(valid),
 };
-var pipeline = preprocessing
-    .Append(FastCnn.Train(ml, options))
-    .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedClass", "PredictedLabel"));
 
-Console.WriteLine("Training:");
-var model = pipeline.Fit(train);
+// fast.ai lesson 1: find a learning rate, train the head, unfreeze, train everything with
+// discriminative learning rates and warm restarts.
+using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(train), options);
+Console.WriteLine("Learning-rate range test:");
+var rangeTest = learner.FindLearningRate();
+var lr = rangeTest.Suggest(LearningRateSuggestion.Valley);
+rangeTest.SavePlot(Path.Combine(outputFolder, "lr_find.png"));
+rangeTest.SaveCsv(Path.Combine(outputFolder, "lr_find.csv"));
+Console.WriteLine($"One cycle at {lr:G3}:");
+learner.FitOneCycle(3, lr);
+learner.Unfreeze();
+Console.WriteLine("All layers, discriminative learning rates, SGDR (cycle_len 1, cycle_mult 2):");
+learner.FitSgdr(cycles: 2, LearningRates.Range(lr / 100, lr), cycleLength: 1, cycleMultiplier: 2);
+
+// An ordinary ML.NET model: the fitted preprocessing, the network, and key → class name.
+var scoring = preprocessing.Append(learner.ToTransformer());
+var model = scoring.Append(ml.Transforms.Conversion.MapKeyToValue("PredictedClass", "PredictedLabel").Fit(scoring.Transform(train)));
 
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(valid));
 Console.WriteLine($"Validation: accuracy {metrics.MicroAccuracy:P1}, log-loss {metrics.LogLoss:F3}");

@@ -45,22 +45,22 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, or there are fewer than two classes or no usable rows.</exception>
     /// <exception cref="UnreadableImageException">An image cannot be read and <see cref="FastCnnOptions.BadImages"/> is Fail.</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
-    /// <exception cref="OperationCanceledException"><c>MLContext.CancelExecution()</c> was called.</exception>
+    /// <exception cref="OperationCanceledException"><see cref="FastCnnOptions.CancellationToken"/> was cancelled.</exception>
     public FastCnnTransformer Fit(IDataView input)
     {
         _host.CheckValue(input, nameof(input));
         using var learner = FastCnnLearner.Create(_env, input, _options, "FastCnnTrainer");
-        double learningRate = _options.LearningRate ?? learner.FindLearningRate(_options.LearningRateFinder).Suggest(LearningRateSuggestion.Valley);
+        double learningRate = _options.LearningRate ?? learner.FindLearningRate(_options.LearningRateFinder, _options.CancellationToken).Suggest(LearningRateSuggestion.Valley);
 
         bool pretrained = false; // pretrained backbones arrive with the weights issue; until then every network starts random
         if (pretrained && _options.FreezeEpochs > 0)
         {
-            learner.FineTune(_options.Epochs, learningRate, _options.FreezeEpochs, _options.Schedule);
+            learner.FineTune(_options.Epochs, learningRate, _options.FreezeEpochs, _options.Schedule, _options.CancellationToken);
         }
         else
         {
             var schedule = _options.Schedule ?? LearningRateSchedule.OneCycle();
-            learner.Fit(schedule.Epochs ?? _options.Epochs, learningRate, schedule);
+            learner.Fit(schedule.Epochs ?? _options.Epochs, learningRate, schedule, _options.CancellationToken);
         }
         return learner.ToTransformer();
     }

@@ -89,6 +89,9 @@ public sealed class FastCnnLearner : IDisposable
         }
     }
 
+    /// <summary>The training-loop core (for tests and the estimator).</summary>
+    internal Learner Core => _learner;
+
     /// <summary>Number of layer groups (3: stem + stages 1–2, stages 3–4, head).</summary>
     public int LayerGroupCount => _learner.Groups.Count;
 

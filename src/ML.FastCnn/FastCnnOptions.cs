@@ -137,6 +137,12 @@ public sealed class FastCnnOptions
     /// <summary>The validation measure early stopping and keep-best watch. Default <see cref="TrainingMetric.ValidLoss"/>.</summary>
     public TrainingMetric Monitor { get; set; } = TrainingMetric.ValidLoss;
 
+    /// <summary>
+    /// Cancels training (and the automatic range test) within one batch: <c>Fit</c> then throws
+    /// <see cref="OperationCanceledException"/> and no model is returned. Default: none.
+    /// </summary>
+    public CancellationToken CancellationToken { get; set; }
+
     /// <summary>Receives every epoch's row of the epoch table (also written to MLContext's log). Default none.</summary>
     public IProgress<EpochResult>? Progress { get; set; }
 

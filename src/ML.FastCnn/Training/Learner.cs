@@ -98,7 +98,7 @@ internal sealed class Learner
         foreach (var indices in Train.BatchIndices(Settings.BatchSize, Settings.Shuffle))
         {
             cancellation.ThrowIfCancellationRequested();
-            _host.CheckAlive(); // MLContext.CancelExecution()
+            _host.CheckAlive(); // ML.NET's own cancellation of the environment
             callbacks.ForEach(c => c.BeforeBatch(state));
             double loss = TrainBatch(indices, state.Optimizer);
             state.Iteration++;
