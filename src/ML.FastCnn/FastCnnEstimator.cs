@@ -52,13 +52,13 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
         using var learner = FastCnnLearner.Create(_env, input, _options, "FastCnnTrainer");
         double learningRate = _options.LearningRate ?? learner.FindLearningRate(_options.LearningRateFinder, _options.CancellationToken).Suggest(LearningRateSuggestion.Valley);
 
-        bool pretrained = false; // pretrained backbones arrive with the weights issue; until then every network starts random
-        if (pretrained && _options.FreezeEpochs > 0)
+        if (learner.IsPretrained && _options.FreezeEpochs > 0)
         {
             learner.FineTune(_options.Epochs, learningRate, _options.FreezeEpochs, _options.Schedule, _options.CancellationToken);
         }
         else
         {
+            learner.Unfreeze();
             var schedule = _options.Schedule ?? LearningRateSchedule.OneCycle();
             learner.Fit(schedule.Epochs ?? _options.Epochs, learningRate, schedule, _options.CancellationToken);
         }

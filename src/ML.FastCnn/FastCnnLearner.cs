@@ -74,11 +74,14 @@ public sealed class FastCnnLearner : IDisposable
                     "To build a multiclass classification model, the number of classes needs to be 2 or greater.");
 
             int seed = options.Seed ?? host.Rand.Next();
-            var classifier = ImageClassifier.Create(options.Architecture, options.ImageSize, classNames, device, seed);
+            var classifier = BackboneFactory.Create(options, classNames, device, seed, channel, options.CancellationToken);
             var settings = new LearnerSettings(options.BatchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, new Random(seed));
-            channel.Info($"{options.Architecture} for {classNames.Count} classes at {options.ImageSize}px on {device.type}: " +
+            channel.Info($"{options.Architecture} ({options.Weights}) for {classNames.Count} classes at {options.ImageSize}px on {device.type}: " +
                          $"{train.Count} training images{(validation is null ? "" : $", {validation.Count} validation images")}.");
-            return new FastCnnLearner(host, channel, options, new Learner(classifier, train, validation, settings, host));
+            var learner = new FastCnnLearner(host, channel, options, new Learner(classifier, train, validation, settings, host));
+            if (learner.IsPretrained)
+                learner.Freeze(); // fast.ai's vision_learner starts with the pretrained body frozen
+            return learner;
         }
         catch
         {
@@ -91,6 +94,9 @@ public sealed class FastCnnLearner : IDisposable
 
     /// <summary>The training-loop core (for tests and the estimator).</summary>
     internal Learner Core => _learner;
+
+    /// <summary>Whether the network started from pretrained weights (then it starts frozen, as in fast.ai).</summary>
+    public bool IsPretrained => _options.Weights.IsPretrained;
 
     /// <summary>Number of layer groups (3: stem + stages 1–2, stages 3–4, head).</summary>
     public int LayerGroupCount => _learner.Groups.Count;

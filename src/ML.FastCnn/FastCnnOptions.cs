@@ -75,6 +75,33 @@ public sealed class FastCnnOptions
     public ResNetArchitecture Architecture { get; set; } = Defaults.Architecture;
 
     /// <summary>
+    /// Starting weights of the network. Default <see cref="PretrainedWeights.ImageNet"/>: fast.ai's
+    /// transfer learning (frozen backbone first, see <see cref="FreezeEpochs"/>). A missing ImageNet
+    /// file is an error, never a silent fall-back to random weights; ask for those with
+    /// <see cref="PretrainedWeights.None"/>.
+    /// </summary>
+    public PretrainedWeights Weights { get; set; } = PretrainedWeights.ImageNet;
+
+    /// <summary>
+    /// Folder of downloaded ImageNet weight files. Default <see langword="null"/>: the environment
+    /// variable <c>FASTCNN_CACHE</c>, else <c>~/.cache/ml-fastcnn/weights</c> (Windows:
+    /// <c>%LOCALAPPDATA%\ml-fastcnn\weights</c>).
+    /// </summary>
+    public string? WeightsCacheFolder { get; set; }
+
+    /// <summary>
+    /// Never touch the network: ImageNet files must already be in the cache. Default: true when the
+    /// environment variable <c>FASTCNN_OFFLINE</c> is 1, true or yes.
+    /// </summary>
+    public bool Offline { get; set; } = WeightsCache.OfflineFromEnvironment();
+
+    /// <summary>Base address to download ImageNet weight files from instead of download.pytorch.org (a mirror). Default none.</summary>
+    public Uri? WeightsMirror { get; set; }
+
+    /// <summary>Receives progress while an ImageNet weight file downloads. Default none (the log still says when it starts and ends).</summary>
+    public IProgress<DownloadProgress>? DownloadProgress { get; set; }
+
+    /// <summary>
     /// Side in pixels of the square the images are resized to (bilinear, aspect ratio not kept),
     /// 16 or more. Default 224. Small sizes (32–64) train much faster on a CPU.
     /// </summary>
@@ -171,6 +198,7 @@ public sealed class FastCnnOptions
         host.CheckUserArg(!string.IsNullOrWhiteSpace(ImageColumnName), nameof(ImageColumnName), "must name the image column");
         host.CheckUserArg(!string.IsNullOrWhiteSpace(ScoreColumnName), nameof(ScoreColumnName), "must name the output column");
         host.CheckUserArg(!string.IsNullOrWhiteSpace(PredictedLabelColumnName), nameof(PredictedLabelColumnName), "must name the output column");
+        host.CheckUserArg(Weights is not null, nameof(Weights), "must not be null: use PretrainedWeights.None for random weights");
         host.CheckUserArg(Enum.IsDefined(Architecture), nameof(Architecture), $"must be ResNet18, ResNet34 or ResNet50 (was {Architecture})");
         host.CheckUserArg(ImageSize >= 16, nameof(ImageSize), $"must be 16 or more (was {ImageSize})");
         host.CheckUserArg(BatchSize >= 1, nameof(BatchSize), $"must be 1 or more (was {BatchSize})");

@@ -14,8 +14,25 @@ internal static class TestData
         Epochs = 4,
         LearningRate = 2e-3,
         Seed = 1,
+        Weights = PretrainedWeights.None,
         ValidationSet = validation,
     };
+
+    /// <summary>The repository's root folder (holds MLFastCnn.sln and the sample data).</summary>
+    public static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(directory!.FullName, "MLFastCnn.sln")))
+            directory = directory.Parent;
+        return directory.FullName;
+    }
+
+    /// <summary>The first <paramref name="perClass"/> images of every class of the Fashion-MNIST sample's <paramref name="subset"/> (train or valid).</summary>
+    public static List<ImageRow> FashionMnist(string subset, int perClass) =>
+        Directory.GetDirectories(Path.Combine(RepositoryRoot(), "data", "fashion-mnist-sample", subset)).Order(StringComparer.Ordinal)
+            .SelectMany(folder => Directory.GetFiles(folder, "*.png").Order(StringComparer.Ordinal).Take(perClass)
+                .Select(path => new ImageRow { ImagePath = path, Label = Path.GetFileName(folder) }))
+            .ToList();
 
     /// <summary>Text label → key, image path → MLImage: what users put before the trainer.</summary>
     public static IEstimator<ITransformer> Preprocessing(MLContext ml) =>

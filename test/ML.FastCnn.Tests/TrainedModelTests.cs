@@ -151,7 +151,7 @@ public sealed class TrainedModelTests
 
     private static List<string> RunProbe(string model, IEnumerable<string> images)
     {
-        var probe = Path.Combine(RepositoryRoot(), "test", "ML.FastCnn.ModelProbe", "bin", Configuration, "net10.0", "ML.FastCnn.ModelProbe.dll");
+        var probe = Path.Combine(TestData.RepositoryRoot(), "test", "ML.FastCnn.ModelProbe", "bin", Configuration, "net10.0", "ML.FastCnn.ModelProbe.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { probe, model }.Concat(images))
             start.ArgumentList.Add(argument);
@@ -168,14 +168,6 @@ public sealed class TrainedModelTests
 #else
     private const string Configuration = "Release";
 #endif
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(directory!.FullName, "MLFastCnn.sln")))
-            directory = directory.Parent;
-        return directory.FullName;
-    }
 
     public sealed class Prediction
     {

@@ -11,8 +11,8 @@ namespace ML.FastCnn;
 internal static class ImageTensorConverter
 {
     // ImageNet channel statistics (RGB), as used by torchvision's and fast.ai's pretrained models.
-    private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
-    private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
+    public static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
+    public static readonly float[] Std = [0.229f, 0.224f, 0.225f];
 
     /// <summary>Resized RGB pixels, 0–255, shape [3, size, size], dtype uint8 — compact enough to cache.</summary>
     public static Tensor ToResizedBytes(MLImage image, int size)

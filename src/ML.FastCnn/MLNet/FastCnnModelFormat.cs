@@ -20,8 +20,8 @@ internal static class FastCnnModelFormat
     // The header names this assembly, so ML.NET loads and registers it by itself on Model.Load.
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "FASTCNN ",
-        verWrittenCur: 0x00010001, // 1.1: initial format
-        verReadableCur: 0x00010001,
+        verWrittenCur: 0x00010002, // 1.2: blocks per stage
+        verReadableCur: 0x00010002,
         verWeCanReadBack: 0x00010001,
         loaderAssemblyName: typeof(FastCnnTransformer).Assembly.FullName!,
         loaderSignature: LoaderSignature);
@@ -36,6 +36,7 @@ internal static class FastCnnModelFormat
     // string:  predicted label column name
     // int:     number of classes (K)
     // string:  class name, K times
+    // int:     number of stages with a custom block count (0 = TorchVision's layout), then one int each (since 1.2)
     // stream "FastCnnWeights": the network's parameters and buffers (TorchSharp format)
     public static void Save(ModelSaveContext ctx, FastCnnTransformer transformer)
     {
@@ -51,6 +52,10 @@ internal static class FastCnnModelFormat
         ctx.Writer.Write(transformer.ClassNames.Count);
         foreach (var name in transformer.ClassNames)
             ctx.SaveString(name);
+        var blocks = transformer.Classifier.Blocks ?? [];
+        ctx.Writer.Write(blocks.Count);
+        foreach (var count in blocks)
+            ctx.Writer.Write(count);
         ctx.SaveBinaryStream(WeightsStream, transformer.Classifier.SaveWeights);
     }
 
@@ -70,10 +75,18 @@ internal static class FastCnnModelFormat
         int classCount = ctx.Reader.ReadInt32();
         env.CheckDecode(classCount >= 2, "A FastCnn model needs two or more classes.");
         var classNames = Enumerable.Range(0, classCount).Select(_ => ctx.LoadString()).ToArray();
+        int[]? blocks = null;
+        if (ctx.Header.ModelVerWritten >= 0x00010002)
+        {
+            int stages = ctx.Reader.ReadInt32();
+            env.CheckDecode(stages is 0 or 4, "Bad block layout in the FastCnn model.");
+            blocks = stages == 0 ? null : Enumerable.Range(0, stages).Select(_ => ctx.Reader.ReadInt32()).ToArray();
+            env.CheckDecode(blocks is null || blocks.All(b => b is > 0 and < 100), "Bad block layout in the FastCnn model.");
+        }
 
         ImageClassifier? classifier = null;
         var device = DeviceSelector.Resolve(ComputeDevice.Auto);
-        if (!ctx.TryLoadBinaryStream(WeightsStream, reader => classifier = ImageClassifier.Load(architecture, imageSize, classNames, reader, device)) || classifier is null)
+        if (!ctx.TryLoadBinaryStream(WeightsStream, reader => classifier = ImageClassifier.Load(architecture, blocks, imageSize, classNames, reader, device)) || classifier is null)
             throw env.ExceptDecode($"The FastCnn model has no '{WeightsStream}' entry; the file is incomplete. Save the model again.");
         return new FastCnnTransformer(env, classifier, imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize);
     }

@@ -9,10 +9,11 @@ namespace ML.FastCnn;
 /// </summary>
 internal sealed class ImageClassifier : IDisposable
 {
-    public ImageClassifier(ResNetArchitecture architecture, int imageSize, IReadOnlyList<string> classNames,
+    public ImageClassifier(ResNetArchitecture architecture, IReadOnlyList<int>? blocks, int imageSize, IReadOnlyList<string> classNames,
         nn.Module<Tensor, Tensor> network, Device device)
     {
         Architecture = architecture;
+        Blocks = blocks;
         ImageSize = imageSize;
         ClassNames = classNames;
         Network = network;
@@ -20,6 +21,9 @@ internal sealed class ImageClassifier : IDisposable
     }
 
     public ResNetArchitecture Architecture { get; }
+
+    /// <summary>Blocks per stage when they differ from TorchVision's layout (ML.NET's ResNet18: 2, 2, 2, 3); otherwise null.</summary>
+    public IReadOnlyList<int>? Blocks { get; }
 
     public int ImageSize { get; }
 
@@ -30,11 +34,12 @@ internal sealed class ImageClassifier : IDisposable
     public Device Device { get; }
 
     /// <summary>A new network of the given shape with random weights, seeded by <paramref name="seed"/>.</summary>
-    public static ImageClassifier Create(ResNetArchitecture architecture, int imageSize, IReadOnlyList<string> classNames, Device device, int seed)
+    public static ImageClassifier Create(ResNetArchitecture architecture, int imageSize, IReadOnlyList<string> classNames, Device device, int seed,
+        IReadOnlyList<int>? blocks = null)
     {
         torch.random.manual_seed(seed);
-        var network = ResNetFactory.Create(architecture, classNames.Count, device);
-        return new ImageClassifier(architecture, imageSize, classNames, network, device);
+        var network = ResNetFactory.Create(architecture, classNames.Count, device, blocks);
+        return new ImageClassifier(architecture, blocks, imageSize, classNames, network, device);
     }
 
     // Scoring can come from several cursors (threads) at once; TorchSharp modules are not thread-safe.
@@ -59,13 +64,14 @@ internal sealed class ImageClassifier : IDisposable
     public void SaveWeights(BinaryWriter writer) => Network.save(writer);
 
     /// <summary>A network of the stored shape with weights read from <paramref name="reader"/>.</summary>
-    public static ImageClassifier Load(ResNetArchitecture architecture, int imageSize, IReadOnlyList<string> classNames, BinaryReader reader, Device device)
+    public static ImageClassifier Load(ResNetArchitecture architecture, IReadOnlyList<int>? blocks, int imageSize, IReadOnlyList<string> classNames,
+        BinaryReader reader, Device device)
     {
-        var network = ResNetFactory.Create(architecture, classNames.Count, CPU);
+        var network = ResNetFactory.Create(architecture, classNames.Count, CPU, blocks);
         network.load(reader);
         network.to(device);
         network.eval();
-        return new ImageClassifier(architecture, imageSize, classNames, network, device);
+        return new ImageClassifier(architecture, blocks, imageSize, classNames, network, device);
     }
 
     /// <summary>An independent copy: same shape, same weights and BatchNorm statistics.</summary>
@@ -76,7 +82,7 @@ internal sealed class ImageClassifier : IDisposable
             SaveWeights(writer);
         stream.Position = 0;
         using var reader = new BinaryReader(stream);
-        return Load(Architecture, ImageSize, ClassNames, reader, Device);
+        return Load(Architecture, Blocks, ImageSize, ClassNames, reader, Device);
     }
 
     public void Dispose() => Network.Dispose();
