@@ -17,4 +17,25 @@ public static class FastCnn
         ArgumentNullException.ThrowIfNull(mlContext);
         return new FastCnnEstimator(mlContext, options ?? new FastCnnOptions());
     }
+
+    /// <summary>
+    /// Downloads TorchVision's ImageNet weights for <paramref name="architecture"/> into the weights
+    /// cache (or finds them there), checks them, and returns the file's path. Run it on a machine
+    /// with internet access, then copy the file into the cache folder of an offline machine (or
+    /// use it with <see cref="PretrainedWeights.FromFile"/>).
+    /// </summary>
+    /// <param name="architecture">ResNet18, ResNet34 or ResNet50.</param>
+    /// <param name="cacheFolder">The cache folder; null for the default (see <see cref="FastCnnOptions.WeightsCacheFolder"/>).</param>
+    /// <param name="progress">Receives download progress.</param>
+    /// <param name="mirror">A base address to download from instead of download.pytorch.org.</param>
+    /// <param name="cancellationToken">Cancels the download; nothing half-written is left.</param>
+    public static string DownloadImageNetWeights(ResNetArchitecture architecture, string? cacheFolder = null,
+        IProgress<DownloadProgress>? progress = null, Uri? mirror = null, CancellationToken cancellationToken = default)
+    {
+        var cache = new WeightsCache(cacheFolder ?? WeightsCache.DefaultFolder(), offline: false, mirror, httpClient: null, log: null, progress);
+        return cache.GetFile(ImageNetWeightFiles.For(architecture), cancellationToken);
+    }
+
+    /// <summary>The weights cache folder used when none is set: <c>FASTCNN_CACHE</c>, else a per-user cache folder.</summary>
+    public static string DefaultWeightsCacheFolder => WeightsCache.DefaultFolder();
 }

@@ -166,6 +166,20 @@ public sealed class WeightsDownloadTests
     }
 
     [TestMethod]
+    public void PublicDownloadChecksTorchVisionsDigest()
+    {
+        // A mirror that serves the wrong bytes under torchvision's ResNet18 name: refused, nothing kept.
+        var server = Serve(ServeBytes(s_payload));
+
+        var e = Assert.ThrowsExactly<InvalidDataException>(() =>
+            FastCnn.DownloadImageNetWeights(ResNetArchitecture.ResNet18, _folder, mirror: new Uri(server.BaseUrl, "mirror/")));
+
+        StringAssert.Contains(e.Message, "f37072fd");
+        Assert.AreEqual("/mirror/resnet18-f37072fd.pth", server.Paths.Single());
+        Assert.IsEmpty(FileNamesInFolder());
+    }
+
+    [TestMethod]
     public void MirrorReplacesTheBaseUrl()
     {
         var server = Serve(ServeBytes(s_payload));

@@ -31,7 +31,7 @@ internal static class BackboneFactory
     }
 
     /// <summary>TorchVision's ImageNet file for the architecture, from the cache or downloaded into it.</summary>
-    public static string DownloadOrCache(FastCnnOptions options, IChannel channel, CancellationToken cancellation)
+    private static string DownloadOrCache(FastCnnOptions options, IChannel channel, CancellationToken cancellation)
     {
         var cache = new WeightsCache(options.WeightsCacheFolder ?? WeightsCache.DefaultFolder(), options.Offline, options.WeightsMirror,
             httpClient: null, channel.Info, options.DownloadProgress);
