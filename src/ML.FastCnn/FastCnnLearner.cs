@@ -62,34 +62,45 @@ public sealed class FastCnnLearner : IDisposable
         }
 
         var channel = host.Start("Training");
-        LabeledImageSet? train = null, validation = null;
+        ImageClassifier? classifier = null;
         try
         {
             var device = DeviceSelector.Resolve(options.Device);
-            train = TrainingInput.Read(trainingData, options, channel, "training data");
-            validation = options.ValidationSet is { } v ? TrainingInput.Read(v, options, channel, "validation set") : null;
-            if (train.Labels.Distinct().Count() < 2)
+            int seed = options.Seed ?? host.Rand.Next();
+            var train = ReadData(trainingData, options, seed, channel, "training data", out int classesSeen);
+            if (classesSeen < 2)
                 throw new ArgumentOutOfRangeException(nameof(trainingData),
                     $"Only one class found in the label column '{options.LabelColumnName}' of the training data. " +
                     "To build a multiclass classification model, the number of classes needs to be 2 or greater.");
+            var validation = options.ValidationSet is { } v ? ReadData(v, options, seed, channel, "validation set", out _) : null;
 
-            int seed = options.Seed ?? host.Rand.Next();
-            var classifier = BackboneFactory.Create(options, classNames, device, seed, channel, options.CancellationToken);
-            var settings = new LearnerSettings(options.BatchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, new Random(seed));
+            classifier = BackboneFactory.Create(options, classNames, device, seed, channel, options.CancellationToken);
+            var settings = new LearnerSettings(options.BatchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, seed, options.PrecomputeActivations);
             channel.Info($"{options.Architecture} ({options.Weights}) for {classNames.Count} classes at {options.ImageSize}px on {device.type}: " +
-                         $"{train.Count} training images{(validation is null ? "" : $", {validation.Count} validation images")}.");
-            var learner = new FastCnnLearner(host, channel, options, new Learner(classifier, train, validation, settings, host));
+                         $"{train.Count} training images{(validation is null ? "" : $", {validation.Count} validation images")}" +
+                         $"{(options.CacheImages ? ", cached" : "")}, augmentation {(options.Augmentation is null ? "off" : "on")}.");
+            var learner = new FastCnnLearner(host, channel, options, new Learner(classifier, train, validation, settings, options.Augmentation, host));
             if (learner.IsPretrained)
                 learner.Freeze(); // fast.ai's vision_learner starts with the pretrained body frozen
             return learner;
         }
         catch
         {
-            train?.Dispose();
-            validation?.Dispose();
+            classifier?.Dispose();
             channel.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Checks the labels (one pass, no decoding) and sets up the data's batches; reads all images now when caching.</summary>
+    private static ImageData ReadData(IDataView data, FastCnnOptions options, int seed, IChannel channel, string what, out int classes)
+    {
+        var image = ImageColumn.Bind(data.Schema, options.ImageColumnName, options.ImagePathColumnName);
+        var label = data.Schema[options.LabelColumnName];
+        (int rows, classes) = TrainingInput.CountLabels(data, label, what);
+        var streamed = new ImageData(new DataViewImageRows(data, image, label, rows, shufflePool: Math.Max(1024, 8 * options.BatchSize)),
+            options.ImageSize, options.BatchSize, options.PrefetchBatches, seed, options.BadImages, channel, what);
+        return options.CacheImages ? streamed.Cached(options.CancellationToken) : streamed;
     }
 
     /// <summary>The training-loop core (for tests and the estimator).</summary>
@@ -110,8 +121,26 @@ public sealed class FastCnnLearner : IDisposable
     /// <summary>Trains only the head and the BatchNorm layers from now on (fast.ai <c>freeze</c>).</summary>
     public void Freeze() => _learner.Groups.Freeze();
 
-    /// <summary>Trains every layer from now on (fast.ai <c>unfreeze</c>).</summary>
-    public void Unfreeze() => _learner.Groups.Unfreeze();
+    /// <summary>Trains every layer from now on (fast.ai <c>unfreeze</c>); precomputed activations are dropped.</summary>
+    public void Unfreeze()
+    {
+        _learner.Groups.Unfreeze();
+        _learner.DropFeatures();
+    }
+
+    /// <summary>
+    /// The training augmentation (null: off). Setting it drops precomputed activations; with
+    /// augmentation on, training always renders the images.
+    /// </summary>
+    public Augmentation? Augmentation
+    {
+        get => _learner.Augmentation;
+        set
+        {
+            value?.Check();
+            _learner.Augmentation = value;
+        }
+    }
 
     /// <summary>
     /// The learning-rate range test (Smith 2015; fast.ai <c>lr_find</c>): trains with a learning
@@ -200,23 +229,20 @@ public sealed class FastCnnLearner : IDisposable
     }
 
     /// <summary>Validation loss and accuracy of the current weights, or nulls without a validation set.</summary>
-    public (double? Loss, double? Accuracy) Validate() =>
-        _learner.Valid is { } valid ? _learner.Validate(valid) : (null, null);
+    public (double? Loss, double? Accuracy) Validate(CancellationToken cancellationToken = default) => _learner.Validate(cancellationToken);
 
     /// <summary>
     /// An ML.NET transformer with a copy of the current network; the learner can go on training.
     /// Append it to your fitted preprocessing (<c>preprocessing.Append(transformer)</c>) to save one model.
     /// </summary>
     public FastCnnTransformer ToTransformer() =>
-        new(_host, _learner.Model.Clone(), _options.ImageColumnName, _options.ImagePathColumnName,
-            _options.ScoreColumnName, _options.PredictedLabelColumnName, _options.ScoringBatchSize);
+        new(_host, _learner.Model.Clone(), ScoringSettings.From(_options, _learner.Augmentation));
 
     /// <summary>Frees the network and the decoded images.</summary>
     public void Dispose()
     {
+        _learner.Dispose();
         _learner.Model.Dispose();
-        _learner.Train.Dispose();
-        _learner.Valid?.Dispose();
         _channel.Dispose();
     }
 }

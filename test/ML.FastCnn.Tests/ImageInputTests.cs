@@ -56,7 +56,8 @@ public sealed class ImageInputTests
         for (int i = 0; i < 64 * 64; i++)
         {
             byte v = (byte)((i % 64 + i / 64) % 2 == 0 ? 0 : 255);
-            pixels.AsSpan(i * 4, 4).Fill(v);
+            pixels.AsSpan(i * 4, 3).Fill(v);
+            pixels[i * 4 + 3] = 255;
         }
         using var image = MLImage.CreateFromPixels(64, 64, MLPixelFormat.Rgba32, pixels);
 

@@ -13,6 +13,7 @@ public sealed class PublicApiTests
         string[] intended =
         [
             "Microsoft.ML.FastCnnCatalog",
+            "ML.FastCnn.Augmentation",
             "ML.FastCnn.BadImagePolicy",
             "ML.FastCnn.ComputeDevice",
             "ML.FastCnn.DownloadProgress",

@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
-using static TorchSharp.torch;
 
 namespace ML.FastCnn;
 
@@ -49,69 +48,66 @@ internal sealed class ImageColumn
         return new ImageColumn(image, path);
     }
 
-    /// <summary>A reader bound to a row (or cursor) that has <see cref="Columns"/> active.</summary>
-    public Func<Tensor> CreateReader(DataViewRow row, int size)
+    /// <summary>
+    /// A reader bound to a row (or cursor) that has <see cref="Columns"/> active: returns an owned
+    /// copy of the current row's image (encoded bytes are decoded later, by whoever renders them).
+    /// </summary>
+    public Reader CreateReader(DataViewRow row) => new(this, row);
+
+    /// <summary>Reads one column's images from one row or cursor.</summary>
+    internal sealed class Reader
     {
-        Func<MLImage?> decode;
-        bool owned; // Decoded bytes are ours to dispose; LoadImages disposes its own image on the next call.
-        if (IsEncodedBytes)
+        private readonly DataViewRow _row;
+        private readonly ValueGetter<MLImage>? _image;
+        private readonly ValueGetter<VBuffer<byte>>? _bytes;
+        private readonly ValueGetter<ReadOnlyMemory<char>>? _path;
+        private MLImage _current = null!;
+        private VBuffer<byte> _buffer;
+
+        public Reader(ImageColumn column, DataViewRow row)
         {
-            var getter = row.GetGetter<VBuffer<byte>>(Image);
-            VBuffer<byte> buffer = default;
-            decode = () =>
-            {
-                getter(ref buffer);
-                var bytes = buffer.DenseValues().ToArray();
-                if (bytes.Length == 0)
-                    throw new InvalidDataException("the file is empty or missing");
-                using var stream = new MemoryStream(bytes);
-                return MLImage.CreateFromStream(stream);
-            };
-            owned = true;
-        }
-        else
-        {
-            var getter = row.GetGetter<MLImage>(Image);
-            MLImage image = null!;
-            decode = () => { getter(ref image); return image; };
-            owned = false;
+            _row = row;
+            if (column.IsEncodedBytes)
+                _bytes = row.GetGetter<VBuffer<byte>>(column.Image);
+            else
+                _image = row.GetGetter<MLImage>(column.Image);
+            _path = column.Path is { } p ? row.GetGetter<ReadOnlyMemory<char>>(p) : null;
         }
 
-        ValueGetter<ReadOnlyMemory<char>>? pathGetter = Path is { } p ? row.GetGetter<ReadOnlyMemory<char>>(p) : null;
-        return () =>
+        /// <summary>The current row's image file, when the input has a path column.</summary>
+        public string? Path()
         {
-            MLImage? image;
-            try
-            {
-                image = decode();
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                throw Unreadable(row, pathGetter, e.Message, e);
-            }
-            if (image is null || image.Width == 0 || image.Height == 0)
-                throw Unreadable(row, pathGetter, "no image was loaded (empty path?)", null);
-            try
-            {
-                return ImageTensorConverter.ToResizedBytes(image, size);
-            }
-            finally
-            {
-                if (owned)
-                    image.Dispose();
-            }
-        };
-    }
-
-    private static UnreadableImageException Unreadable(DataViewRow row, ValueGetter<ReadOnlyMemory<char>>? pathGetter, string reason, Exception? inner)
-    {
-        string? path = null;
-        if (pathGetter is not null)
-        {
+            if (_path is null)
+                return null;
             ReadOnlyMemory<char> value = default;
-            pathGetter(ref value);
-            path = value.ToString();
+            _path(ref value);
+            return value.ToString();
         }
-        return new UnreadableImageException(path, row.Position, reason, inner);
+
+        /// <summary>The current row's image, owned by the caller.</summary>
+        /// <exception cref="UnreadableImageException">The image is missing or cannot be read.</exception>
+        public ImageSource Read()
+        {
+            try
+            {
+                if (_bytes is not null)
+                {
+                    _bytes(ref _buffer);
+                    var bytes = _buffer.DenseValues().ToArray();
+                    return bytes.Length > 0 ? ImageSource.Encoded(bytes) : throw new InvalidDataException("the file is empty or missing");
+                }
+                _image!(ref _current); // LoadImages disposes the previous image here
+                if (_current is null || _current.Width == 0 || _current.Height == 0)
+                    throw new InvalidDataException("no image was loaded (empty path?)");
+                return ImageSource.CopyOf(_current);
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or UnreadableImageException))
+            {
+                throw Unreadable(e.Message, e);
+            }
+        }
+
+        /// <summary>The error for the current row's image.</summary>
+        public UnreadableImageException Unreadable(string reason, Exception? inner) => new(Path(), _row.Position, reason, inner);
     }
 }

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 using Microsoft.ML.Transforms.Image;
 
 namespace ML.FastCnn;
@@ -55,20 +54,31 @@ internal static class TrainingInput
         return Enumerable.Range(1, (int)count).Select(i => i.ToString()).ToList();
     }
 
-    /// <summary>Reads every usable row of <paramref name="data"/>; fails when none is left.</summary>
-    public static LabeledImageSet Read(IDataView data, FastCnnOptions options, IChannel channel, string what)
+    /// <summary>
+    /// One pass over the labels only (no image is decoded): the number of labelled rows and of
+    /// distinct classes among them. Fails when there are no labelled rows.
+    /// </summary>
+    public static (int Rows, int Classes) CountLabels(IDataView data, DataViewSchema.Column label, string what)
     {
-        var image = ImageColumn.Bind(data.Schema, options.ImageColumnName, options.ImagePathColumnName);
-        var set = LabeledImageSet.Read(data, image, data.Schema[options.LabelColumnName], options.ImageSize, options.BadImages, channel);
-        if (set.Skipped > 0)
-            channel.Warning($"Skipped {set.Skipped} rows of the {what} whose image could not be read or whose label was missing.");
-        if (set.Count == 0)
+        using var cursor = data.GetRowCursor([label]);
+        var getLabel = cursor.GetGetter<uint>(label);
+        var seen = new HashSet<uint>();
+        uint key = 0;
+        int rows = 0, missing = 0;
+        while (cursor.MoveNext())
         {
-            set.Dispose();
-            throw new ArgumentOutOfRangeException(nameof(data),
-                $"The {what} has no usable rows (read {set.Skipped} rows, all skipped). Check that the data view is not empty " +
-                "and that the image paths are right.");
+            getLabel(ref key);
+            if (key == 0)
+            {
+                missing++;
+                continue;
+            }
+            rows++;
+            seen.Add(key);
         }
-        return set;
+        if (rows == 0)
+            throw new ArgumentOutOfRangeException(nameof(data),
+                $"The {what} has no usable rows ({missing} rows with a missing label). Check that the data view is not empty and that its labels map to keys.");
+        return (rows, seen.Count);
     }
 }

@@ -20,8 +20,8 @@ internal static class FastCnnModelFormat
     // The header names this assembly, so ML.NET loads and registers it by itself on Model.Load.
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "FASTCNN ",
-        verWrittenCur: 0x00010002, // 1.2: blocks per stage
-        verReadableCur: 0x00010002,
+        verWrittenCur: 0x00010003, // 1.2: blocks per stage; 1.3: prefetch, test-time augmentation
+        verReadableCur: 0x00010003,
         verWeCanReadBack: 0x00010001,
         loaderAssemblyName: typeof(FastCnnTransformer).Assembly.FullName!,
         loaderSignature: LoaderSignature);
@@ -37,18 +37,22 @@ internal static class FastCnnModelFormat
     // int:     number of classes (K)
     // string:  class name, K times
     // int:     number of stages with a custom block count (0 = TorchVision's layout), then one int each (since 1.2)
+    // int:     prefetch batches; int: test-time augmented views; int: seed (since 1.3)
+    // bool, bool, double × 6: the test-time augmentation (FlipHorizontal, Dihedral, MaxRotation, MaxZoom,
+    //          MinScale, MaxLighting, AffineProbability, LightingProbability) (since 1.3)
     // stream "FastCnnWeights": the network's parameters and buffers (TorchSharp format)
     public static void Save(ModelSaveContext ctx, FastCnnTransformer transformer)
     {
         ctx.CheckAtModel();
         ctx.SetVersionInfo(GetVersionInfo());
+        var settings = transformer.Settings;
         ctx.Writer.Write((int)transformer.Architecture);
         ctx.Writer.Write(transformer.ImageSize);
-        ctx.Writer.Write(transformer.ScoringBatchSize);
-        ctx.SaveNonEmptyString(transformer.ImageColumnName);
-        ctx.SaveStringOrNull(transformer.ImagePathColumnName);
-        ctx.SaveNonEmptyString(transformer.ScoreColumnName);
-        ctx.SaveNonEmptyString(transformer.PredictedLabelColumnName);
+        ctx.Writer.Write(settings.ScoringBatchSize);
+        ctx.SaveNonEmptyString(settings.ImageColumnName);
+        ctx.SaveStringOrNull(settings.ImagePathColumnName);
+        ctx.SaveNonEmptyString(settings.ScoreColumnName);
+        ctx.SaveNonEmptyString(settings.PredictedLabelColumnName);
         ctx.Writer.Write(transformer.ClassNames.Count);
         foreach (var name in transformer.ClassNames)
             ctx.SaveString(name);
@@ -56,6 +60,14 @@ internal static class FastCnnModelFormat
         ctx.Writer.Write(blocks.Count);
         foreach (var count in blocks)
             ctx.Writer.Write(count);
+        ctx.Writer.Write(settings.PrefetchBatches);
+        ctx.Writer.Write(settings.TestTimeAugmentation);
+        ctx.Writer.Write(settings.Seed);
+        var a = settings.TestTimeAugmentationKind;
+        ctx.Writer.Write(a.FlipHorizontal);
+        ctx.Writer.Write(a.Dihedral);
+        foreach (var value in new[] { a.MaxRotation, a.MaxZoom, a.MinScale, a.MaxLighting, a.AffineProbability, a.LightingProbability })
+            ctx.Writer.Write(value);
         ctx.SaveBinaryStream(WeightsStream, transformer.Classifier.SaveWeights);
     }
 
@@ -83,11 +95,41 @@ internal static class FastCnnModelFormat
             blocks = stages == 0 ? null : Enumerable.Range(0, stages).Select(_ => ctx.Reader.ReadInt32()).ToArray();
             env.CheckDecode(blocks is null || blocks.All(b => b is > 0 and < 100), "Bad block layout in the FastCnn model.");
         }
+        int prefetch = 2, views = 0, seed = 0;
+        var augmentation = Augmentation.SideOn;
+        if (ctx.Header.ModelVerWritten >= 0x00010003)
+        {
+            prefetch = ctx.Reader.ReadInt32();
+            views = ctx.Reader.ReadInt32();
+            seed = ctx.Reader.ReadInt32();
+            augmentation = new Augmentation
+            {
+                FlipHorizontal = ctx.Reader.ReadBoolean(),
+                Dihedral = ctx.Reader.ReadBoolean(),
+                MaxRotation = ctx.Reader.ReadDouble(),
+                MaxZoom = ctx.Reader.ReadDouble(),
+                MinScale = ctx.Reader.ReadDouble(),
+                MaxLighting = ctx.Reader.ReadDouble(),
+                AffineProbability = ctx.Reader.ReadDouble(),
+                LightingProbability = ctx.Reader.ReadDouble(),
+            };
+            env.CheckDecode(prefetch >= 1 && views >= 0, "Bad scoring settings in the FastCnn model.");
+            try
+            {
+                augmentation.Check();
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                throw env.ExceptDecode(e, "Bad test-time augmentation in the FastCnn model.");
+            }
+        }
 
         ImageClassifier? classifier = null;
         var device = DeviceSelector.Resolve(ComputeDevice.Auto);
         if (!ctx.TryLoadBinaryStream(WeightsStream, reader => classifier = ImageClassifier.Load(architecture, blocks, imageSize, classNames, reader, device)) || classifier is null)
             throw env.ExceptDecode($"The FastCnn model has no '{WeightsStream}' entry; the file is incomplete. Save the model again.");
-        return new FastCnnTransformer(env, classifier, imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize);
+        var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation, seed);
+        var transformer = new FastCnnTransformer(env, classifier, settings);
+        return transformer;
     }
 }

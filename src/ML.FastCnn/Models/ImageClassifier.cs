@@ -33,6 +33,22 @@ internal sealed class ImageClassifier : IDisposable
 
     public Device Device { get; }
 
+    /// <summary>The classification head (<c>fc</c>).</summary>
+    public nn.Module<Tensor, Tensor> Head =>
+        (nn.Module<Tensor, Tensor>)Network.named_children().Single(c => c.name == "fc").module;
+
+    /// <summary>Pooled backbone activations [N, features]: every layer but the head.</summary>
+    public Tensor Body(Tensor input)
+    {
+        var x = input;
+        foreach (var (name, child) in Network.named_children())
+        {
+            if (name != "fc")
+                x = ((nn.Module<Tensor, Tensor>)child).forward(x);
+        }
+        return x.flatten(1);
+    }
+
     /// <summary>A new network of the given shape with random weights, seeded by <paramref name="seed"/>.</summary>
     public static ImageClassifier Create(ResNetArchitecture architecture, int imageSize, IReadOnlyList<string> classNames, Device device, int seed,
         IReadOnlyList<int>? blocks = null)
@@ -83,6 +99,18 @@ internal sealed class ImageClassifier : IDisposable
         stream.Position = 0;
         using var reader = new BinaryReader(stream);
         return Load(Architecture, Blocks, ImageSize, ClassNames, reader, Device);
+    }
+
+    private int _owners;
+
+    /// <summary>Counts a transformer sharing this network (see <see cref="RemoveOwner"/>).</summary>
+    public void AddOwner() => Interlocked.Increment(ref _owners);
+
+    /// <summary>Frees the network when the last transformer sharing it lets go.</summary>
+    public void RemoveOwner()
+    {
+        if (Interlocked.Decrement(ref _owners) == 0)
+            Dispose();
     }
 
     public void Dispose() => Network.Dispose();

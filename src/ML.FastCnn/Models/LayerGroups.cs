@@ -45,6 +45,10 @@ internal sealed class LayerGroups
     public IEnumerable<Parameter>[] Trainable() =>
         _groups.Select(g => g.Where(p => p.Parameter.requires_grad).Select(p => p.Parameter)).ToArray();
 
+    /// <summary>Only the head's parameters, in the head's group (training on precomputed activations).</summary>
+    public IEnumerable<Parameter>[] HeadOnly() =>
+        _groups.Select((g, i) => i == _groups.Length - 1 ? g.Select(p => p.Parameter) : []).ToArray();
+
     public bool IsFrozen { get; private set; }
 
     public bool IsBatchNorm(string parameterName) => _batchNorm.Contains(parameterName);

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using static TorchSharp.torch;
 
 namespace ML.FastCnn;
 
@@ -13,7 +12,8 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
     private readonly ScoringBinding _binding;
     private readonly DataViewRowCursor _rows;
     private readonly DataViewRowCursor? _images;
-    private readonly Func<Tensor>? _readImage;
+    private readonly ImageBatchPipeline? _pipeline;
+    private readonly IEnumerator<ImageBatch>? _batches;
     private readonly HashSet<int> _activeOutputs;
     private float[][] _batch = [];
     private long _batchStart;
@@ -23,7 +23,8 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         _binding = binding;
         _rows = rows;
         _images = images;
-        _readImage = images is null ? null : binding.Image.CreateReader(images, binding.Transformer.Classifier.ImageSize);
+        _pipeline = images is null ? null : binding.Pipeline(images);
+        _batches = _pipeline?.Batches().GetEnumerator();
         _activeOutputs = [.. activeOutputs];
     }
 
@@ -44,21 +45,11 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
 
     private void ScoreNextBatch()
     {
-        var images = new List<Tensor>();
-        try
-        {
-            while (images.Count < _binding.Transformer.ScoringBatchSize && _images!.MoveNext())
-                images.Add(_readImage!());
-            if (images.Count == 0)
-                throw new InvalidOperationException("The input gave fewer rows to the image cursor than to the row cursor; scoring needs an input that repeats its row order.");
-            _batch = _binding.Score(images);
-            _batchStart = Position;
-        }
-        finally
-        {
-            foreach (var image in images)
-                image.Dispose();
-        }
+        if (!_batches!.MoveNext())
+            throw new InvalidOperationException("The input gave fewer rows to the image cursor than to the row cursor; scoring needs an input that repeats its row order.");
+        using var batch = _batches.Current;
+        _batch = _binding.Score(batch);
+        _batchStart = Position;
     }
 
     private float[] Current => _batch[Position - _batchStart];
@@ -81,6 +72,8 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
     {
         if (disposing)
         {
+            _batches?.Dispose();
+            _pipeline?.Dispose();
             _rows.Dispose();
             _images?.Dispose();
         }

@@ -15,6 +15,7 @@ internal sealed class ScoringBinding
         Transformer = transformer;
         InputSchema = input;
         Image = ImageColumn.Bind(input, transformer.ImageColumnName, transformer.ImagePathColumnName);
+        Settings = transformer.Settings;
         OutputSchema = ScoreColumnsSchema.Append(input, transformer.ClassNames, transformer.ScoreColumnName, transformer.PredictedLabelColumnName);
     }
 
@@ -26,6 +27,33 @@ internal sealed class ScoringBinding
 
     public ImageColumn Image { get; }
 
+    public ScoringSettings Settings { get; }
+
+    /// <summary>The rows of <paramref name="cursor"/> as images to render, read on the pipeline's thread.</summary>
+    public IEnumerable<LabeledImage> Rows(DataViewRowCursor cursor)
+    {
+        var reader = Image.CreateReader(cursor);
+        while (cursor.MoveNext())
+        {
+            ImageSource? source = null;
+            UnreadableImageException? error = null;
+            try
+            {
+                source = reader.Read();
+            }
+            catch (UnreadableImageException e)
+            {
+                error = e;
+            }
+            yield return new LabeledImage(cursor.Position, source, -1, reader.Path(), error);
+        }
+    }
+
+    /// <summary>A pipeline rendering the cursor's images (and their test-time views) in scoring batches, ahead of use.</summary>
+    public ImageBatchPipeline Pipeline(DataViewRowCursor cursor) =>
+        new(Rows(cursor), Transformer.ImageSize, Settings.ScoringBatchSize, Settings.PrefetchBatches,
+            row => Settings.Views(row.Position), BadImagePolicy.Fail, _ => { }, CancellationToken.None);
+
     public bool IsOutput(DataViewSchema.Column column) => column.Index >= InputSchema.Count;
 
     /// <summary>The input columns needed to produce <paramref name="outputColumns"/> (pass-through columns and the image).</summary>
@@ -36,11 +64,39 @@ internal sealed class ScoringBinding
         return columns.Any(IsOutput) ? passThrough.Concat(Image.Columns).Distinct() : passThrough;
     }
 
-    /// <summary>Probabilities of a batch of resized images.</summary>
-    public float[][] Score(IReadOnlyList<Tensor> images)
+    /// <summary>Probabilities of each row of a rendered batch, averaged over its views.</summary>
+    public float[][] Score(ImageBatch batch)
     {
-        using var batch = stack(images);
-        return Transformer.Classifier.PredictProbabilities(batch);
+        var probabilities = Transformer.Classifier.PredictProbabilities(batch.Images);
+        return Enumerable.Range(0, batch.Count).Select(row => Average(probabilities, row * batch.Views, batch.Views)).ToArray();
+    }
+
+    /// <summary>Probabilities of one image, averaged over its views (row-at-a-time scoring).</summary>
+    public float[] Score(ImageSource image, long position)
+    {
+        var views = Settings.Views(position);
+        int size = Transformer.ImageSize, imageBytes = 3 * size * size;
+        var pixels = new byte[views.Length * imageBytes];
+        for (int v = 0; v < views.Length; v++)
+            ImageRenderer.Render(image.Bitmap, size, views[v], pixels.AsSpan(v * imageBytes, imageBytes));
+        using var batch = new ImageBatch(tensor(pixels, [views.Length, 3, size, size]), [-1], [position], views.Length);
+        return Score(batch)[0];
+    }
+
+    private static float[] Average(float[][] probabilities, int first, int count)
+    {
+        var mean = (float[])probabilities[first].Clone();
+        for (int v = 1; v < count; v++)
+        {
+            for (int k = 0; k < mean.Length; k++)
+                mean[k] += probabilities[first + v][k];
+        }
+        if (count > 1)
+        {
+            for (int k = 0; k < mean.Length; k++)
+                mean[k] /= count;
+        }
+        return mean;
     }
 
     /// <summary>A getter of an output column reading the current row's probabilities from <paramref name="current"/>.</summary>

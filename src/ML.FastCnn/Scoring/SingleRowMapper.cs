@@ -40,15 +40,22 @@ internal sealed class SingleRowMapper : IRowToRowMapper
                 _current = () => throw new InvalidOperationException("No output column of FastCnn is active.");
                 return;
             }
-            var readImage = binding.Image.CreateReader(input, binding.Transformer.Classifier.ImageSize);
+            var reader = binding.Image.CreateReader(input);
             long scoredPosition = -1;
             float[] probabilities = [];
             _current = () =>
             {
                 if (scoredPosition != _input.Position)
                 {
-                    using var image = readImage();
-                    probabilities = binding.Score([image])[0];
+                    using var image = reader.Read();
+                    try
+                    {
+                        probabilities = binding.Score(image, _input.Position);
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        throw reader.Unreadable(e.Message, e);
+                    }
                     scoredPosition = _input.Position;
                 }
                 return probabilities;

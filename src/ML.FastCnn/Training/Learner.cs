@@ -12,29 +12,47 @@ namespace ML.FastCnn;
 /// stopping, keep-best, divergence, the learning-rate finder — is an <see cref="ILearnerCallback"/>.
 /// Each batch runs in its own dispose scope.
 /// </summary>
-internal sealed class Learner
+internal sealed class Learner : IDisposable
 {
     private readonly IHost _host;
+    private TensorDataset? _trainFeatures;
+    private TensorDataset? _validFeatures;
+    private int _epochsRun; // seeds each epoch's shuffle and augmentation, across fits
 
-    public Learner(ImageClassifier model, LabeledImageSet train, LabeledImageSet? valid, LearnerSettings settings, IHost host)
+    public Learner(ImageClassifier model, ImageData train, ImageData? valid, LearnerSettings settings, Augmentation? augmentation, IHost host)
     {
         Model = model;
         Train = train;
         Valid = valid;
         Settings = settings;
+        Augmentation = augmentation;
         Groups = new LayerGroups(model.Network);
         _host = host;
     }
 
     public ImageClassifier Model { get; }
 
-    public LabeledImageSet Train { get; }
+    public ImageData Train { get; }
 
-    public LabeledImageSet? Valid { get; }
+    public ImageData? Valid { get; }
 
     public LearnerSettings Settings { get; }
 
     public LayerGroups Groups { get; }
+
+    /// <summary>Training augmentation, or null. Changing it drops precomputed activations.</summary>
+    public Augmentation? Augmentation
+    {
+        get;
+        set
+        {
+            field = value;
+            DropFeatures();
+        }
+    }
+
+    /// <summary>Whether the next fit trains the head on precomputed activations.</summary>
+    public bool UsesPrecomputedActivations => Settings.PrecomputeActivations && Groups.IsFrozen && Augmentation is null;
 
     public int BatchesPerEpoch => (Train.Count + Settings.BatchSize - 1) / Settings.BatchSize;
 
@@ -45,7 +63,13 @@ internal sealed class Learner
     public IReadOnlyList<EpochResult> Fit(int epochs, double[] peakRates, LearningRateSchedule schedule,
         IEnumerable<ILearnerCallback> callbacks, CancellationToken cancellation)
     {
-        var trainable = Groups.Trainable();
+        bool precomputed = UsesPrecomputedActivations;
+        if (precomputed)
+            ComputeFeatures(cancellation);
+        else
+            DropFeatures(); // training the body (BatchNorm included) makes stored activations stale
+
+        var trainable = precomputed ? Groups.HeadOnly() : Groups.Trainable();
         var groupIndices = Enumerable.Range(0, trainable.Length).Where(g => trainable[g].Any()).ToArray();
         using var optimizer = CreateOptimizer(groupIndices.Select(g => (trainable[g], peakRates[g])));
         var state = new FitState(Model, optimizer, epochs, BatchesPerEpoch);
@@ -59,11 +83,12 @@ internal sealed class Learner
             {
                 state.Epoch = epoch;
                 var clock = Stopwatch.StartNew();
-                double trainLoss = TrainEpoch(state, all, cancellation);
+                double trainLoss = TrainEpoch(state, all, precomputed, cancellation);
+                _epochsRun++;
                 if (state.StopRequested && state.SkipValidation)
                     break;
-                var (validLoss, accuracy) = state.SkipValidation || Valid is null ? (null, null) : Validate(Valid, cancellation);
-                var result = new EpochResult(state.Epoch + 1, trainLoss, validLoss, accuracy, clock.Elapsed);
+                var (validLoss, accuracy) = state.SkipValidation ? (null, null) : Validate(cancellation);
+                var result = new EpochResult(epoch + 1, trainLoss, validLoss, accuracy, clock.Elapsed);
                 results.Add(result);
                 all.ForEach(c => c.AfterEpoch(state, result));
             }
@@ -89,22 +114,36 @@ internal sealed class Learner
         };
     }
 
-    private double TrainEpoch(FitState state, List<ILearnerCallback> callbacks, CancellationToken cancellation)
+    private double TrainEpoch(FitState state, List<ILearnerCallback> callbacks, bool precomputed, CancellationToken cancellation)
     {
-        Model.Network.train();
+        // With precomputed activations the body stays in evaluation mode: its BatchNorm does not move.
+        if (precomputed)
+            Model.Network.eval();
+        else
+            Model.Network.train();
         double lossSum = 0;
         int seen = 0;
         state.Batch = 0;
-        foreach (var indices in Train.BatchIndices(Settings.BatchSize, Settings.Shuffle))
+        foreach (var (input, labels, count) in TrainingBatches(precomputed, cancellation))
         {
+            using var scope = NewDisposeScope();
+            scope.Attach([input, labels]);
             cancellation.ThrowIfCancellationRequested();
             _host.CheckAlive(); // ML.NET's own cancellation of the environment
             callbacks.ForEach(c => c.BeforeBatch(state));
-            double loss = TrainBatch(indices, state.Optimizer);
+            var forward = precomputed ? Model.Head : Model.Network;
+            var loss = nn.functional.cross_entropy(forward.forward(input), labels, label_smoothing: Settings.LabelSmoothing);
+            double value = loss.ToDouble();
+            if (double.IsFinite(value)) // a non-finite loss skips the step; the callbacks decide what follows
+            {
+                state.Optimizer.zero_grad();
+                loss.backward();
+                state.Optimizer.step();
+            }
             state.Iteration++;
-            callbacks.ForEach(c => c.AfterBatch(state, loss));
-            lossSum += loss * indices.Length;
-            seen += indices.Length;
+            callbacks.ForEach(c => c.AfterBatch(state, value));
+            lossSum += value * count;
+            seen += count;
             state.Batch++;
             if (state.StopRequested)
                 break;
@@ -112,39 +151,96 @@ internal sealed class Learner
         return seen == 0 ? double.NaN : lossSum / seen;
     }
 
-    /// <summary>One forward/backward/step; a non-finite loss skips the step (the callbacks decide what follows).</summary>
-    private double TrainBatch(int[] indices, optim.Optimizer optimizer)
+    /// <summary>One epoch of (input, labels, rows) on the device: images, or stored activations.</summary>
+    private IEnumerable<(Tensor Input, Tensor Labels, int Count)> TrainingBatches(bool precomputed, CancellationToken cancellation)
     {
-        using var scope = NewDisposeScope();
-        var (images, labels) = Train.GetBatch(indices, Model.Device);
-        var loss = nn.functional.cross_entropy(Model.Network.forward(images), labels, label_smoothing: Settings.LabelSmoothing);
-        double value = loss.ToDouble();
-        if (double.IsFinite(value))
+        if (precomputed)
         {
-            optimizer.zero_grad();
-            loss.backward();
-            optimizer.step();
+            foreach (var indices in _trainFeatures!.BatchIndices(Settings.BatchSize, SampleRandom.For(Settings.Seed, _epochsRun, -1)))
+            {
+                var (items, labels) = _trainFeatures.GetBatch(indices, Model.Device);
+                yield return (items.DetachFromDisposeScope(), labels.DetachFromDisposeScope(), indices.Length);
+            }
+            yield break;
         }
-        return value;
+        foreach (var batch in Train.Epoch(_epochsRun, shuffle: true, Augmentation, cancellation))
+        {
+            using (batch)
+                yield return (ImageTensorConverter.Normalize(batch.Images, Model.Device).DetachFromDisposeScope(),
+                    tensor(batch.Labels, device: Model.Device).DetachFromDisposeScope(), batch.Count);
+        }
     }
 
-    /// <summary>Mean cross-entropy and accuracy on <paramref name="data"/>, in evaluation mode.</summary>
-    public (double? Loss, double? Accuracy) Validate(LabeledImageSet data, CancellationToken cancellation = default)
+    /// <summary>Mean cross-entropy and accuracy on the validation set, in evaluation mode; nulls without one.</summary>
+    public (double? Loss, double? Accuracy) Validate(CancellationToken cancellation = default)
     {
+        if (Valid is null)
+            return (null, null);
         Model.Network.eval();
         using var noGrad = no_grad();
         double lossSum = 0;
-        long correct = 0;
-        foreach (var indices in data.BatchIndices(Settings.BatchSize, random: null))
+        long correct = 0, seen = 0;
+        IEnumerable<(Tensor Input, Tensor Labels, Func<Tensor, Tensor> Forward)> batches = _validFeatures is { } features
+            ? features.BatchIndices(Settings.BatchSize, null).Select(i => { var (x, y) = features.GetBatch(i, Model.Device); return (x, y, (Func<Tensor, Tensor>)Model.Head.forward); })
+            : Valid.Epoch(0, shuffle: false, augmentation: null, cancellation).Select(b =>
+            {
+                using (b)
+                    return (ImageTensorConverter.Normalize(b.Images, Model.Device), tensor(b.Labels, device: Model.Device), (Func<Tensor, Tensor>)Model.Network.forward);
+            });
+        foreach (var (input, labels, forward) in batches)
         {
+            using var scope = NewDisposeScope();
+            scope.Attach([input, labels]);
             cancellation.ThrowIfCancellationRequested();
             _host.CheckAlive();
-            using var scope = NewDisposeScope();
-            var (images, labels) = data.GetBatch(indices, Model.Device);
-            var logits = Model.Network.forward(images);
+            var logits = forward(input);
             lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).ToDouble();
             correct += logits.argmax(1).eq(labels).sum().ToInt64();
+            seen += labels.shape[0];
         }
-        return (lossSum / data.Count, (double)correct / data.Count);
+        return (lossSum / seen, (double)correct / seen);
     }
+
+    /// <summary>Runs every training (and validation) image once through the frozen body and keeps the activations.</summary>
+    private void ComputeFeatures(CancellationToken cancellation)
+    {
+        _trainFeatures ??= Features(Train, cancellation);
+        if (Valid is not null)
+            _validFeatures ??= Features(Valid, cancellation);
+    }
+
+    private TensorDataset Features(ImageData data, CancellationToken cancellation)
+    {
+        Model.Network.eval();
+        using var noGrad = no_grad();
+        var parts = new List<Tensor>();
+        var labels = new List<long>();
+        try
+        {
+            foreach (var batch in data.Epoch(0, shuffle: false, augmentation: null, cancellation))
+            {
+                using (batch)
+                using (var scope = NewDisposeScope())
+                {
+                    parts.Add(Model.Body(ImageTensorConverter.Normalize(batch.Images, Model.Device)).cpu().MoveToOuterDisposeScope());
+                    labels.AddRange(batch.Labels);
+                }
+            }
+            return new TensorDataset(cat(parts, 0), [.. labels]);
+        }
+        finally
+        {
+            parts.ForEach(p => p.Dispose());
+        }
+    }
+
+    /// <summary>Forgets precomputed activations (they no longer match the body).</summary>
+    public void DropFeatures()
+    {
+        _trainFeatures?.Dispose();
+        _validFeatures?.Dispose();
+        _trainFeatures = _validFeatures = null;
+    }
+
+    public void Dispose() => DropFeatures();
 }

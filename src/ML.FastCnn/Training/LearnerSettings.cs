@@ -6,4 +6,5 @@ internal sealed record LearnerSettings(
     OptimizerKind Optimizer,
     double WeightDecay,
     double LabelSmoothing,
-    Random Shuffle);
+    int Seed,
+    bool PrecomputeActivations);

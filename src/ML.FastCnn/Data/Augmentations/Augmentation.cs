@@ -1,0 +1,99 @@
+namespace ML.FastCnn;
+
+/// <summary>
+/// Random changes made to every training image — each image draws its own (fast.ai
+/// <c>aug_transforms</c>; TorchVision's transforms draw once per batch). Off at inference, except
+/// for test-time augmentation. Start from a preset: <see cref="SideOn"/> (photos of things seen
+/// from the side: horizontal flips) or <see cref="TopDown"/> (satellite, microscope: all eight
+/// flips and quarter turns).
+/// </summary>
+public sealed record Augmentation
+{
+    /// <summary>Mirror left–right with probability 1/2. fast.ai <c>do_flip</c>.</summary>
+    public bool FlipHorizontal { get; init; }
+
+    /// <summary>One of the eight flips and quarter turns (the dihedral group), equally likely. fast.ai <c>RandomDihedral</c> / <c>flip_vert</c>.</summary>
+    public bool Dihedral { get; init; }
+
+    /// <summary>Largest rotation in degrees, either way, in [0, 180]. fast.ai <c>max_rotate</c> (10).</summary>
+    public double MaxRotation { get; init; }
+
+    /// <summary>Largest zoom into the image, ≥ 1 (1: none). fast.ai <c>max_zoom</c> (1.1).</summary>
+    public double MaxZoom { get; init; } = 1;
+
+    /// <summary>
+    /// Random resized crop: the smallest fraction of the image area a crop may keep, in (0, 1]
+    /// (1: off), with aspect ratios between 3/4 and 4/3. fast.ai <c>RandomResizedCrop(min_scale)</c>.
+    /// </summary>
+    public double MinScale { get; init; } = 1;
+
+    /// <summary>Largest change of brightness and contrast, in [0, 1). fast.ai <c>max_lighting</c> (0.2).</summary>
+    public double MaxLighting { get; init; }
+
+    /// <summary>Probability that an image is rotated, zoomed or cropped at all. fast.ai <c>p_affine</c> (0.75).</summary>
+    public double AffineProbability { get; init; } = 0.75;
+
+    /// <summary>Probability that an image's lighting changes at all. fast.ai <c>p_lighting</c> (0.75).</summary>
+    public double LightingProbability { get; init; } = 0.75;
+
+    /// <summary>fast.ai's defaults for photos seen from the side: horizontal flips, ±10°, zoom up to 1.1, lighting ±0.2.</summary>
+    public static Augmentation SideOn { get; } = new() { FlipHorizontal = true, MaxRotation = 10, MaxZoom = 1.1, MaxLighting = 0.2 };
+
+    /// <summary><see cref="SideOn"/> with all eight flips and quarter turns, for images with no "up" (fast.ai <c>transforms_top_down</c>).</summary>
+    public static Augmentation TopDown { get; } = SideOn with { FlipHorizontal = false, Dihedral = true };
+
+    internal void Check()
+    {
+        if (!(MaxRotation is >= 0 and <= 180))
+            throw new ArgumentOutOfRangeException(nameof(MaxRotation), $"Augmentation.MaxRotation must be in [0, 180] degrees (was {MaxRotation}).");
+        if (!(MaxZoom >= 1) || double.IsInfinity(MaxZoom))
+            throw new ArgumentOutOfRangeException(nameof(MaxZoom), $"Augmentation.MaxZoom must be 1 or more (was {MaxZoom}).");
+        if (!(MinScale is > 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(MinScale), $"Augmentation.MinScale must be in (0, 1] (was {MinScale}).");
+        if (!(MaxLighting is >= 0 and < 1))
+            throw new ArgumentOutOfRangeException(nameof(MaxLighting), $"Augmentation.MaxLighting must be in [0, 1) (was {MaxLighting}).");
+        if (!(AffineProbability is >= 0 and <= 1) || !(LightingProbability is >= 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(AffineProbability),
+                $"Augmentation probabilities must be in [0, 1] (were {AffineProbability} and {LightingProbability}).");
+    }
+
+    /// <summary>Draws one image's changes.</summary>
+    internal AugmentationDraw Draw(Random random)
+    {
+        bool flip = false;
+        int quarterTurns = 0;
+        if (Dihedral)
+        {
+            int k = random.Next(8);
+            flip = (k & 1) == 1;
+            quarterTurns = k >> 1;
+        }
+        else if (FlipHorizontal)
+        {
+            flip = random.NextDouble() < 0.5;
+        }
+
+        double angle = 0, cropX = 0, cropY = 0, cropWidth = 1, cropHeight = 1;
+        if (random.NextDouble() < AffineProbability)
+        {
+            angle = (random.NextDouble() * 2 - 1) * MaxRotation;
+            double area = MinScale + random.NextDouble() * (1 - MinScale);
+            double ratio = Math.Exp(Math.Log(3.0 / 4) + random.NextDouble() * Math.Log(16.0 / 9));
+            cropWidth = MinScale < 1 ? Math.Min(1, Math.Sqrt(area * ratio)) : 1;
+            cropHeight = MinScale < 1 ? Math.Min(1, Math.Sqrt(area / ratio)) : 1;
+            double zoom = 1 + random.NextDouble() * (MaxZoom - 1);
+            cropWidth /= zoom;
+            cropHeight /= zoom;
+            cropX = random.NextDouble() * (1 - cropWidth);
+            cropY = random.NextDouble() * (1 - cropHeight);
+        }
+
+        double contrast = 1, brightness = 0;
+        if (MaxLighting > 0 && random.NextDouble() < LightingProbability)
+        {
+            brightness = (random.NextDouble() * 2 - 1) * MaxLighting / 2;
+            contrast = Math.Exp((random.NextDouble() * 2 - 1) * -Math.Log(1 - MaxLighting));
+        }
+        return new AugmentationDraw(flip, quarterTurns, angle, cropX, cropY, cropWidth, cropHeight, contrast, brightness);
+    }
+}

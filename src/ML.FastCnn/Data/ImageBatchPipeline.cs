@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+using static TorchSharp.torch;
+
+namespace ML.FastCnn;
+
+/// <summary>
+/// Turns rows into batches ahead of the consumer: a reading thread takes rows one after another
+/// (copying each image out of its row), renders a batch's images on worker threads — resizing and
+/// augmenting each image with its own draw — and keeps at most <c>prefetch</c> batches waiting.
+/// Output depends only on the rows' order and their draws, never on thread timing. Unreadable
+/// images fail the pipeline (naming the file) or are skipped and counted, by policy.
+/// </summary>
+internal sealed class ImageBatchPipeline : IDisposable
+{
+    private readonly BlockingCollection<ImageBatch> _ready;
+    private readonly CancellationTokenSource _stop;
+    private readonly Task _reader;
+    private readonly int _size;
+    private readonly int _batchSize;
+    private readonly Func<LabeledImage, AugmentationDraw[]> _views;
+    private readonly BadImagePolicy _policy;
+    private readonly Action<string> _warn;
+    private readonly CancellationToken _cancellation;
+    private int _skipped;
+
+    /// <param name="rows">The epoch's rows, read on the pipeline's own thread.</param>
+    /// <param name="size">Side of the rendered squares.</param>
+    /// <param name="batchSize">Rows per batch.</param>
+    /// <param name="prefetch">Batches kept ready ahead of the consumer, ≥ 1.</param>
+    /// <param name="views">The draws to render for a row: one for training, 1 + n for test-time augmentation.</param>
+    /// <param name="policy">What to do with unreadable images.</param>
+    /// <param name="warn">Told about each skipped image.</param>
+    /// <param name="cancellation">Stops reading.</param>
+    public ImageBatchPipeline(IEnumerable<LabeledImage> rows, int size, int batchSize, int prefetch,
+        Func<LabeledImage, AugmentationDraw[]> views, BadImagePolicy policy, Action<string> warn, CancellationToken cancellation)
+    {
+        _size = size;
+        _batchSize = batchSize;
+        _views = views;
+        _policy = policy;
+        _warn = warn;
+        _ready = new BlockingCollection<ImageBatch>(Math.Max(1, prefetch));
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        _cancellation = cancellation;
+        // Not started with the token: the reading thread must always run, to mark the queue complete.
+        _reader = Task.Factory.StartNew(() => Produce(rows, _stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>Rows left out so far because their image could not be read.</summary>
+    public int Skipped => Volatile.Read(ref _skipped);
+
+    /// <summary>The batches, in order; rethrows what went wrong on the reading thread.</summary>
+    public IEnumerable<ImageBatch> Batches()
+    {
+        foreach (var batch in _ready.GetConsumingEnumerable(_cancellation))
+            yield return batch;
+        if (_reader.Exception?.InnerException is { } failure && failure is not OperationCanceledException)
+            ExceptionDispatchInfo.Capture(failure).Throw();
+        _cancellation.ThrowIfCancellationRequested();
+    }
+
+    private void Produce(IEnumerable<LabeledImage> rows, CancellationToken cancellation)
+    {
+        try
+        {
+            var pending = new List<LabeledImage>(_batchSize);
+            foreach (var row in rows)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                if (row.Error is { } error)
+                {
+                    Skip(error);
+                    continue;
+                }
+                pending.Add(row);
+                if (pending.Count == _batchSize)
+                    Render(pending, cancellation);
+            }
+            if (pending.Count > 0)
+                Render(pending, cancellation);
+        }
+        finally
+        {
+            _ready.CompleteAdding();
+        }
+    }
+
+    private void Skip(UnreadableImageException error)
+    {
+        if (_policy == BadImagePolicy.Fail)
+            throw error;
+        Interlocked.Increment(ref _skipped);
+        _warn($"Skipped: {error.Description}.");
+    }
+
+    /// <summary>Renders the pending rows (in parallel), queues the batch, and empties the list.</summary>
+    private void Render(List<LabeledImage> rows, CancellationToken cancellation)
+    {
+        try
+        {
+            var draws = rows.Select(_views).ToArray();
+            int views = draws[0].Length, imageBytes = 3 * _size * _size;
+            var pixels = new byte[rows.Count * views * imageBytes];
+            var errors = new UnreadableImageException?[rows.Count];
+            Parallel.For(0, rows.Count, new ParallelOptions { CancellationToken = cancellation }, i =>
+            {
+                try
+                {
+                    var bitmap = rows[i].Source!.Bitmap;
+                    for (int v = 0; v < views; v++)
+                        ImageRenderer.Render(bitmap, _size, draws[i][v], pixels.AsSpan((i * views + v) * imageBytes, imageBytes));
+                }
+                catch (InvalidDataException e)
+                {
+                    errors[i] = new UnreadableImageException(rows[i].Path, rows[i].Position, e.Message, e);
+                }
+            });
+
+            var kept = Enumerable.Range(0, rows.Count).Where(i => errors[i] is null).ToArray();
+            foreach (var i in Enumerable.Range(0, rows.Count).Where(i => errors[i] is not null))
+                Skip(errors[i]!);
+            if (kept.Length == 0)
+                return;
+            if (kept.Length < rows.Count)
+                pixels = kept.SelectMany(i => pixels.AsSpan(i * views * imageBytes, views * imageBytes).ToArray()).ToArray();
+            var images = tensor(pixels, [kept.Length * views, 3, _size, _size]);
+            var batch = new ImageBatch(images, kept.Select(i => rows[i].Label).ToArray(), kept.Select(i => rows[i].Position).ToArray(), views);
+            try
+            {
+                _ready.Add(batch, cancellation);
+            }
+            catch
+            {
+                batch.Dispose();
+                throw;
+            }
+        }
+        finally
+        {
+            rows.ForEach(r => r.Dispose());
+            rows.Clear();
+        }
+    }
+
+    /// <summary>Stops the reading thread and frees batches nobody took.</summary>
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try
+        {
+            _reader.Wait();
+        }
+        catch (AggregateException)
+        {
+            // Its failure, if any, was reported through Batches().
+        }
+        foreach (var batch in _ready.GetConsumingEnumerable())
+            batch.Dispose();
+        _ready.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,92 @@
+using Microsoft.ML.Runtime;
+
+namespace ML.FastCnn;
+
+/// <summary>
+/// A training or validation set as epochs of rendered batches: streamed through an
+/// <see cref="ImageBatchPipeline"/> (or read from the image cache), shuffled and augmented per
+/// epoch with seeds, so a seeded run repeats exactly.
+/// </summary>
+internal sealed class ImageData
+{
+    private readonly ImageRows _rows;
+    private readonly int _size;
+    private readonly int _batchSize;
+    private readonly int _prefetch;
+    private readonly int _seed;
+    private readonly BadImagePolicy _policy;
+    private readonly IChannel _channel;
+    private readonly string _what;
+    private bool _skipsReported;
+
+    public ImageData(ImageRows rows, int size, int batchSize, int prefetch, int seed, BadImagePolicy policy, IChannel channel, string what)
+    {
+        _rows = rows;
+        _size = size;
+        _batchSize = batchSize;
+        _prefetch = prefetch;
+        _seed = seed;
+        _policy = policy;
+        _channel = channel;
+        _what = what;
+    }
+
+    /// <summary>Rows per epoch (fewer when unreadable images are skipped).</summary>
+    public int Count => _rows.Count;
+
+    public int BatchSize => _batchSize;
+
+    /// <summary>
+    /// The batches of epoch <paramref name="epoch"/>: in stored order, or shuffled; each image plain,
+    /// or with its own draw of <paramref name="augmentation"/>. Throws when no row is usable.
+    /// </summary>
+    public IEnumerable<ImageBatch> Epoch(int epoch, bool shuffle, Augmentation? augmentation, CancellationToken cancellation)
+    {
+        var random = shuffle ? SampleRandom.For(_seed, epoch, position: -1) : null;
+        Func<LabeledImage, AugmentationDraw[]> views = augmentation is null
+            ? _ => [AugmentationDraw.Identity]
+            : row => [augmentation.Draw(SampleRandom.For(_seed, epoch, row.Position))];
+        using var pipeline = new ImageBatchPipeline(_rows.Read(random, cancellation), _size, _batchSize, _prefetch, views, _policy,
+            _skipsReported ? _ => { } : _channel.Warning, cancellation);
+        int rows = 0;
+        foreach (var batch in pipeline.Batches())
+        {
+            rows += batch.Count;
+            yield return batch;
+        }
+        if (pipeline.Skipped > 0 && !_skipsReported)
+        {
+            _channel.Warning($"Skipped {pipeline.Skipped} rows of the {_what} whose image could not be read.");
+            _skipsReported = true;
+        }
+        if (rows == 0)
+            throw new ArgumentOutOfRangeException("data",
+                $"The {_what} has no usable rows (all {pipeline.Skipped} images were unreadable). Check that the image paths are right.");
+    }
+
+    /// <summary>The same rows read once and kept in memory at the training size (3·S² bytes + alpha each).</summary>
+    public ImageData Cached(CancellationToken cancellation)
+    {
+        var images = new List<(byte[] Rgba, long Label)>(Count);
+        int plane = _size * _size;
+        foreach (var batch in Epoch(0, shuffle: false, augmentation: null, cancellation))
+        {
+            using (batch)
+            {
+                var chw = batch.Images.data<byte>().ToArray();
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    var rgba = new byte[4 * plane];
+                    for (int p = 0; p < plane; p++)
+                    {
+                        for (int c = 0; c < 3; c++)
+                            rgba[4 * p + c] = chw[(i * 3 + c) * plane + p];
+                        rgba[4 * p + 3] = 255;
+                    }
+                    images.Add((rgba, batch.Labels[i]));
+                }
+            }
+        }
+        return new ImageData(new CachedImageRows(images, _size), _size, _batchSize, _prefetch, _seed, _policy, _channel, _what);
+    }
+}

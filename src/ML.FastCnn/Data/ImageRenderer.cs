@@ -1,0 +1,76 @@
+using SkiaSharp;
+
+namespace ML.FastCnn;
+
+/// <summary>
+/// Renders an image into the network's input square with SkiaSharp: resized (bilinear, with
+/// mipmaps so shrinking averages rather than skips pixels; aspect ratio not kept), optionally
+/// cropped, zoomed, rotated, flipped and relit, with mirrored edges where a rotation reveals
+/// them (fast.ai's reflection padding). Alpha is dropped. Writes 3·S² bytes, R then G then B planes (CHW).
+/// Thread-safe: every call uses its own bitmaps.
+/// </summary>
+internal static class ImageRenderer
+{
+    public static void Render(SKBitmap source, int size, AugmentationDraw draw, Span<byte> chw)
+    {
+        if (chw.Length != 3 * size * size)
+            throw new ArgumentException($"Expected room for {3 * size * size} bytes, got {chw.Length}.", nameof(chw));
+
+        using var target = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using (var canvas = new SKCanvas(target))
+        using (var paint = new SKPaint { FilterQuality = SKFilterQuality.Medium, IsAntialias = true })
+        {
+            using var shader = SKShader.CreateBitmap(source, SKShaderTileMode.Mirror, SKShaderTileMode.Mirror, SourceToTarget(source, size, draw));
+            using var lighting = draw.ChangesLighting ? Lighting(draw) : null;
+            paint.Shader = shader;
+            paint.ColorFilter = lighting;
+            canvas.Clear(SKColors.Transparent);
+            canvas.DrawRect(0, 0, size, size, paint);
+        }
+
+        ReadOnlySpan<byte> rgba = ImageSource.PixelSpan(target);
+        int plane = size * size;
+        for (int i = 0; i < plane; i++)
+        {
+            // Skia draws premultiplied; undo it so translucent pixels keep their colour (as PIL's
+            // convert("RGB") does for fast.ai). Fully transparent pixels stay black.
+            int alpha = rgba[4 * i + 3];
+            for (int c = 0; c < 3; c++)
+            {
+                int value = rgba[4 * i + c];
+                chw[c * plane + i] = alpha switch
+                {
+                    255 => (byte)value,
+                    0 => 0,
+                    _ => (byte)Math.Min(255, (value * 255 + alpha / 2) / alpha),
+                };
+            }
+        }
+    }
+
+    /// <summary>Maps source pixels to target pixels: crop centre to the origin, turn, flip, scale the crop to the square, centre it.</summary>
+    private static SKMatrix SourceToTarget(SKBitmap source, int size, AugmentationDraw draw)
+    {
+        float cropWidth = (float)(draw.CropWidth * source.Width), cropHeight = (float)(draw.CropHeight * source.Height);
+        float centreX = (float)(draw.CropX * source.Width) + cropWidth / 2, centreY = (float)(draw.CropY * source.Height) + cropHeight / 2;
+        var matrix = SKMatrix.CreateTranslation(-centreX, -centreY);
+        matrix = matrix.PostConcat(SKMatrix.CreateScale(size / cropWidth, size / cropHeight)); // the crop becomes the square; turning a square keeps it
+        matrix = matrix.PostConcat(SKMatrix.CreateRotationDegrees((float)(draw.QuarterTurns * 90 + draw.Angle)));
+        if (draw.FlipHorizontal)
+            matrix = matrix.PostConcat(SKMatrix.CreateScale(-1, 1));
+        return matrix.PostConcat(SKMatrix.CreateTranslation(size / 2f, size / 2f));
+    }
+
+    /// <summary>out = contrast·(in − ½) + ½ + brightness, per colour channel, alpha kept.</summary>
+    private static SKColorFilter Lighting(AugmentationDraw draw)
+    {
+        float c = (float)draw.Contrast, shift = (float)(0.5 * (1 - draw.Contrast) + draw.Brightness);
+        return SKColorFilter.CreateColorMatrix(
+        [
+            c, 0, 0, 0, shift,
+            0, c, 0, 0, shift,
+            0, 0, c, 0, shift,
+            0, 0, 0, 1, 0,
+        ]);
+    }
+}

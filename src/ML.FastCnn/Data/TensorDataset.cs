@@ -1,0 +1,39 @@
+using static TorchSharp.torch;
+
+namespace ML.FastCnn;
+
+/// <summary>
+/// Rows held as one tensor [N, …] with their classes — the precomputed backbone activations that
+/// train the head while the backbone is frozen (fast.ai v0.7 <c>precompute=True</c>).
+/// </summary>
+internal sealed class TensorDataset : IDisposable
+{
+    private readonly Tensor _items;
+    private readonly long[] _labels;
+
+    public TensorDataset(Tensor items, long[] labels)
+    {
+        _items = items;
+        _labels = labels;
+    }
+
+    public int Count => _labels.Length;
+
+    /// <summary>One epoch of batches as row indices, shuffled with <paramref name="random"/> when given.</summary>
+    public IEnumerable<int[]> BatchIndices(int batchSize, Random? random)
+    {
+        var order = Enumerable.Range(0, Count).ToArray();
+        random?.Shuffle(order);
+        for (int start = 0; start < order.Length; start += batchSize)
+            yield return order[start..Math.Min(start + batchSize, order.Length)];
+    }
+
+    /// <summary>The rows' items and classes on <paramref name="device"/>, in the caller's dispose scope.</summary>
+    public (Tensor Items, Tensor Labels) GetBatch(int[] indices, Device device)
+    {
+        using var index = tensor(indices.Select(i => (long)i).ToArray());
+        return (_items.index_select(0, index).to(device), tensor(indices.Select(i => _labels[i]).ToArray(), device: device));
+    }
+
+    public void Dispose() => _items.Dispose();
+}

@@ -1,0 +1,32 @@
+namespace ML.FastCnn;
+
+/// <summary>How a trained model reads its input and scores: column names, batching, test-time augmentation.</summary>
+internal sealed record ScoringSettings(
+    string ImageColumnName,
+    string? ImagePathColumnName,
+    string ScoreColumnName,
+    string PredictedLabelColumnName,
+    int ScoringBatchSize,
+    int PrefetchBatches,
+    int TestTimeAugmentation,
+    Augmentation TestTimeAugmentationKind,
+    int Seed)
+{
+    public static ScoringSettings From(FastCnnOptions options, Augmentation? trainingAugmentation) => new(
+        options.ImageColumnName, options.ImagePathColumnName, options.ScoreColumnName, options.PredictedLabelColumnName,
+        options.ScoringBatchSize, options.PrefetchBatches, options.TestTimeAugmentation,
+        trainingAugmentation ?? Augmentation.SideOn, options.Seed ?? 0);
+
+    /// <summary>
+    /// The views scored for the row at <paramref name="position"/>: the image itself, then
+    /// <see cref="TestTimeAugmentation"/> augmented ones drawn with seeds fixed by the position.
+    /// </summary>
+    public AugmentationDraw[] Views(long position)
+    {
+        var views = new AugmentationDraw[1 + TestTimeAugmentation];
+        views[0] = AugmentationDraw.Identity;
+        for (int v = 1; v < views.Length; v++)
+            views[v] = TestTimeAugmentationKind.Draw(SampleRandom.For(Seed, epoch: -1, position, v));
+        return views;
+    }
+}
