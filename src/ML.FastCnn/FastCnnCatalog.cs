@@ -37,4 +37,23 @@ public static class FastCnnCatalog
             ImageSize = imageSize,
             Epochs = epochs,
         });
+
+    /// <summary>
+    /// Reads a folder of images with one sub-folder per class, with or without <c>train/</c> and
+    /// <c>valid/</c> sub-folders (fast.ai's <c>ImageDataLoaders.from_folder</c>). Without
+    /// <c>valid/</c>, a seeded fraction of each class is set aside for validation. The rows have
+    /// <c>ImagePath</c> and <c>Label</c> columns.
+    /// </summary>
+    /// <param name="catalog">The data catalog (<c>mlContext.Data</c>).</param>
+    /// <param name="folder">The dataset's folder.</param>
+    /// <param name="options">Layout, split and file settings; null for the defaults.</param>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="InvalidDataException">Fewer than two classes, a class folder without images, or a validation class the training set lacks.</exception>
+    /// <exception cref="UnreadableImageException">An empty image file, with <see cref="ImageFolderOptions.EmptyFiles"/> = Fail.</exception>
+    public static ImageFolderData LoadImageFolder(this DataOperationsCatalog catalog, string folder, ImageFolderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        return ImageFolderReader.Read(catalog, folder, options ?? new ImageFolderOptions());
+    }
 }

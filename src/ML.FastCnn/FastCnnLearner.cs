@@ -75,7 +75,8 @@ public sealed class FastCnnLearner : IDisposable
             var validation = options.ValidationSet is { } v ? ReadData(v, options, seed, channel, "validation set", out _) : null;
 
             classifier = BackboneFactory.Create(options, classNames, device, seed, channel, options.CancellationToken);
-            var settings = new LearnerSettings(options.BatchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, seed, options.PrecomputeActivations);
+            var settings = new LearnerSettings(options.BatchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, seed,
+                options.PrecomputeActivations, options.TrainBatchNormWhenFrozen);
             channel.Info($"{options.Architecture} ({options.Weights}) for {classNames.Count} classes at {options.ImageSize}px on {device.type}: " +
                          $"{train.Count} training images{(validation is null ? "" : $", {validation.Count} validation images")}" +
                          $"{(options.CacheImages ? ", cached" : "")}, augmentation {(options.Augmentation is null ? "off" : "on")}.");
@@ -106,6 +107,9 @@ public sealed class FastCnnLearner : IDisposable
     /// <summary>The training-loop core (for tests and the estimator).</summary>
     internal Learner Core => _learner;
 
+    /// <summary>Whether the head is trained on stored backbone activations (see <see cref="FastCnnOptions.PrecomputeActivations"/>).</summary>
+    internal bool HasPrecomputedActivations => _learner.HasFeatures;
+
     /// <summary>Whether the network started from pretrained weights (then it starts frozen, as in fast.ai).</summary>
     public bool IsPretrained => _options.Weights.IsPretrained;
 
@@ -118,8 +122,8 @@ public sealed class FastCnnLearner : IDisposable
     /// <summary>Every epoch trained so far, across calls.</summary>
     public IReadOnlyList<EpochResult> History => _history;
 
-    /// <summary>Trains only the head and the BatchNorm layers from now on (fast.ai <c>freeze</c>).</summary>
-    public void Freeze() => _learner.Groups.Freeze();
+    /// <summary>Trains only the head (and the BatchNorm layers, see <see cref="FastCnnOptions.TrainBatchNormWhenFrozen"/>) from now on (fast.ai <c>freeze</c>).</summary>
+    public void Freeze() => _learner.Groups.Freeze(_learner.Settings.TrainBatchNormWhenFrozen);
 
     /// <summary>Trains every layer from now on (fast.ai <c>unfreeze</c>); precomputed activations are dropped.</summary>
     public void Unfreeze()

@@ -140,6 +140,13 @@ public sealed class FastCnnOptions
     /// </summary>
     public int FreezeEpochs { get; set; } = Defaults.FreezeEpochs;
 
+    /// <summary>
+    /// While frozen, keep training the BatchNorm layers of the backbone (fast.ai <c>train_bn</c>).
+    /// False: the frozen backbone stays entirely as it is, in evaluation mode — what
+    /// <see cref="PrecomputeActivations"/> computes once. Default true.
+    /// </summary>
+    public bool TrainBatchNormWhenFrozen { get; set; } = true;
+
     /// <summary>The optimizer. Default <see cref="OptimizerKind.AdamW"/> (fast.ai's default; β = (0.9, 0.99), ε = 1e-5).</summary>
     public OptimizerKind Optimizer { get; set; } = OptimizerKind.AdamW;
 

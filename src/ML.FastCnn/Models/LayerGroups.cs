@@ -53,16 +53,20 @@ internal sealed class LayerGroups
 
     public bool IsBatchNorm(string parameterName) => _batchNorm.Contains(parameterName);
 
-    /// <summary>Stops training every group but the last, except BatchNorm parameters.</summary>
-    public void Freeze()
+    /// <summary>Stops training every group but the last, except (when <paramref name="trainBatchNorm"/>) BatchNorm parameters.</summary>
+    public void Freeze(bool trainBatchNorm = true)
     {
         for (int g = 0; g < _groups.Length; g++)
         {
             foreach (var (name, parameter) in _groups[g])
-                parameter.requires_grad = g == _groups.Length - 1 || _batchNorm.Contains(name);
+                parameter.requires_grad = g == _groups.Length - 1 || (trainBatchNorm && _batchNorm.Contains(name));
         }
         IsFrozen = true;
+        BatchNormFrozen = !trainBatchNorm;
     }
+
+    /// <summary>Whether the frozen backbone's BatchNorm layers are frozen too (then it runs in evaluation mode).</summary>
+    public bool BatchNormFrozen { get; private set; }
 
     /// <summary>Makes every parameter trainable.</summary>
     public void Unfreeze()
@@ -70,5 +74,6 @@ internal sealed class LayerGroups
         foreach (var (_, parameter) in _groups.SelectMany(g => g))
             parameter.requires_grad = true;
         IsFrozen = false;
+        BatchNormFrozen = false;
     }
 }

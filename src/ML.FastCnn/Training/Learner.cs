@@ -116,8 +116,8 @@ internal sealed class Learner : IDisposable
 
     private double TrainEpoch(FitState state, List<ILearnerCallback> callbacks, bool precomputed, CancellationToken cancellation)
     {
-        // With precomputed activations the body stays in evaluation mode: its BatchNorm does not move.
-        if (precomputed)
+        // A fully frozen body (precomputed, or BatchNorm frozen too) runs in evaluation mode: its statistics do not move.
+        if (precomputed || Groups.BatchNormFrozen)
             Model.Network.eval();
         else
             Model.Network.train();
@@ -233,6 +233,8 @@ internal sealed class Learner : IDisposable
             parts.ForEach(p => p.Dispose());
         }
     }
+
+    public bool HasFeatures => _trainFeatures is not null;
 
     /// <summary>Forgets precomputed activations (they no longer match the body).</summary>
     public void DropFeatures()

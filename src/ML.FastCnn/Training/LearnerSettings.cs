@@ -7,4 +7,5 @@ internal sealed record LearnerSettings(
     double WeightDecay,
     double LabelSmoothing,
     int Seed,
-    bool PrecomputeActivations);
+    bool PrecomputeActivations,
+    bool TrainBatchNormWhenFrozen);

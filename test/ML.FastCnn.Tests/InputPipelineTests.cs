@@ -1,0 +1,193 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ML.FastCnn.Tests;
+
+/// <summary>Batches from worker threads: per-image augmentation, exact repeats with a seed, precomputed activations, TTA.</summary>
+[TestClass]
+public sealed class InputPipelineTests
+{
+    private static GeneratedImages s_images = null!;
+    private static List<ImageRow> s_train = null!;
+    private static List<ImageRow> s_valid = null!;
+
+    [ClassInitialize]
+    public static void WriteImages(TestContext _)
+    {
+        s_images = new GeneratedImages("pipeline");
+        s_train = s_images.Write("train", perClass: 8, seed: 11);
+        s_valid = s_images.Write("valid", perClass: 3, seed: 12);
+    }
+
+    [ClassCleanup]
+    public static void Cleanup() => s_images.Dispose();
+
+    private static readonly Augmentation Strong = Augmentation.SideOn with { AffineProbability = 1, LightingProbability = 1, MaxRotation = 20 };
+
+    /// <summary>Epoch <paramref name="epoch"/>'s batches of <paramref name="rows"/>, as byte arrays.</summary>
+    private static List<byte[]> Render(List<ImageRow> rows, Augmentation? augmentation, int epoch = 0, int seed = 5, bool shuffle = false, int batchSize = 4)
+    {
+        var ml = new MLContext(seed: 1);
+        var data = TestData.Preprocessing(ml).Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+        var image = ImageColumn.Bind(data.Schema, "Image", "ImagePath");
+        using var channel = ((Microsoft.ML.Runtime.IHostEnvironment)ml).Start("test");
+        var imageData = new ImageData(new DataViewImageRows(data, image, data.Schema["Label"], rows.Count, shufflePool: 16), 32, batchSize,
+            prefetch: 2, seed, BadImagePolicy.Fail, channel, "test data");
+        var batches = new List<byte[]>();
+        foreach (var batch in imageData.Epoch(epoch, shuffle, augmentation, default))
+        {
+            using (batch)
+                batches.Add(batch.Images.data<byte>().ToArray());
+        }
+        return batches;
+    }
+
+    [TestMethod]
+    public void EachImageOfABatchDrawsItsOwnAugmentation()
+    {
+        var same = Enumerable.Repeat(s_train[0], 4).ToList(); // one batch of four copies of one image
+        int imageBytes = 3 * 32 * 32;
+
+        var plain = Render(same, augmentation: null).Single();
+        var augmented = Render(same, Strong).Single();
+
+        var plainImages = Enumerable.Range(0, 4).Select(i => plain.AsSpan(i * imageBytes, imageBytes).ToArray()).ToList();
+        var augmentedImages = Enumerable.Range(0, 4).Select(i => augmented.AsSpan(i * imageBytes, imageBytes).ToArray()).ToList();
+        Assert.IsTrue(plainImages.All(p => p.SequenceEqual(plainImages[0])), "without augmentation the copies are identical");
+        Assert.AreEqual(4, augmentedImages.Select(Convert.ToBase64String).Distinct().Count(), "every copy drew its own augmentation");
+    }
+
+    [TestMethod]
+    public void ASeedRepeatsBatchesExactlyWhateverTheThreadTiming()
+    {
+        var first = Render(s_train, Strong, epoch: 3, shuffle: true);
+        var second = Render(s_train, Strong, epoch: 3, shuffle: true);
+        var nextEpoch = Render(s_train, Strong, epoch: 4, shuffle: true);
+
+        Assert.AreEqual(first.Count, second.Count);
+        for (int b = 0; b < first.Count; b++)
+            CollectionAssert.AreEqual(first[b], second[b], $"batch {b}");
+        Assert.IsFalse(first[0].SequenceEqual(nextEpoch[0]), "another epoch shuffles and draws anew");
+    }
+
+    [TestMethod]
+    public void SeededTrainingWithAugmentationRepeatsExactly()
+    {
+        float[] Train()
+        {
+            var ml = new MLContext(seed: 1);
+            var options = TestData.TinyOptions();
+            options.Epochs = 2;
+            options.Augmentation = Strong;
+            var data = ml.Data.LoadFromEnumerable(s_train);
+            using var model = TestData.Preprocessing(ml).Append(FastCnn.Train(ml, options)).Fit(data).LastTransformer;
+            return model.Transform(TestData.Preprocessing(ml).Fit(data).Transform(ml.Data.LoadFromEnumerable(s_valid)))
+                .GetColumn<float[]>("Score").SelectMany(s => s).ToArray();
+        }
+
+        CollectionAssert.AreEqual(Train(), Train());
+    }
+
+    [TestMethod]
+    public void PrecomputedActivationsTrainTheHeadLikeAFullyFrozenBackbone()
+    {
+        Tensor HeadAfterTraining(bool precompute)
+        {
+            var ml = new MLContext(seed: 1);
+            var train = ml.Data.LoadFromEnumerable(s_train);
+            var options = TestData.TinyOptions();
+            options.BatchSize = s_train.Count; // one batch per epoch: the same gradient whatever the order
+            options.PrecomputeActivations = precompute;
+            options.TrainBatchNormWhenFrozen = false;
+            using var learner = FastCnnLearner.Create(ml, TestData.Preprocessing(ml).Fit(train).Transform(train), options);
+            learner.Freeze();
+            learner.Fit(3, 1e-2, LearningRateSchedule.Constant);
+            Assert.AreEqual(precompute, learner.HasPrecomputedActivations);
+            return learner.Core.Model.Network.state_dict()["fc.weight"].detach().clone();
+        }
+
+        using var withPrecompute = HeadAfterTraining(precompute: true);
+        using var without = HeadAfterTraining(precompute: false);
+
+        Assert.IsTrue(withPrecompute.allclose(without, rtol: 1e-4, atol: 1e-6),
+            $"max difference {(withPrecompute - without).abs().max().item<float>()}");
+    }
+
+    [TestMethod]
+    public void PrecomputedActivationsAreDroppedOnUnfreezeAndWithAugmentation()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(s_train);
+        var options = TestData.TinyOptions();
+        options.PrecomputeActivations = true;
+        using var learner = FastCnnLearner.Create(ml, TestData.Preprocessing(ml).Fit(train).Transform(train), options);
+
+        learner.Freeze();
+        learner.Fit(1, 1e-3, LearningRateSchedule.Constant);
+        Assert.IsTrue(learner.HasPrecomputedActivations);
+        learner.Unfreeze();
+        Assert.IsFalse(learner.HasPrecomputedActivations);
+
+        learner.Freeze();
+        learner.Fit(1, 1e-3, LearningRateSchedule.Constant);
+        learner.Augmentation = Augmentation.SideOn;
+        Assert.IsFalse(learner.HasPrecomputedActivations);
+        learner.Fit(1, 1e-3, LearningRateSchedule.Constant);
+        Assert.IsFalse(learner.HasPrecomputedActivations, "augmented images are rendered every epoch");
+    }
+
+    [TestMethod]
+    public void TestTimeAugmentationAveragesViewsAndZeroViewsIsPlainScoring()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(s_train);
+        var preprocessing = TestData.Preprocessing(ml).Fit(train);
+        var valid = preprocessing.Transform(ml.Data.LoadFromEnumerable(s_valid));
+        var options = TestData.TinyOptions();
+        options.Epochs = 2;
+        using var model = FastCnn.Train(ml, options).Fit(preprocessing.Transform(train));
+        using var none = model.WithTestTimeAugmentation(0);
+        using var four = model.WithTestTimeAugmentation(4);
+
+        var plain = model.Transform(valid).GetColumn<float[]>("Score").ToList();
+        var zero = none.Transform(valid).GetColumn<float[]>("Score").ToList();
+        var tta = four.Transform(valid).GetColumn<float[]>("Score").ToList();
+        var ttaAgain = four.Transform(valid).GetColumn<float[]>("Score").ToList();
+
+        for (int i = 0; i < plain.Count; i++)
+        {
+            CollectionAssert.AreEqual(plain[i], zero[i], $"row {i}");
+            CollectionAssert.AreEqual(tta[i], ttaAgain[i], $"row {i}: views are drawn from fixed seeds");
+            Assert.AreEqual(1f, tta[i].Sum(), 1e-4f);
+        }
+        Assert.IsTrue(plain.Zip(tta).Any(p => !p.First.SequenceEqual(p.Second)), "augmented views change the scores");
+
+        var path = Path.Combine(s_images.Folder, "tta.zip");
+        ml.Model.Save(four, valid.Schema, path);
+        using var loaded = (FastCnnTransformer)ml.Model.Load(path, out _);
+        Assert.AreEqual(4, loaded.TestTimeAugmentation);
+        var loadedScores = loaded.Transform(valid).GetColumn<float[]>("Score").ToList();
+        for (int i = 0; i < tta.Count; i++)
+            CollectionAssert.AreEqual(tta[i], loadedScores[i], $"row {i} after save and load");
+    }
+
+    [TestMethod]
+    public void ScoringAnUnreadableImageNamesIt()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(s_train);
+        var preprocessing = TestData.Preprocessing(ml).Fit(train);
+        var options = TestData.TinyOptions();
+        options.Epochs = 1;
+        using var model = FastCnn.Train(ml, options).Fit(preprocessing.Transform(train));
+        var missing = Path.Combine(s_images.Folder, "missing.png");
+        var rows = s_valid.Append(new ImageRow { ImagePath = missing, Label = GeneratedImages.Classes[0] });
+
+        var e = Assert.ThrowsExactly<UnreadableImageException>(() =>
+            model.Transform(preprocessing.Transform(ml.Data.LoadFromEnumerable(rows))).GetColumn<float[]>("Score").ToList());
+
+        Assert.AreEqual(missing, e.ImagePath);
+    }
+}
