@@ -184,6 +184,8 @@ public sealed class FastCnnLearner : IDisposable
         _channel.Info($"Fitting {epochs} epochs, learning rates {learningRates}, {(IsFrozen ? "frozen" : "all layers")}.");
 
         var callbacks = new List<ILearnerCallback> { new DivergenceGuard(), new EpochReporter(_channel.Info, _options.Progress) };
+        if (_options.BatchProgress is { } batchProgress)
+            callbacks.Add(new BatchReporter(batchProgress));
         if (_options.EarlyStoppingPatience is { } patience)
             callbacks.Add(new EarlyStopping(_options.Monitor, patience, _channel.Info));
         if (_options.KeepBestModel)

@@ -177,6 +177,9 @@ public sealed class FastCnnOptions
     /// </summary>
     public CancellationToken CancellationToken { get; set; }
 
+    /// <summary>Receives the loss after every training batch, for progress bars. Default none.</summary>
+    public IProgress<BatchProgress>? BatchProgress { get; set; }
+
     /// <summary>Receives every epoch's row of the epoch table (also written to MLContext's log). Default none.</summary>
     public IProgress<EpochResult>? Progress { get; set; }
 

@@ -15,6 +15,7 @@ public sealed class PublicApiTests
             "Microsoft.ML.FastCnnCatalog",
             "ML.FastCnn.Augmentation",
             "ML.FastCnn.BadImagePolicy",
+            "ML.FastCnn.BatchProgress",
             "ML.FastCnn.ComputeDevice",
             "ML.FastCnn.DownloadProgress",
             "ML.FastCnn.EpochResult",

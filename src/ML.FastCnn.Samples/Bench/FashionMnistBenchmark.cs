@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using ML.FastCnn;
+using SkiaSharp;
+using Spectre.Console;
+
+namespace ML.FastCnn.Samples;
+
+/// <summary>
+/// The default recipe on all of Fashion-MNIST (60,000 training, 10,000 test images) from the IDX
+/// files of Debian's <c>dataset-fashion-mnist</c>: test accuracy and wall time.
+/// </summary>
+internal static class FashionMnistBenchmark
+{
+    private const string Folder = "/usr/share/datasets/fashion-mnist";
+    private static readonly string[] Classes = ["tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"];
+
+    /// <summary>A Fashion-MNIST image as PNG bytes, and its class.</summary>
+    private sealed class Row
+    {
+        [VectorType]
+        public byte[] Bytes { get; set; } = [];
+
+        public string Label { get; set; } = "";
+    }
+
+    public static void Run(int epochs, int size)
+    {
+        if (!Directory.Exists(Folder))
+            throw new CliException($"{Folder} not found: install the data with `apt-get install dataset-fashion-mnist`.");
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(Read("train"));
+        var test = ml.Data.LoadFromEnumerable(Read("t10k"));
+        var table = new EpochTable();
+        var options = new FastCnnOptions
+        {
+            Architecture = ResNetArchitecture.ResNet18, ImageSize = size, BatchSize = 128, Epochs = epochs, ImageColumnName = "Bytes",
+            Augmentation = Augmentation.SideOn, Progress = table, BatchProgress = table, Seed = 1,
+        };
+        var clock = Stopwatch.StartNew();
+        ITransformer model = null!;
+        table.Run($"Fashion-MNIST, ResNet18 (ImageNet), {size} px, fine-tune 1 + {epochs} epochs",
+            () => model = ml.Transforms.Conversion.MapValueToKey("Label").Append(FastCnn.Train(ml, options)).Fit(train));
+        var trainTime = clock.Elapsed;
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+        AnsiConsole.MarkupLineInterpolated($"test accuracy {metrics.MicroAccuracy:P2} after {trainTime.TotalMinutes:F1} min of training ({clock.Elapsed.TotalMinutes:F1} min with the test)");
+    }
+
+    private static List<Row> Read(string prefix)
+    {
+        var images = Decompress($"{prefix}-images-idx3-ubyte.gz");
+        var labels = Decompress($"{prefix}-labels-idx1-ubyte.gz");
+        int count = ReadInt(labels, 4), rows = ReadInt(images, 8), cols = ReadInt(images, 12);
+        var result = new List<Row>(count);
+        for (int i = 0; i < count; i++)
+        {
+            using var bitmap = new SKBitmap(new SKImageInfo(cols, rows, SKColorType.Gray8, SKAlphaType.Opaque));
+            System.Runtime.InteropServices.Marshal.Copy(images, 16 + i * rows * cols, bitmap.GetPixels(), rows * cols);
+            using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+            result.Add(new Row { Bytes = png.ToArray(), Label = Classes[labels[8 + i]] });
+        }
+        return result;
+    }
+
+    private static byte[] Decompress(string name)
+    {
+        using var input = new GZipStream(File.OpenRead(Path.Combine(Folder, name)), CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        input.CopyTo(output);
+        return output.ToArray();
+    }
+
+    private static int ReadInt(byte[] data, int offset) => System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(offset));
+}

@@ -1,0 +1,31 @@
+using Spectre.Console;
+
+namespace ML.FastCnn.Samples;
+
+/// <summary>A mistake in how the program was called; its message says what to change.</summary>
+internal sealed class CliException(string message) : Exception(message);
+
+/// <summary>Turns the errors users can fix into a red message and exit code 1, instead of a stack trace.</summary>
+internal static class CliErrors
+{
+    public static int Run(Action action)
+    {
+        try
+        {
+            action();
+            return 0;
+        }
+        catch (Exception e) when (e is CliException or DirectoryNotFoundException or FileNotFoundException or InvalidDataException
+                                       or ArgumentOutOfRangeException or UnreadableImageException or InvalidOperationException or FormatException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return 1;
+        }
+    }
+
+    public static string ExistingFolder(string path, string what) =>
+        Directory.Exists(path) ? Path.GetFullPath(path) : throw new CliException($"{what} '{path}' does not exist.");
+
+    public static string ExistingFile(string path, string what) =>
+        File.Exists(path) ? Path.GetFullPath(path) : throw new CliException($"{what} '{path}' does not exist.");
+}

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using ML.FastCnn;
+
+namespace ML.FastCnn.Samples;
+
+/// <summary>The options the commands share, and how they become <see cref="FastCnnOptions"/>.</summary>
+internal sealed class CommonOptions
+{
+    public Option<ResNetArchitecture> Architecture { get; } = new("--arch") { Description = "ResNet18, ResNet34 or ResNet50", DefaultValueFactory = _ => ResNetArchitecture.ResNet18 };
+
+    public Option<int> Size { get; } = new("--size") { Description = "side of the square images the network sees, in pixels", DefaultValueFactory = _ => 64 };
+
+    public Option<int> Epochs { get; } = new("--epochs") { Description = "epochs after the frozen one", DefaultValueFactory = _ => 3 };
+
+    public Option<double?> LearningRate { get; } = new("--lr") { Description = "peak learning rate (default: the range test's suggestion)" };
+
+    public Option<string> Weights { get; } = new("--weights") { Description = "imagenet, none, or a .pth/.safetensors/.dat file", DefaultValueFactory = _ => "imagenet" };
+
+    public Option<ComputeDevice> Device { get; } = new("--device") { Description = "Auto, Cpu or Cuda", DefaultValueFactory = _ => ComputeDevice.Auto };
+
+    public Option<string> Output { get; } = OutputOption("fastcnn-output");
+
+    public static Option<string> OutputOption(string defaultFolder) =>
+        new("--out") { Description = "folder for the model, plots and reports", DefaultValueFactory = _ => defaultFolder };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Architecture, Size, Epochs, LearningRate, Weights, Device, Output })
+            command.Add(option);
+    }
+
+    public FastCnnOptions ToFastCnnOptions(ParseResult result)
+    {
+        int size = result.GetValue(Size), epochs = result.GetValue(Epochs);
+        if (size < 16)
+            throw new CliException($"--size must be 16 or more (was {size}).");
+        if (epochs < 1)
+            throw new CliException($"--epochs must be 1 or more (was {epochs}).");
+        string weights = result.GetRequiredValue(Weights);
+        return new FastCnnOptions
+        {
+            Architecture = result.GetValue(Architecture),
+            ImageSize = size,
+            Epochs = epochs,
+            LearningRate = result.GetValue(LearningRate),
+            Device = result.GetValue(Device),
+            BatchSize = 64,
+            Augmentation = Augmentation.SideOn,
+            Weights = weights.ToLowerInvariant() switch
+            {
+                "imagenet" => PretrainedWeights.ImageNet,
+                "none" => PretrainedWeights.None,
+                _ when File.Exists(weights) => PretrainedWeights.FromFile(weights),
+                _ => throw new CliException($"--weights: '{weights}' is neither imagenet, none, nor an existing weight file."),
+            },
+        };
+    }
+}

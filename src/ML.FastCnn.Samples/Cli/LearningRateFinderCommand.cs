@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Microsoft.ML;
+using ML.FastCnn;
+using Spectre.Console;
+
+namespace ML.FastCnn.Samples;
+
+/// <summary><c>lr-find &lt;folder&gt;</c>: the learning-rate range test; writes lr_find.png and lr_find.csv.</summary>
+internal static class LearningRateFinderCommand
+{
+    public static Command Create()
+    {
+        var folder = new Argument<string>("folder") { Description = "images in one sub-folder per class, optionally under train/ and valid/" };
+        var options = new CommonOptions();
+        var command = new Command("lr-find", "Run the learning-rate range test on a folder of images and plot loss against learning rate.");
+        command.Add(folder);
+        options.AddTo(command);
+        command.SetAction(result => CliErrors.Run(() => Run(result.GetRequiredValue(folder), options.ToFastCnnOptions(result), result.GetRequiredValue(options.Output))));
+        return command;
+    }
+
+    private static void Run(string folder, FastCnnOptions options, string output)
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"));
+        var preprocessing = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath"))
+            .Fit(data.Train);
+        using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(data.Train), options);
+        LearningRateFinderResult result = null!;
+        AnsiConsole.Status().Start("Learning-rate range test…", _ => result = learner.FindLearningRate());
+        Directory.CreateDirectory(output);
+        var plot = Path.GetFullPath(Path.Combine(output, "lr_find.png"));
+        result.SavePlot(plot);
+        result.SaveCsv(Path.Combine(output, "lr_find.csv"));
+        foreach (var kind in Enum.GetValues<LearningRateSuggestion>())
+            AnsiConsole.MarkupLineInterpolated($"{kind}: {result.Suggest(kind):G3}");
+        AnsiConsole.MarkupLineInterpolated($"Plot: [bold]{plot}[/]");
+    }
+}

@@ -1,0 +1,85 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using ML.FastCnn;
+using Spectre.Console;
+
+namespace ML.FastCnn.Samples;
+
+/// <summary>
+/// The main job: fast.ai's lesson 1 on a folder dataset — range test, a frozen cycle from the
+/// offline ImageNet ResNet18, unfreeze, discriminative SGDR, test-time augmentation, evaluation,
+/// save, reload and predict.
+/// </summary>
+internal static class Lesson1
+{
+    public static void Run(string dataFolder, string outputFolder)
+    {
+        outputFolder = Path.GetFullPath(outputFolder);
+        Directory.CreateDirectory(outputFolder);
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(dataFolder, "Data folder"));
+        AnsiConsole.MarkupLineInterpolated($"Data: {dataFolder}: {data.TrainFiles.Count} training and {data.ValidationFiles.Count} validation images of {data.ClassNames.Count} classes");
+
+        var preprocessing = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath"))
+            .Fit(data.Train);
+        var table = new EpochTable();
+        var options = new FastCnnOptions
+        {
+            Architecture = ResNetArchitecture.ResNet18,  // ImageNet weights from ML.NET's package: no download
+            ImageSize = 64,
+            BatchSize = 64,
+            Augmentation = Augmentation.SideOn,
+            ValidationSet = data.Validation is { } v ? preprocessing.Transform(v) : null,
+            Progress = table,
+            BatchProgress = table,
+        };
+        using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(data.Train), options);
+
+        LearningRateFinderResult rangeTest = null!;
+        AnsiConsole.Status().Start("Learning-rate range test…", _ => rangeTest = learner.FindLearningRate());
+        double lr = rangeTest.Suggest(LearningRateSuggestion.Valley);
+        rangeTest.SavePlot(Path.Combine(outputFolder, "lr_find.png"));
+        rangeTest.SaveCsv(Path.Combine(outputFolder, "lr_find.csv"));
+        AnsiConsole.MarkupLineInterpolated(
+            $"Range test: valley {lr:G3}, steep {rangeTest.Suggest(LearningRateSuggestion.Steep):G3}, minimum/10 {rangeTest.Suggest(LearningRateSuggestion.MinimumDividedBy10):G3} (plot: lr_find.png)");
+
+        table.Run($"Frozen backbone: one cycle at {lr:G3}", () => learner.FitOneCycle(1, lr));
+        learner.Unfreeze();
+        table.Run($"All layers: SGDR, cycle_len 1, cycle_mult 2, learning rates {lr / 100:G3}..{lr:G3}",
+            () => learner.FitSgdr(cycles: 2, LearningRates.Range(lr / 100, lr), cycleLength: 1, cycleMultiplier: 2));
+
+        using var fastCnn = learner.ToTransformer();
+        var scoring = preprocessing.Append(fastCnn);
+        var model = scoring.Append(ml.Transforms.Conversion.MapKeyToValue("PredictedClass", "PredictedLabel").Fit(scoring.Transform(data.Train)));
+        var valid = data.Validation ?? data.Train;
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(valid));
+        using var withTta = fastCnn.WithTestTimeAugmentation(4);
+        var ttaMetrics = ml.MulticlassClassification.Evaluate(preprocessing.Append(withTta).Transform(valid));
+        Reports.Metrics("Validation", metrics, fastCnn.ClassNames, confusion: false);
+        Reports.Metrics("Validation with TTA (original + 4 augmented views)", ttaMetrics, fastCnn.ClassNames);
+        AnsiConsole.MarkupLineInterpolated($"TTA changed the error rate from {1 - metrics.MicroAccuracy:P1} to {1 - ttaMetrics.MicroAccuracy:P1}.");
+
+        var modelPath = Path.Combine(outputFolder, "model.zip");
+        ml.Model.Save(model, data.Train.Schema, modelPath);
+        var loaded = ml.Model.Load(modelPath, out _);
+        var engine = ml.Model.CreatePredictionEngine<ImageFile, Prediction>(loaded);
+        var predictions = new Table().Border(TableBorder.Simple).Title("predictions of the reloaded model");
+        foreach (var column in new[] { "image", "truth", "predicted", "probability" })
+            predictions.AddColumn(column);
+        foreach (var file in data.ValidationFiles.Where((_, i) => i % 97 == 0).Take(6))
+        {
+            var prediction = engine.Predict(new ImageFile { ImagePath = file.ImagePath, Label = file.Label });
+            predictions.AddRow(Path.GetFileName(file.ImagePath), file.Label, prediction.PredictedClass, $"{prediction.Score.Max():P0}");
+        }
+        AnsiConsole.Write(predictions);
+        AnsiConsole.MarkupLineInterpolated($"Output: [bold]{outputFolder}[/] (model.zip, lr_find.png, lr_find.csv)");
+    }
+
+    private sealed class Prediction
+    {
+        public string PredictedClass { get; set; } = "";
+
+        public float[] Score { get; set; } = [];
+    }
+}

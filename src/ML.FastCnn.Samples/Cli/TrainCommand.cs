@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Microsoft.ML;
+using ML.FastCnn;
+using Spectre.Console;
+
+namespace ML.FastCnn.Samples;
+
+/// <summary><c>train &lt;folder&gt;</c>: the estimator's fast.ai recipe on a folder dataset; saves model.zip.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var folder = new Argument<string>("folder") { Description = "images in one sub-folder per class, optionally under train/ and valid/" };
+        var options = new CommonOptions();
+        var command = new Command("train", "Train a classifier on a folder of images (fine-tuning from ImageNet by default) and save it as model.zip.");
+        command.Add(folder);
+        options.AddTo(command);
+        command.SetAction(result => CliErrors.Run(() => Run(result.GetRequiredValue(folder), options.ToFastCnnOptions(result), result.GetRequiredValue(options.Output))));
+        return command;
+    }
+
+    private static void Run(string folder, FastCnnOptions options, string output)
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"));
+        AnsiConsole.MarkupLineInterpolated($"{data.TrainFiles.Count} training and {data.ValidationFiles.Count} validation images of {data.ClassNames.Count} classes");
+        var preprocessing = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath"));
+        var table = new EpochTable();
+        options.ValidationSet = data.Validation is { } v ? preprocessing.Fit(data.Train).Transform(v) : null;
+        options.Progress = table;
+        options.BatchProgress = table;
+        var pipeline = preprocessing.Append(FastCnn.Train(ml, options)).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedClass", "PredictedLabel"));
+
+        ITransformer model = null!;
+        table.Run($"Training {options.Architecture} at {options.ImageSize}px", () => model = pipeline.Fit(data.Train));
+        if (data.Validation is { } valid)
+            Reports.Metrics("Validation", ml.MulticlassClassification.Evaluate(model.Transform(valid)), data.ClassNames);
+        Directory.CreateDirectory(output);
+        var path = Path.GetFullPath(Path.Combine(output, "model.zip"));
+        ml.Model.Save(model, data.Train.Schema, path);
+        AnsiConsole.MarkupLineInterpolated($"Saved [bold]{path}[/]");
+    }
+}
