@@ -18,6 +18,12 @@ internal static class TestData
         ValidationSet = validation,
     };
 
+#if DEBUG
+    public const string Configuration = "Debug";
+#else
+    public const string Configuration = "Release";
+#endif
+
     /// <summary>The repository's root folder (holds MLFastCnn.sln and the sample data).</summary>
     public static string RepositoryRoot()
     {

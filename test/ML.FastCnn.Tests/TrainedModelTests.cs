@@ -151,7 +151,7 @@ public sealed class TrainedModelTests
 
     private static List<string> RunProbe(string model, IEnumerable<string> images)
     {
-        var probe = Path.Combine(TestData.RepositoryRoot(), "test", "ML.FastCnn.ModelProbe", "bin", Configuration, "net10.0", "ML.FastCnn.ModelProbe.dll");
+        var probe = Path.Combine(TestData.RepositoryRoot(), "test", "ML.FastCnn.ModelProbe", "bin", TestData.Configuration, "net10.0", "ML.FastCnn.ModelProbe.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { probe, model }.Concat(images))
             start.ArgumentList.Add(argument);
@@ -163,11 +163,6 @@ public sealed class TrainedModelTests
         return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
     }
 
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
 
     public sealed class Prediction
     {

@@ -1,11 +1,9 @@
-using Spectre.Console;
-
 namespace ML.FastCnn.Samples;
 
 /// <summary>A mistake in how the program was called; its message says what to change.</summary>
 internal sealed class CliException(string message) : Exception(message);
 
-/// <summary>Turns the errors users can fix into a red message and exit code 1, instead of a stack trace.</summary>
+/// <summary>Turns the errors users can fix into one message on stderr and exit code 1, instead of a stack trace.</summary>
 internal static class CliErrors
 {
     public static int Run(Action action)
@@ -18,7 +16,7 @@ internal static class CliErrors
         catch (Exception e) when (e is CliException or DirectoryNotFoundException or FileNotFoundException or InvalidDataException
                                        or ArgumentOutOfRangeException or UnreadableImageException or InvalidOperationException or FormatException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            Console.Error.WriteLine($"error: {e.Message}"); // plain and unwrapped, for scripts that read it
             return 1;
         }
     }

@@ -34,8 +34,6 @@ internal sealed class ImageData
     /// <summary>Rows per epoch (fewer when unreadable images are skipped).</summary>
     public int Count => _rows.Count;
 
-    public int BatchSize => _batchSize;
-
     /// <summary>
     /// The batches of epoch <paramref name="epoch"/>: in stored order, or shuffled; each image plain,
     /// or with its own draw of <paramref name="augmentation"/>. Throws when no row is usable.

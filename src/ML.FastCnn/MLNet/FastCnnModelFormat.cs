@@ -129,7 +129,6 @@ internal static class FastCnnModelFormat
         if (!ctx.TryLoadBinaryStream(WeightsStream, reader => classifier = ImageClassifier.Load(architecture, blocks, imageSize, classNames, reader, device)) || classifier is null)
             throw env.ExceptDecode($"The FastCnn model has no '{WeightsStream}' entry; the file is incomplete. Save the model again.");
         var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation, seed);
-        var transformer = new FastCnnTransformer(env, classifier, settings);
-        return transformer;
+        return new FastCnnTransformer(env, classifier, settings);
     }
 }

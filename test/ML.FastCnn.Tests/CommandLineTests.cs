@@ -1,0 +1,107 @@
+using System.Diagnostics;
+
+namespace ML.FastCnn.Tests;
+
+/// <summary>The command line on a folder the test makes: train, lr-find, evaluate, predict, and bad input.</summary>
+[TestClass]
+public sealed class CommandLineTests
+{
+    private static GeneratedImages s_images = null!;
+    private static string s_data = null!;
+    private static string s_out = null!;
+
+    [ClassInitialize]
+    public static void MakeFolder(TestContext _)
+    {
+        s_images = new GeneratedImages("cli");
+        s_data = Path.Combine(s_images.Folder, "data");
+        s_out = Path.Combine(s_images.Folder, "out");
+        foreach (var (subset, count) in new[] { ("train", 6), ("valid", 2) })
+        {
+            foreach (var row in s_images.Write(subset, count, seed: subset.Length))
+            {
+                var target = Path.Combine(s_data, subset, row.Label, Path.GetFileName(row.ImagePath));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Move(row.ImagePath, target);
+            }
+        }
+    }
+
+    [ClassCleanup]
+    public static void Cleanup() => s_images.Dispose();
+
+    private static (int ExitCode, string Output) Cli(params string[] args)
+    {
+        var program = Path.Combine(TestData.RepositoryRoot(), "src", "ML.FastCnn.Samples", "bin", TestData.Configuration, "net10.0", "ML.FastCnn.Samples.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(program);
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr);
+    }
+
+    [TestMethod]
+    public void TrainThenEvaluateAndPredictWithTheSavedModel()
+    {
+        var (trained, trainOutput) = Cli("train", s_data, "--size", "32", "--epochs", "1", "--weights", "none", "--lr", "0.002", "--out", s_out);
+        Assert.AreEqual(0, trained, trainOutput);
+        var model = Path.Combine(s_out, "model.zip");
+        Assert.IsTrue(File.Exists(model), trainOutput);
+        StringAssert.Contains(trainOutput, "train_loss");
+
+        var (evaluated, evaluateOutput) = Cli("evaluate", model, s_data);
+        Assert.AreEqual(0, evaluated, evaluateOutput);
+        StringAssert.Contains(evaluateOutput, "accuracy");
+
+        var image = Directory.GetFiles(Path.Combine(s_data, "valid", "hstripes"))[0];
+        var (predicted, predictOutput) = Cli("predict", model, image);
+        Assert.AreEqual(0, predicted, predictOutput);
+        StringAssert.Contains(predictOutput, Path.GetFileName(image));
+        Assert.IsTrue(GeneratedImages.Classes.Any(predictOutput.Contains), predictOutput);
+    }
+
+    [TestMethod]
+    public void LearningRateFinderWritesItsPlot()
+    {
+        var folder = Path.Combine(s_images.Folder, "lr");
+        var (code, output) = Cli("lr-find", s_data, "--size", "32", "--weights", "none", "--out", folder);
+
+        Assert.AreEqual(0, code, output);
+        StringAssert.Contains(output, "Valley");
+        Assert.IsTrue(File.Exists(Path.Combine(folder, "lr_find.png")));
+        Assert.IsTrue(File.Exists(Path.Combine(folder, "lr_find.csv")));
+    }
+
+    [TestMethod]
+    public void BadPathsAndOptionsExitWithAMessage()
+    {
+        var missing = Path.Combine(s_images.Folder, "nowhere");
+
+        var (folderCode, folderOutput) = Cli("train", missing);
+        var (sizeCode, sizeOutput) = Cli("train", s_data, "--size", "4");
+        var (modelCode, modelOutput) = Cli("predict", Path.Combine(missing, "model.zip"), "x.png");
+        var (parseCode, _) = Cli("train", s_data, "--no-such-option");
+
+        Assert.AreEqual(1, folderCode);
+        StringAssert.Contains(folderOutput, "does not exist");
+        Assert.AreEqual(1, sizeCode);
+        StringAssert.Contains(sizeOutput, "--size must be 16 or more (was 4)");
+        Assert.AreEqual(1, modelCode);
+        StringAssert.Contains(modelOutput, "model.zip");
+        Assert.AreNotEqual(0, parseCode);
+    }
+
+    [TestMethod]
+    public void HelpListsTheCommands()
+    {
+        var (code, output) = Cli("--help");
+
+        Assert.AreEqual(0, code, output);
+        foreach (var command in new[] { "train", "lr-find", "evaluate", "predict", "bench" })
+            StringAssert.Contains(output, command);
+    }
+}
