@@ -124,7 +124,7 @@ internal sealed class Learner : IDisposable
         double lossSum = 0;
         int seen = 0;
         state.Batch = 0;
-        foreach (var (input, labels, count) in TrainingBatches(precomputed, cancellation))
+        foreach (var (input, labels, count) in Batches(Train, precomputed ? _trainFeatures : null, training: true, cancellation))
         {
             using var scope = NewDisposeScope();
             scope.Attach([input, labels]);
@@ -151,23 +151,26 @@ internal sealed class Learner : IDisposable
         return seen == 0 ? double.NaN : lossSum / seen;
     }
 
-    /// <summary>One epoch of (input, labels, rows) on the device: images, or stored activations.</summary>
-    private IEnumerable<(Tensor Input, Tensor Labels, int Count)> TrainingBatches(bool precomputed, CancellationToken cancellation)
+    /// <summary>
+    /// One epoch of (input, labels, rows) on the device, outside any dispose scope: rendered images,
+    /// or stored activations when <paramref name="features"/> is given. Training shuffles and augments.
+    /// </summary>
+    private IEnumerable<(Tensor Input, Tensor Labels, int Count)> Batches(ImageData images, TensorDataset? features, bool training,
+        CancellationToken cancellation)
     {
-        if (precomputed)
+        if (features is not null)
         {
-            foreach (var indices in _trainFeatures!.BatchIndices(Settings.BatchSize, SampleRandom.For(Settings.Seed, _epochsRun, -1)))
+            foreach (var indices in features.BatchIndices(Settings.BatchSize, training ? SampleRandom.For(Settings.Seed, _epochsRun, -1) : null))
             {
-                var (items, labels) = _trainFeatures.GetBatch(indices, Model.Device);
-                yield return (items.DetachFromDisposeScope(), labels.DetachFromDisposeScope(), indices.Length);
+                var (items, labels) = features.GetBatch(indices, Model.Device);
+                yield return (items, labels, indices.Length);
             }
             yield break;
         }
-        foreach (var batch in Train.Epoch(_epochsRun, shuffle: true, Augmentation, cancellation))
+        foreach (var batch in images.Epoch(training ? _epochsRun : 0, shuffle: training, training ? Augmentation : null, cancellation))
         {
             using (batch)
-                yield return (ImageTensorConverter.Normalize(batch.Images, Model.Device).DetachFromDisposeScope(),
-                    tensor(batch.Labels, device: Model.Device).DetachFromDisposeScope(), batch.Count);
+                yield return (ImageTensorConverter.Normalize(batch.Images, Model.Device), tensor(batch.Labels, device: Model.Device), batch.Count);
         }
     }
 
@@ -180,20 +183,14 @@ internal sealed class Learner : IDisposable
         using var noGrad = no_grad();
         double lossSum = 0;
         long correct = 0, seen = 0;
-        IEnumerable<(Tensor Input, Tensor Labels, Func<Tensor, Tensor> Forward)> batches = _validFeatures is { } features
-            ? features.BatchIndices(Settings.BatchSize, null).Select(i => { var (x, y) = features.GetBatch(i, Model.Device); return (x, y, (Func<Tensor, Tensor>)Model.Head.forward); })
-            : Valid.Epoch(0, shuffle: false, augmentation: null, cancellation).Select(b =>
-            {
-                using (b)
-                    return (ImageTensorConverter.Normalize(b.Images, Model.Device), tensor(b.Labels, device: Model.Device), (Func<Tensor, Tensor>)Model.Network.forward);
-            });
-        foreach (var (input, labels, forward) in batches)
+        var forward = _validFeatures is null ? Model.Network : Model.Head;
+        foreach (var (input, labels, _) in Batches(Valid, _validFeatures, training: false, cancellation))
         {
             using var scope = NewDisposeScope();
             scope.Attach([input, labels]);
             cancellation.ThrowIfCancellationRequested();
             _host.CheckAlive();
-            var logits = forward(input);
+            var logits = forward.forward(input);
             lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).ToDouble();
             correct += logits.argmax(1).eq(labels).sum().ToInt64();
             seen += labels.shape[0];
