@@ -8,16 +8,7 @@ namespace ML.FastCnn.Samples;
 /// <summary><c>lr-find &lt;folder&gt;</c>: the learning-rate range test; writes lr_find.png and lr_find.csv.</summary>
 internal static class LearningRateFinderCommand
 {
-    public static Command Create()
-    {
-        var folder = new Argument<string>("folder") { Description = "images in one sub-folder per class, optionally under train/ and valid/" };
-        var options = new CommonOptions();
-        var command = new Command("lr-find", "Run the learning-rate range test on a folder of images and plot loss against learning rate.");
-        command.Add(folder);
-        options.AddTo(command);
-        command.SetAction(result => CliErrors.Run(() => Run(result.GetRequiredValue(folder), options.ToFastCnnOptions(result), result.GetRequiredValue(options.Output))));
-        return command;
-    }
+    public static Command Create() => FolderCommand.Create("lr-find", "Run the learning-rate range test on a folder of images and plot loss against learning rate.", Run);
 
     private static void Run(string folder, FastCnnOptions options, string output)
     {

@@ -8,16 +8,7 @@ namespace ML.FastCnn.Samples;
 /// <summary><c>train &lt;folder&gt;</c>: the estimator's fast.ai recipe on a folder dataset; saves model.zip.</summary>
 internal static class TrainCommand
 {
-    public static Command Create()
-    {
-        var folder = new Argument<string>("folder") { Description = "images in one sub-folder per class, optionally under train/ and valid/" };
-        var options = new CommonOptions();
-        var command = new Command("train", "Train a classifier on a folder of images (fine-tuning from ImageNet by default) and save it as model.zip.");
-        command.Add(folder);
-        options.AddTo(command);
-        command.SetAction(result => CliErrors.Run(() => Run(result.GetRequiredValue(folder), options.ToFastCnnOptions(result), result.GetRequiredValue(options.Output))));
-        return command;
-    }
+    public static Command Create() => FolderCommand.Create("train", "Train a classifier on a folder of images (fine-tuning from ImageNet by default) and save it as model.zip.", Run);
 
     private static void Run(string folder, FastCnnOptions options, string output)
     {

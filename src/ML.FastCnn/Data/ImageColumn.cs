@@ -107,6 +107,19 @@ internal sealed class ImageColumn
             }
         }
 
+        /// <summary>The current row for a batch pipeline: its image, or why it could not be read (the policy decides later).</summary>
+        public LabeledImage ReadRow(long position, long label)
+        {
+            try
+            {
+                return new LabeledImage(position, Read(), label, Path(), null);
+            }
+            catch (UnreadableImageException e)
+            {
+                return new LabeledImage(position, null, label, Path(), e);
+            }
+        }
+
         /// <summary>The error for the current row's image.</summary>
         public UnreadableImageException Unreadable(string reason, Exception? inner) => new(Path(), _row.Position, reason, inner);
     }

@@ -62,18 +62,7 @@ internal sealed class DataViewImageRows : ImageRows
                 if (key == 0)
                     continue; // a missing label: ML.NET's trainers leave such rows out
             }
-            long label = getLabel is null ? -1 : key - 1;
-            ImageSource? source = null;
-            UnreadableImageException? error = null;
-            try
-            {
-                source = reader.Read();
-            }
-            catch (UnreadableImageException e)
-            {
-                error = e;
-            }
-            yield return new LabeledImage(position++, source, label, reader.Path(), error);
+            yield return reader.ReadRow(position++, getLabel is null ? -1 : key - 1);
         }
     }
 }

@@ -34,19 +34,7 @@ internal sealed class ScoringBinding
     {
         var reader = Image.CreateReader(cursor);
         while (cursor.MoveNext())
-        {
-            ImageSource? source = null;
-            UnreadableImageException? error = null;
-            try
-            {
-                source = reader.Read();
-            }
-            catch (UnreadableImageException e)
-            {
-                error = e;
-            }
-            yield return new LabeledImage(cursor.Position, source, -1, reader.Path(), error);
-        }
+            yield return reader.ReadRow(cursor.Position, label: -1);
     }
 
     /// <summary>A pipeline rendering the cursor's images (and their test-time views) in scoring batches, ahead of use.</summary>
