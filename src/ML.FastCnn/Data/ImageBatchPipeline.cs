@@ -125,7 +125,7 @@ internal sealed class ImageBatchPipeline : IDisposable
             if (kept.Length < rows.Count)
                 pixels = kept.SelectMany(i => pixels.AsSpan(i * views * imageBytes, views * imageBytes).ToArray()).ToArray();
             var images = tensor(pixels, [kept.Length * views, 3, _size, _size]);
-            var batch = new ImageBatch(images, kept.Select(i => rows[i].Label).ToArray(), kept.Select(i => rows[i].Position).ToArray(), views);
+            var batch = new ImageBatch(images, kept.Select(i => rows[i].Label).ToArray(), views);
             try
             {
                 _ready.Add(batch, cancellation);

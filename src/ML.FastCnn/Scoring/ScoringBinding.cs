@@ -67,7 +67,7 @@ internal sealed class ScoringBinding
         var pixels = new byte[views.Length * imageBytes];
         for (int v = 0; v < views.Length; v++)
             ImageRenderer.Render(image.Bitmap, size, views[v], pixels.AsSpan(v * imageBytes, imageBytes));
-        using var batch = new ImageBatch(tensor(pixels, [views.Length, 3, size, size]), [-1], [position], views.Length);
+        using var batch = new ImageBatch(tensor(pixels, [views.Length, 3, size, size]), [-1], views.Length);
         return Score(batch)[0];
     }
 
