@@ -21,9 +21,8 @@ internal static class OnnxBenchmark
         int n = Math.Min(count, folder.ValidationFiles.Count);
         AnsiConsole.MarkupLineInterpolated($"{n} images at 224 px, {Environment.ProcessorCount} cores");
 
-        var loadImages = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.LoadImages("Image", null, "ImagePath"));
         var options = new FastCnnOptions { Architecture = ResNetArchitecture.ResNet18, ImageSize = 224, ScoringBatchSize = 32, Seed = 1 };
-        var prepared = loadImages.Fit(folder.Train);
+        var prepared = SampleData.Preprocessing(ml).Fit(folder.Train);
         using var learner = FastCnnLearner.Create(ml, prepared.Transform(ml.Data.LoadFromEnumerable(folder.TrainFiles.Where((_, i) => i % 31 == 0).ToList())), options);
         using var fastCnn = learner.ToTransformer();
         var featurizer = ml.Transforms.LoadImages("Image", null, "ImagePath")

@@ -22,7 +22,7 @@ internal static class PipelineBenchmark
         var files = ml.Data.LoadImageFolder(SampleData.FashionMnistFolder(), new ImageFolderOptions { ValidationFraction = 0 }).TrainFiles.Take(count).ToList();
         count = files.Count;
         var raw = ml.Data.LoadFromEnumerable(files);
-        var data = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.LoadImages("Image", null, "ImagePath")).Fit(raw).Transform(raw);
+        var data = SampleData.Preprocessing(ml).Fit(raw).Transform(raw);
         var options = new FastCnnOptions
         {
             Architecture = ResNetArchitecture.ResNet18, ImageSize = size, BatchSize = batchSize, ScoringBatchSize = batchSize,

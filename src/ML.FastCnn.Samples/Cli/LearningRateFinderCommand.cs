@@ -14,9 +14,7 @@ internal static class LearningRateFinderCommand
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"));
-        var preprocessing = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath"))
-            .Fit(data.Train);
+        var preprocessing = SampleData.Preprocessing(ml).Fit(data.Train);
         using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(data.Train), options);
         LearningRateFinderResult result = null!;
         AnsiConsole.Status().Start("Learning-rate range test…", _ => result = learner.FindLearningRate());

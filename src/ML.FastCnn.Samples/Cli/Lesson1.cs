@@ -20,9 +20,7 @@ internal static class Lesson1
         var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(dataFolder, "Data folder"));
         AnsiConsole.MarkupLineInterpolated($"Data: {dataFolder}: {data.TrainFiles.Count} training and {data.ValidationFiles.Count} validation images of {data.ClassNames.Count} classes");
 
-        var preprocessing = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath"))
-            .Fit(data.Train);
+        var preprocessing = SampleData.Preprocessing(ml).Fit(data.Train);
         var table = new EpochTable();
         var options = new FastCnnOptions
         {

@@ -1,6 +1,10 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+
 namespace ML.FastCnn.Samples;
 
-/// <summary>Finds the sample data that ships with the repository.</summary>
+/// <summary>Finds the sample data that ships with the repository, and the preprocessing the commands share.</summary>
 internal static class SampleData
 {
     /// <summary>data/fashion-mnist-sample, looked up from the working folder and from the program's folder upwards.</summary>
@@ -17,4 +21,9 @@ internal static class SampleData
         }
         throw new CliException("data/fashion-mnist-sample not found: run from the repository, or use `train <folder>` with your own data.");
     }
+
+    /// <summary>What every command puts before FastCnn for folder rows: text label → key, image path → MLImage.</summary>
+    public static EstimatorChain<ImageLoadingTransformer> Preprocessing(MLContext ml) =>
+        ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath"));
 }

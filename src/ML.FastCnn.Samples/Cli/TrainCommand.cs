@@ -15,8 +15,7 @@ internal static class TrainCommand
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"));
         AnsiConsole.MarkupLineInterpolated($"{data.TrainFiles.Count} training and {data.ValidationFiles.Count} validation images of {data.ClassNames.Count} classes");
-        var preprocessing = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath"));
+        var preprocessing = SampleData.Preprocessing(ml);
         var table = new EpochTable();
         options.ValidationSet = data.Validation is { } v ? preprocessing.Fit(data.Train).Transform(v) : null;
         options.Progress = table;
