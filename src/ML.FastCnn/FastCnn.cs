@@ -7,8 +7,8 @@ public static class FastCnn
 {
     /// <summary>
     /// Creates the FastCnn trainer: a TorchVision ResNet that learns to classify the images of
-    /// <see cref="FastCnnOptions.ImageColumnName"/> into the classes of the key-typed
-    /// <see cref="FastCnnOptions.LabelColumnName"/>.
+    /// <see cref="FastCnnLearner.Options.ImageColumnName"/> into the classes of the key-typed
+    /// <see cref="FastCnnLearner.Options.LabelColumnName"/>.
     /// </summary>
     /// <param name="mlContext">The ML.NET context; its log receives per-epoch progress.</param>
     /// <param name="options">Training options; <see langword="null"/> takes every default.</param>
@@ -25,7 +25,7 @@ public static class FastCnn
     /// use it with <see cref="PretrainedWeights.FromFile"/>).
     /// </summary>
     /// <param name="architecture">ResNet18, ResNet34 or ResNet50.</param>
-    /// <param name="cacheFolder">The cache folder; null for the default (see <see cref="FastCnnOptions.WeightsCacheFolder"/>).</param>
+    /// <param name="cacheFolder">The cache folder; null for the default (see <see cref="FastCnnLearner.Options.WeightsCacheFolder"/>).</param>
     /// <param name="progress">Receives download progress.</param>
     /// <param name="mirror">A base address to download from instead of download.pytorch.org.</param>
     /// <param name="cancellationToken">Cancels the download; nothing half-written is left.</param>

@@ -13,7 +13,7 @@ public static class FastCnnCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
-        return new FastCnnEstimator(catalog.GetEnvironment(), options);
+        return new FastCnnEstimator(MLNetSession.EnvironmentOf(catalog), options);
     }
 
     /// <summary>Creates the FastCnn image-classification trainer from the most used settings.</summary>
@@ -31,11 +31,8 @@ public static class FastCnnCatalog
         int epochs = FastCnnOptions.Defaults.Epochs) =>
         catalog.FastCnn(new FastCnnOptions
         {
-            LabelColumnName = labelColumnName,
-            ImageColumnName = imageColumnName,
-            Architecture = architecture,
-            ImageSize = imageSize,
             Epochs = epochs,
+            Learner = { LabelColumnName = labelColumnName, ImageColumnName = imageColumnName, Architecture = architecture, ImageSize = imageSize },
         });
 
     /// <summary>

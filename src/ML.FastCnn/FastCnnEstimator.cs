@@ -17,51 +17,51 @@ namespace ML.FastCnn;
 /// </remarks>
 public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
 {
-    private readonly IHostEnvironment _env;
-    private readonly IHost _host;
+    private readonly IHostEnvironment _environment;
     private readonly FastCnnOptions _options;
 
-    internal FastCnnEstimator(IHostEnvironment env, FastCnnOptions options)
+    internal FastCnnEstimator(IHostEnvironment environment, FastCnnOptions options)
     {
-        _env = env;
-        _host = env.Register(nameof(FastCnnEstimator));
-        _host.CheckValue(options, nameof(options));
-        options.Check(_host);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Check();
+        _environment = environment;
         _options = options;
     }
 
     /// <summary>Checks the input columns and returns the schema with Score and PredictedLabel added.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        _host.CheckValue(inputSchema, nameof(inputSchema));
-        var label = TrainingInput.CheckShape(inputSchema, _options);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var label = InputColumns.CheckShape(inputSchema, _options.Learner.ImageColumnName, _options.Learner.LabelColumnName);
         var columns = inputSchema.ToDictionary(c => c.Name);
-        foreach (var output in ScoreColumnsSchema.MakeShape(label, _options.ScoreColumnName, _options.PredictedLabelColumnName))
+        foreach (var output in ScoreColumnsSchema.MakeShape(label, _options.Scoring.ScoreColumnName, _options.Scoring.PredictedLabelColumnName))
             columns[output.Name] = output;
         return new SchemaShape(columns.Values);
     }
 
     /// <summary>Trains the network on <paramref name="input"/>; checks everything it can before training starts.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, or there are fewer than two classes or no usable rows.</exception>
-    /// <exception cref="UnreadableImageException">An image cannot be read and <see cref="FastCnnOptions.BadImages"/> is Fail.</exception>
+    /// <exception cref="UnreadableImageException">An image cannot be read and <see cref="FastCnnLearner.Options.BadImages"/> is Fail.</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
     /// <exception cref="OperationCanceledException"><see cref="FastCnnOptions.CancellationToken"/> was cancelled.</exception>
     public FastCnnTransformer Fit(IDataView input)
     {
-        _host.CheckValue(input, nameof(input));
-        using var learner = FastCnnLearner.Create(_env, input, _options, "FastCnnTrainer");
-        double learningRate = _options.LearningRate ?? learner.FindLearningRate(_options.LearningRateFinder, _options.CancellationToken).Suggest(LearningRateSuggestion.Valley);
+        ArgumentNullException.ThrowIfNull(input);
+        var cancel = _options.CancellationToken;
+        using var learner = FastCnnLearner.Create(_environment, input, _options.Learner, "FastCnnTrainer", cancel);
+        double learningRate = _options.LearningRate ?? learner.FindLearningRate(_options.LearningRateFinder, cancellationToken: cancel).Suggest(LearningRateSuggestion.Valley);
 
-        if (learner.IsPretrained && _options.FreezeEpochs > 0)
+        if (learner.IsPretrained)
         {
-            learner.FineTune(_options.Epochs, learningRate, _options.FreezeEpochs, _options.Schedule, _options.CancellationToken);
+            // fast.ai's fine_tune, also with FreezeEpochs = 0 (no frozen phase; the unfrozen one keeps its halved, discriminative rates)
+            learner.FineTune(_options.Epochs, learningRate, _options.FreezeEpochs, _options.Schedule, cancel);
         }
         else
         {
             learner.Unfreeze();
             var schedule = _options.Schedule ?? LearningRateSchedule.OneCycle();
-            learner.Fit(schedule.Epochs ?? _options.Epochs, learningRate, schedule, _options.CancellationToken);
+            learner.Fit(schedule.Epochs ?? _options.Epochs, learningRate, schedule, cancellationToken: cancel);
         }
-        return learner.ToTransformer();
+        return learner.ToTransformer(_options.Scoring);
     }
 }

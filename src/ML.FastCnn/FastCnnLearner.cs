@@ -1,6 +1,7 @@
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace ML.FastCnn;
 
@@ -12,106 +13,108 @@ namespace ML.FastCnn;
 /// <see cref="FastCnnEstimator"/> runs a default recipe on it; use the learner for your own.
 /// </summary>
 /// <remarks>
-/// The data must already have the image and key-typed label columns named in the options (run
-/// the preprocessing part of your pipeline on it first). Options that belong to one call of the
-/// estimator (<see cref="FastCnnOptions.Epochs"/>, <see cref="FastCnnOptions.LearningRate"/>,
-/// <see cref="FastCnnOptions.Schedule"/>, <see cref="FastCnnOptions.FreezeEpochs"/>) are not used here:
-/// each method takes its own.
+/// The data must already have the image and key-typed label columns named in the
+/// <see cref="Options"/> (run the preprocessing part of your pipeline on it first). Each training
+/// method takes its own epochs, learning rates and schedule; <see cref="Callbacks"/> run in every fit.
 /// </remarks>
-public sealed class FastCnnLearner : IDisposable
+public sealed partial class FastCnnLearner : IDisposable
 {
-    private readonly IHost _host;
-    private readonly IChannel _channel;
-    private readonly FastCnnOptions _options;
+    private readonly MLNetSession _session;
+    private readonly Options _options;
     private readonly Learner _learner;
+    private readonly int _seed;
     private readonly List<EpochResult> _history = [];
+    private int _disposed;
 
-    private FastCnnLearner(IHost host, IChannel channel, FastCnnOptions options, Learner learner)
+    private FastCnnLearner(MLNetSession session, Options options, int seed, Learner learner)
     {
-        _host = host;
-        _channel = channel;
+        _session = session;
         _options = options;
+        _seed = seed;
         _learner = learner;
+        Callbacks = BuiltInCallbacks(options).Concat(options.Callbacks).ToList();
     }
 
     /// <summary>
     /// Checks the data against <paramref name="options"/>, reads the images (and the validation set's),
     /// and creates the network. Every input error is reported here, before any training.
     /// </summary>
+    /// <param name="mlContext">The ML.NET context; its log receives the learner's messages and epoch table.</param>
+    /// <param name="trainingData">Preprocessed data with the image and key-typed label columns.</param>
+    /// <param name="options">The learner's setup; null takes every default.</param>
+    /// <param name="cancellationToken">Cancels reading the images (with <see cref="Options.CacheImages"/>) and downloading weights.</param>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, an option is out of range, or there are fewer than two classes or no usable rows.</exception>
-    /// <exception cref="UnreadableImageException">An image cannot be read and <see cref="FastCnnOptions.BadImages"/> is Fail.</exception>
-    public static FastCnnLearner Create(MLContext mlContext, IDataView trainingData, FastCnnOptions options)
+    /// <exception cref="UnreadableImageException">An image cannot be read and <see cref="Options.BadImages"/> is Fail.</exception>
+    public static FastCnnLearner Create(MLContext mlContext, IDataView trainingData, Options? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
-        return Create(mlContext, trainingData, options, nameof(FastCnnLearner));
+        return Create(mlContext, trainingData, options ?? new Options(), nameof(FastCnnLearner), cancellationToken);
     }
 
-    internal static FastCnnLearner Create(IHostEnvironment env, IDataView trainingData, FastCnnOptions options, string name)
+    /// <summary>Data binding, then the backbone, then the learner (frozen when pretrained, as fast.ai's <c>vision_learner</c>).</summary>
+    internal static FastCnnLearner Create(IHostEnvironment environment, IDataView trainingData, Options options, string name, CancellationToken cancellation)
     {
-        var host = env.Register(name);
-        host.CheckValue(trainingData, nameof(trainingData));
-        host.CheckValue(options, nameof(options));
-        options.Check(host);
-        var classNames = TrainingInput.ClassNames(trainingData.Schema, options);
-        if (options.ValidationSet is { } valid && valid.Schema.GetColumnOrNull(options.LabelColumnName)?.Type.GetKeyCount() != (ulong)classNames.Count)
-        {
-            TrainingInput.CheckShape(SchemaShape.Create(valid.Schema), options);
-            throw new ArgumentOutOfRangeException(nameof(options),
-                $"The validation set's label column '{options.LabelColumnName}' has {valid.Schema[options.LabelColumnName].Type.GetKeyCount()} keys, " +
-                $"the training data's has {classNames.Count}. Map both with the same fitted MapValueToKey transformer.");
-        }
-
-        var channel = host.Start("Training");
+        ArgumentNullException.ThrowIfNull(trainingData);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Check();
+        var session = new MLNetSession(environment, name);
         ImageClassifier? classifier = null;
         try
         {
+            int seed = options.Seed ?? session.NextSeed();
+            var (train, validation, classNames) = TrainingInput.Bind(trainingData, options, seed, session.Warning, cancellation);
             var device = DeviceSelector.Resolve(options.Device);
-            int seed = options.Seed ?? host.Rand.Next();
-            var train = ReadData(trainingData, options, seed, channel, "training data", out int classesSeen);
-            if (classesSeen < 2)
-                throw new ArgumentOutOfRangeException(nameof(trainingData),
-                    $"Only one class found in the label column '{options.LabelColumnName}' of the training data. " +
-                    "To build a multiclass classification model, the number of classes needs to be 2 or greater.");
-            var validation = options.ValidationSet is { } v ? ReadData(v, options, seed, channel, "validation set", out _) : null;
-
-            classifier = BackboneFactory.Create(options, classNames, device, seed, channel, options.CancellationToken);
+            classifier = BackboneFactory.Create(options, classNames, device, seed, session.Info, cancellation);
             var settings = new LearnerSettings(options.BatchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, seed,
                 options.PrecomputeActivations, options.TrainBatchNormWhenFrozen);
-            channel.Info($"{options.Architecture} ({options.Weights}) for {classNames.Count} classes at {options.ImageSize}px on {device.type}: " +
+            session.Info($"{classifier.Description} ({options.Weights}) for {classNames.Count} classes at {options.ImageSize}px on {device.type}: " +
                          $"{train.Count} training images{(validation is null ? "" : $", {validation.Count} validation images")}" +
                          $"{(options.CacheImages ? ", cached" : "")}, augmentation {(options.Augmentation is null ? "off" : "on")}.");
-            var learner = new FastCnnLearner(host, channel, options, new Learner(classifier, train, validation, settings, options.Augmentation, host));
+            var learner = new FastCnnLearner(session, options, seed, new Learner(classifier, train, validation, settings, options.Augmentation, session));
             if (learner.IsPretrained)
-                learner.Freeze(); // fast.ai's vision_learner starts with the pretrained body frozen
+                learner.Freeze();
             return learner;
         }
         catch
         {
             classifier?.Dispose();
-            channel.Dispose();
+            session.Dispose();
             throw;
         }
     }
 
-    /// <summary>Checks the labels (one pass, no decoding) and sets up the data's batches; reads all images now when caching.</summary>
-    private static ImageData ReadData(IDataView data, FastCnnOptions options, int seed, IChannel channel, string what, out int classes)
+    /// <summary>The callbacks the options ask for, in every fit: divergence guard, epoch table, batch progress, early stopping, keep-best.</summary>
+    private static IEnumerable<LearnerCallback> BuiltInCallbacks(Options options)
     {
-        var image = ImageColumn.Bind(data.Schema, options.ImageColumnName, options.ImagePathColumnName);
-        var label = data.Schema[options.LabelColumnName];
-        (int rows, classes) = TrainingInput.CountLabels(data, label, what);
-        var streamed = new ImageData(new DataViewImageRows(data, image, label, rows, shufflePool: Math.Max(1024, 8 * options.BatchSize)),
-            options.ImageSize, options.BatchSize, options.PrefetchBatches, seed, options.BadImages, channel, what);
-        return options.CacheImages ? streamed.Cached(options.CancellationToken) : streamed;
+        yield return new DivergenceGuard();
+        yield return new EpochReporter(options.Progress);
+        if (options.BatchProgress is { } batchProgress)
+            yield return new BatchReporter(batchProgress);
+        if (options.EarlyStoppingPatience is { } patience)
+            yield return new EarlyStopping(options.Monitor, patience);
+        if (options.KeepBestModel)
+            yield return new KeepBestModel(options.Monitor);
     }
 
-    /// <summary>The training-loop core (for tests and the estimator).</summary>
-    internal Learner Core => _learner;
+    /// <summary>
+    /// The callbacks of every fit, in the order given (each event runs them by <see cref="LearnerCallback.Order"/>):
+    /// the built-in ones the options ask for (<see cref="DivergenceGuard"/>, <see cref="EpochReporter"/>,
+    /// <see cref="BatchReporter"/>, <see cref="EarlyStopping"/>, <see cref="KeepBestModel"/>), then
+    /// <see cref="Options.Callbacks"/>. Add, remove or replace them between fits.
+    /// </summary>
+    public IList<LearnerCallback> Callbacks { get; }
 
-    /// <summary>Whether the head is trained on stored backbone activations (see <see cref="FastCnnOptions.PrecomputeActivations"/>).</summary>
+    /// <summary>The network being trained (a deliberate seam for tests).</summary>
+    internal nn.Module<Tensor, Tensor> Network => _learner.Model.Network;
+
+    /// <summary>Whether the head is trained on stored backbone activations (see <see cref="Options.PrecomputeActivations"/>).</summary>
     internal bool HasPrecomputedActivations => _learner.HasFeatures;
 
     /// <summary>Whether the network started from pretrained weights (then it starts frozen, as in fast.ai).</summary>
     public bool IsPretrained => _options.Weights.IsPretrained;
+
+    /// <summary>The network as it really is, e.g. "ResNet18 with 2-2-2-3 blocks (ML.NET's ImageNet ResNet18)".</summary>
+    public string NetworkDescription => _learner.Model.Description;
 
     /// <summary>Number of layer groups (3: stem + stages 1–2, stages 3–4, head).</summary>
     public int LayerGroupCount => _learner.Groups.Count;
@@ -122,7 +125,7 @@ public sealed class FastCnnLearner : IDisposable
     /// <summary>Every epoch trained so far, across calls.</summary>
     public IReadOnlyList<EpochResult> History => _history;
 
-    /// <summary>Trains only the head (and the BatchNorm layers, see <see cref="FastCnnOptions.TrainBatchNormWhenFrozen"/>) from now on (fast.ai <c>freeze</c>).</summary>
+    /// <summary>Trains only the head (and the BatchNorm layers, see <see cref="Options.TrainBatchNormWhenFrozen"/>) from now on (fast.ai <c>freeze</c>).</summary>
     public void Freeze() => _learner.Groups.Freeze(_learner.Settings.TrainBatchNormWhenFrozen);
 
     /// <summary>Trains every layer from now on (fast.ai <c>unfreeze</c>); precomputed activations are dropped.</summary>
@@ -153,51 +156,51 @@ public sealed class FastCnnLearner : IDisposable
     /// it explodes, then puts the weights back exactly as they were.
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled; the weights are put back too.</exception>
-    public LearningRateFinderResult FindLearningRate(LearningRateFinderOptions? options = null, CancellationToken cancellationToken = default)
+    /// <param name="options">The sweep's settings; null takes fast.ai's.</param>
+    /// <param name="callbacks">Callbacks for this test only (<see cref="Callbacks"/> do not run: the test is not a fit).</param>
+    /// <param name="cancellationToken">Stops the test within one batch.</param>
+    public LearningRateFinderResult FindLearningRate(LearningRateFinderOptions? options = null, IEnumerable<LearnerCallback>? callbacks = null,
+        CancellationToken cancellationToken = default)
     {
         options ??= new LearningRateFinderOptions();
-        _host.CheckUserArg(options.StartLearningRate > 0 && options.EndLearningRate > options.StartLearningRate, nameof(options),
-            $"needs 0 < StartLearningRate < EndLearningRate (were {options.StartLearningRate} and {options.EndLearningRate})");
-        _host.CheckUserArg(options.Iterations >= 2, nameof(options), $"Iterations must be 2 or more (was {options.Iterations})");
-
-        var finder = new LearningRateFinderCallback(options);
+        options.Check(nameof(options));
+        ThrowIfDisposed();
+        var finder = new LearningRateFinderCallback(options, LayerGroupCount);
+        _session.Info($"Learning-rate range test: up to {options.Iterations} batches of {_options.BatchSize}, learning rate {options.StartLearningRate:G3} to {options.EndLearningRate:G3}, {(IsFrozen ? "frozen" : "all layers")}.");
         int epochs = options.Iterations / _learner.BatchesPerEpoch + 1;
-        var peaks = Enumerable.Repeat(options.StartLearningRate, LayerGroupCount).ToArray();
-        _learner.Fit(epochs, peaks, LearningRateSchedule.Constant, [finder], cancellationToken);
+        _learner.Fit(this, epochs, finder, callbacks ?? [], cancellationToken);
         var result = new LearningRateFinderResult(finder.LearningRates, finder.Losses, options.Iterations);
-        _channel.Info($"Learning-rate range test ({finder.LearningRates.Count} batches): valley {result.Suggest(LearningRateSuggestion.Valley):G3}, " +
+        _session.Info($"Learning-rate range test ({finder.LearningRates.Count} batches): valley {result.Suggest(LearningRateSuggestion.Valley):G3}, " +
                       $"steep {result.Suggest(LearningRateSuggestion.Steep):G3}, minimum/10 {result.Suggest(LearningRateSuggestion.MinimumDividedBy10):G3}.");
         return result;
     }
 
     /// <summary>
     /// Trains for <paramref name="epochs"/> epochs with <paramref name="learningRates"/> as the peak
-    /// rates of the layer groups, following <paramref name="schedule"/> (fast.ai <c>fit</c>).
+    /// rates of the layer groups, following <paramref name="schedule"/> (fast.ai <c>fit</c>), with
+    /// <see cref="Callbacks"/> and <paramref name="callbacks"/> (this fit only, fast.ai <c>cbs=</c>).
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="epochs"/> is below 1, or differs from the epochs an SGDR schedule's cycles take.</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the last good epoch's weights are kept.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the weights are those after the last completed batch.</exception>
-    public IReadOnlyList<EpochResult> Fit(int epochs, LearningRates learningRates, LearningRateSchedule schedule, CancellationToken cancellationToken = default)
+    public IReadOnlyList<EpochResult> Fit(int epochs, LearningRates learningRates, LearningRateSchedule schedule, IEnumerable<LearnerCallback>? callbacks = null,
+        CancellationToken cancellationToken = default)
     {
-        _host.CheckValue(schedule, nameof(schedule));
-        _host.CheckUserArg(epochs >= 1, nameof(epochs), $"must be 1 or more (was {epochs})");
+        ArgumentNullException.ThrowIfNull(schedule);
+        Checks.UserArg(epochs >= 1, nameof(epochs), $"must be 1 or more (was {epochs})");
+        Checks.UserArg(schedule.Epochs is null || schedule.Epochs == epochs, nameof(epochs),
+            $"must be {schedule.Epochs}, the epochs the SGDR schedule's cycles take (was {epochs}); pass schedule.Epochs or use FitSgdr");
+        ThrowIfDisposed();
         var peaks = learningRates.ForGroups(LayerGroupCount);
-        _channel.Info($"Fitting {epochs} epochs, learning rates {learningRates}, {(IsFrozen ? "frozen" : "all layers")}.");
-
-        var callbacks = new List<ILearnerCallback> { new DivergenceGuard(), new EpochReporter(_channel.Info, _options.Progress) };
-        if (_options.BatchProgress is { } batchProgress)
-            callbacks.Add(new BatchReporter(batchProgress));
-        if (_options.EarlyStoppingPatience is { } patience)
-            callbacks.Add(new EarlyStopping(_options.Monitor, patience, _channel.Info));
-        if (_options.KeepBestModel)
-            callbacks.Add(new KeepBestModel(_options.Monitor, _channel.Info));
-        var results = _learner.Fit(epochs, peaks, schedule, callbacks, cancellationToken);
+        _session.Info($"Fitting {epochs} epochs, learning rates {learningRates}, {(IsFrozen ? "frozen" : "all layers")}.");
+        var results = _learner.Fit(this, epochs, new ParameterScheduler(peaks, schedule), Callbacks.Concat(callbacks ?? []), cancellationToken);
         _history.AddRange(results);
         return results;
     }
 
     /// <summary>fast.ai <c>fit_one_cycle</c>: <see cref="Fit"/> with <see cref="LearningRateSchedule.OneCycle"/>'s defaults.</summary>
     public IReadOnlyList<EpochResult> FitOneCycle(int epochs, LearningRates maxLearningRates, CancellationToken cancellationToken = default) =>
-        Fit(epochs, maxLearningRates, LearningRateSchedule.OneCycle(), cancellationToken);
+        Fit(epochs, maxLearningRates, LearningRateSchedule.OneCycle(), cancellationToken: cancellationToken);
 
     /// <summary>
     /// fast.ai v0.7's <c>fit(lr, cycles, cycle_len, cycle_mult)</c>: SGDR, cosine annealing with warm
@@ -207,7 +210,7 @@ public sealed class FastCnnLearner : IDisposable
         CancellationToken cancellationToken = default)
     {
         var schedule = LearningRateSchedule.Sgdr(cycles, cycleLength, cycleMultiplier);
-        return Fit(schedule.Epochs!.Value, learningRates, schedule, cancellationToken);
+        return Fit(schedule.Epochs!.Value, learningRates, schedule, cancellationToken: cancellationToken);
     }
 
     /// <summary>
@@ -220,17 +223,17 @@ public sealed class FastCnnLearner : IDisposable
     public IReadOnlyList<EpochResult> FineTune(int epochs, double baseLearningRate = 2e-3, int freezeEpochs = 1,
         LearningRateSchedule? unfrozenSchedule = null, CancellationToken cancellationToken = default)
     {
-        _host.CheckUserArg(freezeEpochs >= 0, nameof(freezeEpochs), $"must be 0 or more (was {freezeEpochs})");
+        Checks.UserArg(freezeEpochs >= 0, nameof(freezeEpochs), $"must be 0 or more (was {freezeEpochs})");
         var results = new List<EpochResult>();
         if (freezeEpochs > 0)
         {
             Freeze();
-            results.AddRange(Fit(freezeEpochs, LearningRates.Head(baseLearningRate), LearningRateSchedule.OneCycle(warmupFraction: 0.99), cancellationToken));
+            results.AddRange(Fit(freezeEpochs, LearningRates.Head(baseLearningRate), LearningRateSchedule.OneCycle(warmupFraction: 0.99), cancellationToken: cancellationToken));
         }
         baseLearningRate /= 2;
         Unfreeze();
         var schedule = unfrozenSchedule ?? LearningRateSchedule.OneCycle(warmupFraction: 0.3, divFactor: 5);
-        results.AddRange(Fit(schedule.Epochs ?? epochs, LearningRates.Range(baseLearningRate / 100, baseLearningRate), schedule, cancellationToken));
+        results.AddRange(Fit(schedule.Epochs ?? epochs, LearningRates.Range(baseLearningRate / 100, baseLearningRate), schedule, cancellationToken: cancellationToken));
         return results;
     }
 
@@ -241,14 +244,25 @@ public sealed class FastCnnLearner : IDisposable
     /// An ML.NET transformer with a copy of the current network; the learner can go on training.
     /// Append it to your fitted preprocessing (<c>preprocessing.Append(transformer)</c>) to save one model.
     /// </summary>
-    public FastCnnTransformer ToTransformer() =>
-        new(_host, _learner.Model.Clone(), ScoringSettings.From(_options, _learner.Augmentation));
+    /// <param name="scoring">How the model scores (output columns, batch size, test-time augmentation); null takes the defaults.</param>
+    public FastCnnTransformer ToTransformer(FastCnnTransformer.Options? scoring = null)
+    {
+        scoring ??= new FastCnnTransformer.Options();
+        scoring.Check();
+        ThrowIfDisposed();
+        var settings = ScoringSettings.From(_options, scoring, _learner.Augmentation, _seed);
+        return new FastCnnTransformer(new ScoringModel(_learner.Model.Clone(), settings));
+    }
 
-    /// <summary>Frees the network and the decoded images.</summary>
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed != 0, this);
+
+    /// <summary>Frees the network and the decoded images. Calling it again does nothing.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         _learner.Dispose();
         _learner.Model.Dispose();
-        _channel.Dispose();
+        _session.Dispose();
     }
 }

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 
 namespace ML.FastCnn;
 
@@ -11,24 +10,33 @@ namespace ML.FastCnn;
 /// in batches prepared on background threads; <c>mlContext.Model.Save</c> stores the network
 /// inside the model <c>.zip</c>.
 /// </summary>
-public sealed class FastCnnTransformer : ITransformer, IDisposable
+public sealed partial class FastCnnTransformer : ITransformer, IDisposable
 {
-    internal FastCnnTransformer(IHostEnvironment env, ImageClassifier classifier, ScoringSettings settings)
+    private readonly ScoringModel _model;
+    private IDisposable? _lease;
+
+    internal FastCnnTransformer(ScoringModel model)
     {
-        Host = env.Register(nameof(FastCnnTransformer));
-        Classifier = classifier;
-        Settings = settings;
-        classifier.AddOwner();
+        _model = model;
+        _lease = model.Classifier.Lease();
     }
 
-    internal IHost Host { get; }
+    /// <summary>The model, for scoring and saving; throws once this transformer is disposed.</summary>
+    private ScoringModel Model => _lease is null ? throw new ObjectDisposedException(nameof(FastCnnTransformer),
+        "This FastCnnTransformer was disposed (a PredictionEngine disposes the model it owns: create it with OwnsTransformer = false to share one).") : _model;
 
-    internal ImageClassifier Classifier { get; }
+    private ScoringSettings Settings => _model.Settings;
 
-    internal ScoringSettings Settings { get; }
+    private ImageClassifier Classifier => _model.Classifier;
 
     /// <summary>The network's architecture.</summary>
     public ResNetArchitecture Architecture => Classifier.Architecture;
+
+    /// <summary>
+    /// The network as it really is: the architecture, and the blocks per stage where they differ from
+    /// TorchVision's (ML.NET's ImageNet ResNet18 has 2-2-2-3).
+    /// </summary>
+    public string NetworkDescription => Classifier.Description;
 
     /// <summary>Side in pixels of the square images the network sees.</summary>
     public int ImageSize => Classifier.ImageSize;
@@ -61,26 +69,32 @@ public sealed class FastCnnTransformer : ITransformer, IDisposable
     /// </summary>
     public FastCnnTransformer WithTestTimeAugmentation(int augmentedViews)
     {
-        Host.CheckUserArg(augmentedViews >= 0, nameof(augmentedViews), $"must be 0 or more (was {augmentedViews})");
-        return new FastCnnTransformer(Host, Classifier, Settings with { TestTimeAugmentation = augmentedViews });
+        Checks.UserArg(augmentedViews >= 0, nameof(augmentedViews), $"must be 0 or more (was {augmentedViews})");
+        return new FastCnnTransformer(Model with { Settings = Settings with { TestTimeAugmentation = augmentedViews } });
     }
 
     /// <inheritdoc />
     public bool IsRowToRowMapper => true;
 
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => new ScoringBinding(this, inputSchema).OutputSchema;
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => new ScoringBinding(Model, inputSchema).OutputSchema;
 
     /// <summary>Scores <paramref name="input"/> lazily, <see cref="ScoringBatchSize"/> images per forward pass.</summary>
-    public IDataView Transform(IDataView input) => new BatchScoringDataView(input, new ScoringBinding(this, input.Schema));
+    public IDataView Transform(IDataView input) => new BatchScoringDataView(input, new ScoringBinding(Model, input.Schema));
 
     /// <inheritdoc />
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new SingleRowMapper(new ScoringBinding(this, inputSchema));
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new SingleRowMapper(new ScoringBinding(Model, inputSchema));
 
     /// <summary>Used by <c>mlContext.Model.Save</c>; stores the network inside the model file.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    void ICanSaveModel.Save(ModelSaveContext ctx) => FastCnnModelFormat.Save(ctx, this);
+    void ICanSaveModel.Save(ModelSaveContext ctx) => FastCnnModelFormat.Save(ctx, Model);
 
-    /// <summary>Frees the network's native memory once no model made by <see cref="WithTestTimeAugmentation"/> shares it.</summary>
-    public void Dispose() => Classifier.RemoveOwner();
+    /// <summary>
+    /// Frees the network's native memory once no other transformer shares it (see
+    /// <see cref="WithTestTimeAugmentation"/>). Calling it again does nothing.
+    /// </summary>
+    public void Dispose() => Interlocked.Exchange(ref _lease, null)?.Dispose();
+
+    /// <summary>The network, its input size and classes, e.g. "ResNet34, 224 px, 10 classes".</summary>
+    public override string ToString() => $"{NetworkDescription}, {ImageSize} px, {ClassNames.Count} classes";
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace ML.FastCnn.Tests;
 
@@ -57,11 +59,23 @@ public sealed class CommandLineTests
         Assert.AreEqual(0, evaluated, evaluateOutput);
         StringAssert.Contains(evaluateOutput, "accuracy");
 
-        var image = Directory.GetFiles(Path.Combine(s_data, "valid", "hstripes"))[0];
+        // A file whose path names no class, so the class in the output can only be the prediction.
+        var image = Path.Combine(s_images.Folder, "query.png");
+        File.Copy(Directory.GetFiles(Path.Combine(s_data, "valid", "hstripes"))[0], image);
         var (predicted, predictOutput) = Cli("predict", model, image);
         Assert.AreEqual(0, predicted, predictOutput);
-        StringAssert.Contains(predictOutput, Path.GetFileName(image));
-        Assert.IsTrue(GeneratedImages.Classes.Any(predictOutput.Contains), predictOutput);
+        StringAssert.Contains(predictOutput, "query.png");
+        var printed = GeneratedImages.Classes.Where(predictOutput.Contains).ToList();
+        Assert.AreEqual(InProcessPrediction(model, image), printed.Single(), predictOutput);
+    }
+
+    /// <summary>The class the saved model predicts for <paramref name="image"/>, through ML.NET in this process.</summary>
+    private static string InProcessPrediction(string modelPath, string image)
+    {
+        var ml = new MLContext();
+        var model = ml.Model.Load(modelPath, out _);
+        var rows = ml.Data.LoadFromEnumerable(new[] { new ImageFile { ImagePath = image, Label = GeneratedImages.Classes[0] } });
+        return model.Transform(rows).GetColumn<string>("PredictedClass").Single();
     }
 
     [TestMethod]
@@ -71,9 +85,14 @@ public sealed class CommandLineTests
         var (code, output) = Cli("lr-find", s_data, "--size", "32", "--weights", "none", "--out", folder);
 
         Assert.AreEqual(0, code, output);
-        StringAssert.Contains(output, "Valley");
-        Assert.IsTrue(File.Exists(Path.Combine(folder, "lr_find.png")));
-        Assert.IsTrue(File.Exists(Path.Combine(folder, "lr_find.csv")));
+        var rates = File.ReadAllLines(Path.Combine(folder, "lr_find.csv")).Skip(1)
+            .Select(l => double.Parse(l.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.IsTrue(rates.Count >= 10, $"{rates.Count} points");
+        var valleyLine = output.Split('\n').Single(l => l.StartsWith("Valley:", StringComparison.Ordinal));
+        double valley = double.Parse(valleyLine["Valley:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.IsTrue(valley >= rates.Min() && valley <= rates.Max(), $"the printed valley {valley} is one of the swept rates [{rates.Min()}, {rates.Max()}]");
+        using var plot = Microsoft.ML.Data.MLImage.CreateFromFile(Path.Combine(folder, "lr_find.png"));
+        Assert.IsTrue(plot.Width > 100 && plot.Height > 100);
     }
 
     [TestMethod]
@@ -89,7 +108,7 @@ public sealed class CommandLineTests
         Assert.AreEqual(1, folderCode);
         StringAssert.Contains(folderOutput, "does not exist");
         Assert.AreEqual(1, sizeCode);
-        StringAssert.Contains(sizeOutput, "--size must be 16 or more (was 4)");
+        StringAssert.Contains(sizeOutput, "error: --size must be 16 or more (was 4)"); // the library's check, under the CLI's name
         Assert.AreEqual(1, modelCode);
         StringAssert.Contains(modelOutput, "model.zip");
         Assert.AreNotEqual(0, parseCode);

@@ -116,7 +116,7 @@ public sealed class CatalogTests
         var data = ml.Data.LoadFromEnumerable(images.Write("train", perClass: 6, seed: 4));
         var options = TestData.TinyOptions();
         options.Epochs = 1;
-        options.ImageColumnName = "Bytes";
+        options.Learner.ImageColumnName = "Bytes";
 
         var model = ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(ml.Transforms.LoadRawImageBytes("Bytes", null, "ImagePath"))

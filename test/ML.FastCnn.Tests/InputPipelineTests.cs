@@ -32,9 +32,8 @@ public sealed class InputPipelineTests
         var ml = new MLContext(seed: 1);
         var data = TestData.Preprocessing(ml).Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
         var image = ImageColumn.Bind(data.Schema, "Image", "ImagePath");
-        using var channel = ((Microsoft.ML.Runtime.IHostEnvironment)ml).Start("test");
         var imageData = new ImageData(new DataViewImageRows(data, image, data.Schema["Label"], rows.Count, shufflePool: 16), 32, batchSize,
-            prefetch: 2, seed, BadImagePolicy.Fail, channel, "test data");
+            prefetch: 2, seed, BadImagePolicy.Fail, _ => { }, "test data");
         var batches = new List<byte[]>();
         foreach (var batch in imageData.Epoch(epoch, shuffle, augmentation, default))
         {
@@ -80,7 +79,7 @@ public sealed class InputPipelineTests
             var ml = new MLContext(seed: 1);
             var options = TestData.TinyOptions();
             options.Epochs = 2;
-            options.Augmentation = Strong;
+            options.Learner.Augmentation = Strong;
             var data = ml.Data.LoadFromEnumerable(s_train);
             using var model = TestData.Preprocessing(ml).Append(FastCnn.Train(ml, options)).Fit(data).LastTransformer;
             return model.Transform(TestData.Preprocessing(ml).Fit(data).Transform(ml.Data.LoadFromEnumerable(s_valid)))
@@ -98,14 +97,14 @@ public sealed class InputPipelineTests
             var ml = new MLContext(seed: 1);
             var train = ml.Data.LoadFromEnumerable(s_train);
             var options = TestData.TinyOptions();
-            options.BatchSize = s_train.Count; // one batch per epoch: the same gradient whatever the order
-            options.PrecomputeActivations = precompute;
-            options.TrainBatchNormWhenFrozen = false;
-            using var learner = FastCnnLearner.Create(ml, TestData.Preprocessing(ml).Fit(train).Transform(train), options);
+            options.Learner.BatchSize = s_train.Count; // one batch per epoch: the same gradient whatever the order
+            options.Learner.PrecomputeActivations = precompute;
+            options.Learner.TrainBatchNormWhenFrozen = false;
+            using var learner = FastCnnLearner.Create(ml, TestData.Preprocessing(ml).Fit(train).Transform(train), options.Learner);
             learner.Freeze();
             learner.Fit(3, 1e-2, LearningRateSchedule.Constant);
             Assert.AreEqual(precompute, learner.HasPrecomputedActivations);
-            return learner.Core.Model.Network.state_dict()["fc.weight"].detach().clone();
+            return learner.Network.state_dict()["fc.weight"].detach().clone();
         }
 
         using var withPrecompute = HeadAfterTraining(precompute: true);
@@ -121,8 +120,8 @@ public sealed class InputPipelineTests
         var ml = new MLContext(seed: 1);
         var train = ml.Data.LoadFromEnumerable(s_train);
         var options = TestData.TinyOptions();
-        options.PrecomputeActivations = true;
-        using var learner = FastCnnLearner.Create(ml, TestData.Preprocessing(ml).Fit(train).Transform(train), options);
+        options.Learner.PrecomputeActivations = true;
+        using var learner = FastCnnLearner.Create(ml, TestData.Preprocessing(ml).Fit(train).Transform(train), options.Learner);
 
         learner.Freeze();
         learner.Fit(1, 1e-3, LearningRateSchedule.Constant);
@@ -171,6 +170,32 @@ public sealed class InputPipelineTests
         var loadedScores = loaded.Transform(valid).GetColumn<float[]>("Score").ToList();
         for (int i = 0; i < tta.Count; i++)
             CollectionAssert.AreEqual(tta[i], loadedScores[i], $"row {i} after save and load");
+    }
+
+    [TestMethod]
+    public void TransformersSharingANetworkEachHoldALeaseAndDisposeIsIdempotent()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(s_train);
+        var preprocessing = TestData.Preprocessing(ml).Fit(train);
+        var valid = preprocessing.Transform(ml.Data.LoadFromEnumerable(s_valid));
+        var options = TestData.TinyOptions();
+        options.Epochs = 1;
+        var model = FastCnn.Train(ml, options).Fit(preprocessing.Transform(train));
+        var expected = model.Transform(valid).GetColumn<float[]>("Score").ToList();
+        var copy = model.WithTestTimeAugmentation(0);
+
+        model.Dispose();
+        model.Dispose(); // a second Dispose must not release the copy's share of the network
+
+        var scores = copy.Transform(valid).GetColumn<float[]>("Score").ToList();
+        for (int i = 0; i < expected.Count; i++)
+            CollectionAssert.AreEqual(expected[i], scores[i], $"row {i}: the copy still scores with the shared network");
+        Assert.ThrowsExactly<ObjectDisposedException>(() => model.Transform(valid));
+        copy.Dispose();
+        copy.Dispose();
+        Assert.ThrowsExactly<ObjectDisposedException>(() => copy.Transform(valid));
+        Assert.AreEqual(GeneratedImages.Classes.Length, copy.ClassNames.Count, "what the model is stays readable after Dispose");
     }
 
     [TestMethod]

@@ -142,8 +142,8 @@ public sealed class PretrainedWeightsTests
                 source.save(path);
 
             var options = TestData.TinyOptions();
-            options.Weights = PretrainedWeights.FromFile(path);
-            using var classifier = BackboneFactory.Create(options, ["a", "b", "c"], CPU, seed: 1, ((Microsoft.ML.Runtime.IHostEnvironment)new MLContext()).Start("test"), default);
+            options.Learner.Weights = PretrainedWeights.FromFile(path);
+            using var classifier = BackboneFactory.Create(options.Learner, ["a", "b", "c"], CPU, seed: 1, _ => { }, default);
 
             var loaded = classifier.Network.state_dict();
             foreach (var (name, tensor) in source.state_dict())
@@ -170,10 +170,10 @@ public sealed class PretrainedWeightsTests
             var path = Path.Combine(folder, "resnet50.pth");
             resnet50.save_py(path);
             var options = TestData.TinyOptions(); // ResNet18
-            options.Weights = PretrainedWeights.FromFile(path);
+            options.Learner.Weights = PretrainedWeights.FromFile(path);
 
             var e = Assert.ThrowsExactly<InvalidDataException>(() =>
-                BackboneFactory.Create(options, ["a", "b"], CPU, seed: 1, ((Microsoft.ML.Runtime.IHostEnvironment)new MLContext()).Start("test"), default));
+                BackboneFactory.Create(options.Learner, ["a", "b"], CPU, seed: 1, _ => { }, default));
 
             StringAssert.Contains(e.Message, path);
             StringAssert.Contains(e.Message, "does not fit ResNet18");
@@ -192,13 +192,13 @@ public sealed class PretrainedWeightsTests
         try
         {
             var options = TestData.TinyOptions();
-            options.Architecture = ResNetArchitecture.ResNet34;
-            options.Weights = PretrainedWeights.ImageNet;
-            options.WeightsCacheFolder = cache;
-            options.Offline = true;
+            options.Learner.Architecture = ResNetArchitecture.ResNet34;
+            options.Learner.Weights = PretrainedWeights.ImageNet;
+            options.Learner.WeightsCacheFolder = cache;
+            options.Learner.Offline = true;
 
             var e = Assert.ThrowsExactly<InvalidOperationException>(() =>
-                BackboneFactory.Create(options, ["a", "b"], CPU, seed: 1, ((Microsoft.ML.Runtime.IHostEnvironment)new MLContext()).Start("test"), default));
+                BackboneFactory.Create(options.Learner, ["a", "b"], CPU, seed: 1, _ => { }, default));
 
             StringAssert.Contains(e.Message, "resnet34-b627a593.pth");
             StringAssert.Contains(e.Message, cache);
@@ -220,9 +220,9 @@ public sealed class PretrainedWeightsTests
             var train = ml.Data.LoadFromEnumerable(TestData.FashionMnist("train", perClass: 10));
             var valid = ml.Data.LoadFromEnumerable(TestData.FashionMnist("valid", perClass: 30));
             var options = TestData.TinyOptions();
-            options.Weights = weights;
-            options.ImageSize = 128;
-            options.BatchSize = 32;
+            options.Learner.Weights = weights;
+            options.Learner.ImageSize = 128;
+            options.Learner.BatchSize = 32;
             options.FreezeEpochs = freezeEpochs;
             options.Epochs = epochs;
             options.LearningRate = 2e-3;

@@ -30,18 +30,18 @@ public sealed class RecipeTests
         var train = ml.Data.LoadFromEnumerable(s_train);
         var preprocessing = TestData.Preprocessing(ml).Fit(train);
         var options = TestData.TinyOptions(validation: preprocessing.Transform(ml.Data.LoadFromEnumerable(s_valid)));
-        options.BatchSize = 8;
+        options.Learner.BatchSize = 8;
         return (ml, preprocessing.Transform(train), options);
     }
 
     private static FastCnnLearner NewLearner(FastCnnOptions? change = null)
     {
         var (ml, train, options) = Setup();
-        return FastCnnLearner.Create(ml, train, change ?? options);
+        return FastCnnLearner.Create(ml, train, (change ?? options).Learner);
     }
 
     private static Dictionary<string, Tensor> Weights(FastCnnLearner learner) =>
-        learner.Core.Model.Network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        learner.Network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
 
     private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
@@ -55,7 +55,7 @@ public sealed class RecipeTests
         learner.Fit(1, 1e-3, LearningRateSchedule.Constant);
 
         var after = Weights(learner);
-        var groups = learner.Core.Groups;
+        var groups = new LayerGroups(learner.Network); // fastai's split, read from the network itself
         foreach (var name in groups.Names(0).Concat(groups.Names(1)))
         {
             if (groups.IsBatchNorm(name))
@@ -76,31 +76,30 @@ public sealed class RecipeTests
     public void DiscriminativeRatesArriveInTheOptimizersParameterGroups()
     {
         using var learner = NewLearner();
-        var probe = new OptimizerProbe();
+        learner.Unfreeze();
+        var probe = new ScheduleProbe();
 
-        learner.Core.Fit(1, LearningRates.PerGroup(1e-4, 1e-3, 1e-2).ForGroups(3), LearningRateSchedule.Constant, [probe], default);
+        learner.Fit(1, LearningRates.PerGroup(1e-4, 1e-3, 1e-2), LearningRateSchedule.Constant, [probe]);
 
-        CollectionAssert.AreEqual(new[] { 1e-4, 1e-3, 1e-2 }, probe.FirstBatchRates);
-        Assert.AreEqual(3, probe.GroupParameterCounts.Length);
-        Assert.AreEqual(2, probe.GroupParameterCounts[2], "the head group holds fc.weight and fc.bias");
+        CollectionAssert.AreEqual(new[] { 1e-4, 1e-3, 1e-2 }, probe.Rates[0]);
     }
 
     [TestMethod]
     public void OneCycleDrivesLearningRateAndAdamBeta1()
     {
         using var learner = NewLearner();
-        var probe = new OptimizerProbe();
+        var probe = new ScheduleProbe();
 
-        learner.Core.Fit(2, LearningRates.Range(1e-4, 1e-2).ForGroups(3), LearningRateSchedule.OneCycle(), [probe], default);
+        learner.Fit(2, LearningRates.Range(1e-4, 1e-2), LearningRateSchedule.OneCycle(), [probe]);
 
         // 2 epochs × 3 batches: batch i runs at progress i/6.
         var expected = LearningRateSchedule.OneCycle();
-        for (int i = 0; i < probe.HeadRates.Count; i++)
+        for (int i = 0; i < probe.Rates.Count; i++)
         {
-            Assert.AreEqual(1e-2 * expected.LearningRateFactor(i / 6.0), probe.HeadRates[i], 1e-12, $"batch {i}");
-            Assert.AreEqual(expected.Momentum(i / 6.0)!.Value, probe.HeadBeta1[i], 1e-12, $"batch {i}");
+            Assert.AreEqual(1e-2 * expected.LearningRateFactor(i / 6.0), probe.Rates[i][^1], 1e-12, $"batch {i}");
+            Assert.AreEqual(expected.Momentum(i / 6.0)!.Value, probe.Momentum[i], 1e-12, $"batch {i}");
         }
-        Assert.AreEqual(6, probe.HeadRates.Count);
+        Assert.AreEqual(6, probe.Rates.Count);
     }
 
     [TestMethod]
@@ -117,7 +116,8 @@ public sealed class RecipeTests
         for (int i = 1; i < result.LearningRates.Count; i++)
             Assert.IsTrue(result.LearningRates[i] > result.LearningRates[i - 1], "the sweep rises");
 
-        int minimum = Enumerable.Range(0, result.Losses.Count).MinBy(i => result.Losses[i]);
+        // fastai reads the curve without its first tenth (warm-up noise) and its last five points (the explosion).
+        int minimum = Enumerable.Range(6, result.Losses.Count - 5 - 6).MinBy(i => result.Losses[i]);
         var (valleyLr, valleyLoss) = result.SuggestionPoint(LearningRateSuggestion.Valley);
         Assert.IsTrue(valleyLr < result.LearningRates[minimum], "valley lies before the minimum");
         Assert.IsTrue(valleyLoss < result.Losses[6], "valley lies on the falling part (below the loss after the first tenth)");
@@ -155,9 +155,10 @@ public sealed class RecipeTests
         var canceller = new CancelAfterBatches(cancel, 2);
 
         Assert.ThrowsExactly<OperationCanceledException>(() =>
-            learner.Core.Fit(3, LearningRates.Single(1e-3).ForGroups(3), LearningRateSchedule.Constant, [canceller], cancel.Token));
+            learner.Fit(3, 1e-3, LearningRateSchedule.Constant, [canceller], cancel.Token));
 
         Assert.AreEqual(2, canceller.BatchesStarted, "no batch starts after cancellation");
+        Assert.AreEqual(FitOutcome.Cancelled, canceller.Outcome);
     }
 
     [TestMethod]
@@ -166,11 +167,9 @@ public sealed class RecipeTests
         using var learner = NewLearner();
         var before = Weights(learner);
         using var cancel = new CancellationTokenSource();
-        var finder = new LearningRateFinderCallback(new LearningRateFinderOptions());
         var canceller = new CancelAfterBatches(cancel, 2);
 
-        Assert.ThrowsExactly<OperationCanceledException>(() =>
-            learner.Core.Fit(5, LearningRates.Single(1e-7).ForGroups(3), LearningRateSchedule.Constant, [finder, canceller], cancel.Token));
+        Assert.ThrowsExactly<OperationCanceledException>(() => learner.FindLearningRate(callbacks: [canceller], cancellationToken: cancel.Token));
 
         Assert.AreEqual(2, canceller.BatchesStarted);
         foreach (var (name, tensor) in Weights(learner))
@@ -185,7 +184,7 @@ public sealed class RecipeTests
         var epochs = new List<EpochResult>();
         options.Epochs = 5;
         options.CancellationToken = cancel.Token;
-        options.Progress = new SynchronousProgress(e => { epochs.Add(e); cancel.Cancel(); });
+        options.Learner.Progress = new SynchronousProgress(e => { epochs.Add(e); cancel.Cancel(); });
 
         Assert.ThrowsExactly<OperationCanceledException>(() => FastCnn.Train(ml, options).Fit(train));
         Assert.AreEqual(1, epochs.Count);
@@ -206,55 +205,104 @@ public sealed class RecipeTests
             Assert.IsTrue(Same(good[name], tensor), $"{name} was not put back");
     }
 
+    private static FitContext Context(ImageClassifier? model, List<string> log) => new(null!, model!, null!, [], epochs: 10, batchesPerEpoch: 1, log.Add);
+
     [TestMethod]
-    public void EarlyStoppingEndsFitWhenTheMetricStopsImproving()
+    public void EarlyStoppingStopsOnceTheMetricHasNotImprovedForPatienceEpochs()
     {
         var log = new List<string>();
-        var stopping = new EarlyStopping(TrainingMetric.ValidLoss, patience: 1, log.Add);
-        var state = new FitState(null!, null!, epochs: 10, batchesPerEpoch: 1);
+        var stopping = new EarlyStopping(TrainingMetric.ValidLoss, patience: 2);
+        var context = Context(null, log);
         double[] losses = [1.0, 0.8, 0.9, 0.85, 0.7];
 
+        stopping.BeforeFit(context);
         int epoch = 0;
-        while (!state.StopRequested)
-            stopping.AfterEpoch(state, new EpochResult(epoch + 1, 1, losses[epoch++], 0.5, TimeSpan.Zero));
+        while (!context.StopRequested)
+            stopping.AfterEpoch(context, new EpochResult(epoch + 1, 1, losses[epoch++], 0.5, TimeSpan.Zero));
 
-        Assert.AreEqual(4, epoch, "stops after two epochs without beating 0.8");
+        Assert.AreEqual(4, epoch, "fastai stops when wait >= patience: after two epochs without beating 0.8");
         StringAssert.Contains(log.Single(), "best 0.8000");
+    }
+
+    [TestMethod]
+    public void EarlyStoppingWithPatienceOneStopsAtTheFirstEpochWithoutImprovement()
+    {
+        var (ml, train, options) = Setup();
+        options.Learner.EarlyStoppingPatience = 1;
+        options.Learner.Monitor = TrainingMetric.Accuracy;
+        options.Learner.TrainBatchNormWhenFrozen = false; // frozen body in evaluation mode: its statistics stay put
+        using var learner = FastCnnLearner.Create(ml, train, options.Learner);
+        learner.Freeze();
+        var outcome = new OutcomeProbe();
+
+        // A vanishing rate leaves every prediction as it is: epoch 2 cannot beat epoch 1's accuracy.
+        var results = learner.Fit(6, 1e-12, LearningRateSchedule.Constant, [outcome]);
+
+        Assert.AreEqual(2, results.Count, string.Join(", ", results.Select(r => r.Accuracy)));
+        Assert.AreEqual(results[0].Accuracy, results[1].Accuracy);
+        Assert.AreEqual(FitOutcome.Stopped, outcome.Outcome);
     }
 
     [TestMethod]
     public void KeepBestPutsBackTheBestEpochsWeights()
     {
         using var model = ImageClassifier.Create(ResNetArchitecture.ResNet18, 32, ["a", "b"], CPU, seed: 3);
-        var keep = new KeepBestModel(TrainingMetric.Accuracy, _ => { });
-        var state = new FitState(model, null!, epochs: 2, batchesPerEpoch: 1);
+        var keep = new KeepBestModel(TrainingMetric.Accuracy);
+        var context = Context(model, []);
         var fc = model.Network.state_dict()["fc.weight"];
 
-        keep.AfterEpoch(state, new EpochResult(1, 1, 0.5, 0.9, TimeSpan.Zero));
+        keep.BeforeFit(context);
+        keep.AfterEpoch(context, new EpochResult(1, 1, 0.5, 0.9, TimeSpan.Zero));
         var best = fc.clone();
         using (no_grad())
             fc.add_(1);
-        state.Epoch = 1;
-        keep.AfterEpoch(state, new EpochResult(2, 1, 0.4, 0.8, TimeSpan.Zero));
-        keep.AfterFit(state, completed: true);
+        context.Epoch = 1;
+        keep.AfterEpoch(context, new EpochResult(2, 1, 0.4, 0.8, TimeSpan.Zero));
+        keep.AfterFit(context, FitOutcome.Completed);
 
         Assert.IsTrue(Same(best, model.Network.state_dict()["fc.weight"]));
     }
 
     [TestMethod]
-    public void WithoutALearningRateTheTrainerRunsTheRangeTestAndUsesItsValley()
+    public void WithoutALearningRateTheTrainerUsesTheRangeTestsValley()
     {
         var (ml, train, options) = Setup();
-        var log = TestData.CaptureLog(ml);
-        options.LearningRate = null;
-        options.LearningRateFinder = new LearningRateFinderOptions { Iterations = 30 };
-        options.Epochs = 1;
+        var finder = new LearningRateFinderOptions { Iterations = 30 };
+        double valley;
+        using (var twin = FastCnnLearner.Create(ml, train, options.Learner)) // same seed: the same range test
+            valley = twin.FindLearningRate(finder).Suggest(LearningRateSuggestion.Valley);
 
+        var probe = new ScheduleProbe();
+        options.Learner.Callbacks.Add(probe);
+        options.LearningRate = null;
+        options.LearningRateFinder = finder;
+        options.Learner.Weights = PretrainedWeights.None;
+        options.Schedule = LearningRateSchedule.Constant; // the rate used is the peak itself
+        options.Epochs = 1;
         using var model = FastCnn.Train(ml, options).Fit(train);
 
-        var found = log.Single(l => l.Contains("Learning-rate range test", StringComparison.Ordinal));
-        string valley = found[(found.IndexOf("valley ", StringComparison.Ordinal) + 7)..].Split(',')[0];
-        Assert.IsTrue(log.Any(l => l.Contains($"learning rates {valley},", StringComparison.Ordinal)), string.Join('\n', log));
+        Assert.IsTrue(probe.Rates.Count > 0);
+        Assert.IsTrue(probe.Rates.All(rates => rates.All(r => r == valley)), $"valley {valley}, used {probe.Rates[0][0]}");
+    }
+
+    [TestMethod]
+    public void CallbacksRunInOrderOfTheirOrderWhateverOrderTheyWereGiven()
+    {
+        using var learner = NewLearner();
+        var calls = new List<string>();
+        learner.Callbacks.Clear(); // the built-in ones are ordinary, removable callbacks
+        var late = new NamedCallback("late", 70, calls);
+        var early = new NamedCallback("early", 5, calls);
+        var middle = new NamedCallback("middle", CallbackOrder.Default, calls);
+
+        learner.Fit(1, 1e-3, LearningRateSchedule.Constant, [late, middle, early]);
+
+        CollectionAssert.AreEqual(new[] { "early", "middle", "late" },
+            calls.Where(c => c.EndsWith(":before_fit", StringComparison.Ordinal)).Select(c => c.Split(':')[0]).ToList());
+        CollectionAssert.AreEqual(new[] { "before_fit", "before_epoch", "before_batch", "after_batch" },
+            calls.Where(c => c.StartsWith("early:", StringComparison.Ordinal)).Take(4).Select(c => c.Split(':')[1]).ToList());
+        Assert.AreEqual(calls.Count(c => c == "early:after_batch"), calls.Count(c => c == "late:after_batch"));
+        Assert.AreEqual("late:after_fit:Completed", calls[^1]);
     }
 
     [TestMethod]
@@ -262,8 +310,8 @@ public sealed class RecipeTests
     {
         var (ml, train, options) = Setup();
         var epochs = new List<EpochResult>();
-        options.Progress = new SynchronousProgress(epochs.Add);
-        using var learner = FastCnnLearner.Create(ml, train, options);
+        options.Learner.Progress = new SynchronousProgress(epochs.Add);
+        using var learner = FastCnnLearner.Create(ml, train, options.Learner);
 
         var lr = learner.FindLearningRate(new LearningRateFinderOptions { Iterations = 30 }).Suggest();
         learner.Freeze();
@@ -275,7 +323,7 @@ public sealed class RecipeTests
         Assert.AreEqual(4, learner.History.Count);
         CollectionAssert.AreEqual(learner.History.ToList(), epochs);
         Assert.IsTrue(epochs.All(e => e.ValidLoss is not null && e.Accuracy is not null));
-        var scored = model.Transform(options.ValidationSet!).GetColumn<float[]>("Score").ToList();
+        var scored = model.Transform(options.Learner.ValidationSet!).GetColumn<float[]>("Score").ToList();
         Assert.AreEqual(s_valid.Count, scored.Count);
     }
 
@@ -285,41 +333,58 @@ public sealed class RecipeTests
         public void Report(EpochResult value) => report(value);
     }
 
-    private sealed class OptimizerProbe : ILearnerCallback
+    /// <summary>Records each batch's learning rates (per layer group) and momentum, through the public context.</summary>
+    private sealed class ScheduleProbe : LearnerCallback
     {
-        public double[] FirstBatchRates { get; private set; } = [];
+        public List<double[]> Rates { get; } = [];
 
-        public int[] GroupParameterCounts { get; private set; } = [];
+        public List<double> Momentum { get; } = [];
 
-        public List<double> HeadRates { get; } = [];
-
-        public List<double> HeadBeta1 { get; } = [];
-
-        public void BeforeBatch(FitState state) { }
-
-        public void AfterBatch(FitState state, double loss)
+        public override void AfterBatch(FitContext context, double loss)
         {
-            var groups = state.Optimizer.ParamGroups.Cast<TorchSharp.Modules.AdamW.ParamGroup>().ToList();
-            if (FirstBatchRates.Length == 0)
-            {
-                FirstBatchRates = groups.Select(g => g.LearningRate).ToArray();
-                GroupParameterCounts = groups.Select(g => g.Parameters.Count()).ToArray();
-            }
-            HeadRates.Add(groups[^1].LearningRate);
-            HeadBeta1.Add(groups[^1].Betas.Item1);
+            Rates.Add([.. context.LearningRates]);
+            Momentum.Add(context.Momentum);
         }
     }
 
-    private sealed class CancelAfterBatches(CancellationTokenSource source, int batches) : ILearnerCallback
+    private sealed class OutcomeProbe : LearnerCallback
+    {
+        public FitOutcome? Outcome { get; private set; }
+
+        public override void AfterFit(FitContext context, FitOutcome outcome) => Outcome = outcome;
+    }
+
+    private sealed class NamedCallback(string name, int order, List<string> calls) : LearnerCallback
+    {
+        public override int Order => order;
+
+        public override void BeforeFit(FitContext context) => calls.Add($"{name}:before_fit");
+
+        public override void BeforeEpoch(FitContext context) => calls.Add($"{name}:before_epoch");
+
+        public override void BeforeBatch(FitContext context) => calls.Add($"{name}:before_batch");
+
+        public override void AfterBatch(FitContext context, double loss) => calls.Add($"{name}:after_batch");
+
+        public override void AfterEpoch(FitContext context, EpochResult result) => calls.Add($"{name}:after_epoch");
+
+        public override void AfterFit(FitContext context, FitOutcome outcome) => calls.Add($"{name}:after_fit:{outcome}");
+    }
+
+    private sealed class CancelAfterBatches(CancellationTokenSource source, int batches) : LearnerCallback
     {
         public int BatchesStarted { get; private set; }
 
-        public void BeforeBatch(FitState state) => BatchesStarted++;
+        public FitOutcome? Outcome { get; private set; }
 
-        public void AfterBatch(FitState state, double loss)
+        public override void BeforeBatch(FitContext context) => BatchesStarted++;
+
+        public override void AfterBatch(FitContext context, double loss)
         {
             if (BatchesStarted == batches)
                 source.Cancel();
         }
+
+        public override void AfterFit(FitContext context, FitOutcome outcome) => Outcome = outcome;
     }
 }

@@ -7,15 +7,18 @@ internal static class TestData
 {
     public static FastCnnOptions TinyOptions(IDataView? validation = null) => new()
     {
-        Architecture = ResNetArchitecture.ResNet18,
-        ImageSize = 32,
-        BatchSize = 16,
-        ScoringBatchSize = 8,
         Epochs = 4,
         LearningRate = 2e-3,
-        Seed = 1,
-        Weights = PretrainedWeights.None,
-        ValidationSet = validation,
+        Learner =
+        {
+            Architecture = ResNetArchitecture.ResNet18,
+            ImageSize = 32,
+            BatchSize = 16,
+            Seed = 1,
+            Weights = PretrainedWeights.None,
+            ValidationSet = validation,
+        },
+        Scoring = { BatchSize = 8 },
     };
 
 #if DEBUG

@@ -55,7 +55,7 @@ public sealed class TrainingErrorTests
     {
         var (ml, log) = NewContext();
         var options = TestData.TinyOptions();
-        options.ImageColumnName = "ImagePath"; // text, not an image
+        options.Learner.ImageColumnName = "ImagePath"; // text, not an image
         FitFails<ArgumentOutOfRangeException>(ml, log, Prepared(ml, s_rows), options, "Image column 'ImagePath' has type", "LoadRawImageBytes");
     }
 
@@ -64,7 +64,7 @@ public sealed class TrainingErrorTests
     {
         var (ml, log) = NewContext();
         var options = TestData.TinyOptions();
-        options.LabelColumnName = "Class";
+        options.Learner.LabelColumnName = "Class";
         FitFails<ArgumentOutOfRangeException>(ml, log, Prepared(ml, s_rows), options, "Label column 'Class' not found", "LabelColumnName");
     }
 
@@ -125,7 +125,7 @@ public sealed class TrainingErrorTests
         var (ml, log) = NewContext();
         var rows = s_rows.Concat(new[] { "missing", "empty", "corrupt" }.Select(BadImage));
         var options = TestData.TinyOptions();
-        options.BadImages = BadImagePolicy.Skip;
+        options.Learner.BadImages = BadImagePolicy.Skip;
         options.Epochs = 1;
 
         var model = FastCnn.Train(ml, options).Fit(Prepared(ml, rows));
@@ -136,21 +136,47 @@ public sealed class TrainingErrorTests
     }
 
     [TestMethod]
-    [DataRow(nameof(FastCnnOptions.Epochs), 0)]
-    [DataRow(nameof(FastCnnOptions.BatchSize), 0)]
-    [DataRow(nameof(FastCnnOptions.ImageSize), 8)]
-    [DataRow(nameof(FastCnnOptions.LearningRate), -1)]
-    public void OutOfRangeOptionsAreNamedWithTheirValue(string option, int value)
+    [DataRow("Epochs", 0, "must be 1 or more (was 0)")]
+    [DataRow("FreezeEpochs", -1, "must be 0 or more (was -1)")]
+    [DataRow("LearningRate", -1, "must be a positive number, or null to run the range test (was -1)")]
+    [DataRow("Learner.BatchSize", 0, "must be 1 or more (was 0)")]
+    [DataRow("Learner.ImageSize", 8, "must be 16 or more (was 8)")]
+    [DataRow("Learner.PrefetchBatches", 0, "must be 1 or more (was 0)")]
+    [DataRow("Scoring.BatchSize", 0, "must be 1 or more (was 0)")]
+    [DataRow("Scoring.TestTimeAugmentation", -1, "must be 0 or more (was -1)")]
+    [DataRow("LearningRateFinder.Iterations", 1, "Iterations must be 2 or more (was 1)")]
+    public void OutOfRangeOptionsAreNamedWithTheRuleAndTheirValue(string path, int value, string rule)
     {
         var options = TestData.TinyOptions();
-        var property = typeof(FastCnnOptions).GetProperty(option)!;
+        object target = options;
+        var names = path.Split('.');
+        foreach (var name in names[..^1])
+            target = target.GetType().GetProperty(name)!.GetValue(target)!;
+        var property = target.GetType().GetProperty(names[^1])!;
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        property.SetValue(options, Convert.ChangeType(value, type));
+        property.SetValue(target, Convert.ChangeType(value, type));
 
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FastCnn.Train(new MLContext(), options));
 
-        StringAssert.Contains(e.Message, option);
-        StringAssert.Contains(e.Message, $"(was {value})");
+        string option = names.Length == 2 && names[0] == "LearningRateFinder" ? "LearningRateFinder" : names[^1];
+        Assert.AreEqual(option, e.ParamName);
+        Assert.AreEqual($"{rule} (Parameter '{option}')", e.Message);
+    }
+
+    [TestMethod]
+    public void TheLearnerChecksItsOwnOptionsAndTheRangeTestsSettings()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = Prepared(ml, s_rows);
+        var options = TestData.TinyOptions().Learner;
+        options.ImageSize = 8;
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FastCnnLearner.Create(ml, data, options));
+        Assert.AreEqual("must be 16 or more (was 8) (Parameter 'ImageSize')", e.Message);
+
+        options.ImageSize = 32;
+        using var learner = FastCnnLearner.Create(ml, data, options);
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => learner.FindLearningRate(new LearningRateFinderOptions { StartLearningRate = 1, EndLearningRate = 0.1 }));
+        Assert.AreEqual("needs 0 < StartLearningRate < EndLearningRate (were 1 and 0.1) (Parameter 'options')", e.Message);
     }
 
     private static ImageRow BadImage(string kind)

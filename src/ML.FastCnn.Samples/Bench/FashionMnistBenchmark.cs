@@ -36,8 +36,12 @@ internal static class FashionMnistBenchmark
         var table = new EpochTable();
         var options = new FastCnnOptions
         {
-            Architecture = ResNetArchitecture.ResNet18, ImageSize = size, BatchSize = 128, Epochs = epochs, ImageColumnName = "Bytes",
-            Augmentation = Augmentation.SideOn, Progress = table, BatchProgress = table, Seed = 1,
+            Epochs = epochs,
+            Learner =
+            {
+                Architecture = ResNetArchitecture.ResNet18, ImageSize = size, BatchSize = 128, ImageColumnName = "Bytes",
+                Augmentation = Augmentation.SideOn, Progress = table, BatchProgress = table, Seed = 1,
+            },
         };
         var clock = Stopwatch.StartNew();
         ITransformer model = null!;

@@ -23,9 +23,9 @@ internal static class PipelineBenchmark
         count = files.Count;
         var raw = ml.Data.LoadFromEnumerable(files);
         var data = SampleData.Preprocessing(ml).Fit(raw).Transform(raw);
-        var options = new FastCnnOptions
+        var options = new FastCnnLearner.Options
         {
-            Architecture = ResNetArchitecture.ResNet18, ImageSize = size, BatchSize = batchSize, ScoringBatchSize = batchSize,
+            Architecture = ResNetArchitecture.ResNet18, ImageSize = size, BatchSize = batchSize,
             Weights = PretrainedWeights.None, Seed = 1, Device = ComputeDevice.Cpu,
         };
         AnsiConsole.MarkupLineInterpolated($"ResNet18, {size} px, batch {batchSize}, {count} Fashion-MNIST PNG files, {Environment.ProcessorCount} cores");
@@ -62,7 +62,7 @@ internal static class PipelineBenchmark
         return RoundUp(count, batchSize) / clock.Elapsed.TotalSeconds;
     }
 
-    private static double FastCnnTraining(MLContext ml, IDataView data, FastCnnOptions options, int count)
+    private static double FastCnnTraining(MLContext ml, IDataView data, FastCnnLearner.Options options, int count)
     {
         using var learner = FastCnnLearner.Create(ml, data, options);
         var clock = Stopwatch.StartNew();
@@ -85,11 +85,10 @@ internal static class PipelineBenchmark
         return RoundUp(count, batchSize) / clock.Elapsed.TotalSeconds;
     }
 
-    private static double FastCnnScoring(MLContext ml, IDataView data, FastCnnOptions options)
+    private static double FastCnnScoring(MLContext ml, IDataView data, FastCnnLearner.Options options)
     {
-        options.Epochs = 1;
         using var learner = FastCnnLearner.Create(ml, data, options);
-        using var model = learner.ToTransformer();
+        using var model = learner.ToTransformer(new FastCnnTransformer.Options { BatchSize = options.BatchSize });
         var clock = Stopwatch.StartNew();
         int rows = model.Transform(data).GetColumn<float[]>("Score").Count();
         return rows / clock.Elapsed.TotalSeconds;

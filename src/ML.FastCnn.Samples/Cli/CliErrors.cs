@@ -13,6 +13,12 @@ internal static class CliErrors
             action();
             return 0;
         }
+        catch (ArgumentOutOfRangeException e) when (e.ParamName is { } name && CommonOptions.FlagFor(name) is { } flag)
+        {
+            // The library checks the values; the message names the command-line option they came from.
+            Console.Error.WriteLine($"error: {flag} {e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)}");
+            return 1;
+        }
         catch (Exception e) when (e is CliException or DirectoryNotFoundException or FileNotFoundException or InvalidDataException
                                        or ArgumentOutOfRangeException or UnreadableImageException or InvalidOperationException or FormatException)
         {

@@ -23,6 +23,15 @@ internal sealed class CommonOptions
     public static Option<string> OutputOption(string defaultFolder) =>
         new("--out") { Description = "folder for the model, plots and reports", DefaultValueFactory = _ => defaultFolder };
 
+    /// <summary>The command-line option behind a library option, for error messages; null when none.</summary>
+    public static string? FlagFor(string optionName) => optionName switch
+    {
+        nameof(FastCnnLearner.Options.ImageSize) => "--size",
+        nameof(FastCnnOptions.Epochs) => "--epochs",
+        nameof(FastCnnOptions.LearningRate) => "--lr",
+        _ => null,
+    };
+
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Architecture, Size, Epochs, LearningRate, Weights, Device, Output })
@@ -31,27 +40,25 @@ internal sealed class CommonOptions
 
     public FastCnnOptions ToFastCnnOptions(ParseResult result)
     {
-        int size = result.GetValue(Size), epochs = result.GetValue(Epochs);
-        if (size < 16)
-            throw new CliException($"--size must be 16 or more (was {size}).");
-        if (epochs < 1)
-            throw new CliException($"--epochs must be 1 or more (was {epochs}).");
         string weights = result.GetRequiredValue(Weights);
         return new FastCnnOptions
         {
-            Architecture = result.GetValue(Architecture),
-            ImageSize = size,
-            Epochs = epochs,
+            Epochs = result.GetValue(Epochs),
             LearningRate = result.GetValue(LearningRate),
-            Device = result.GetValue(Device),
-            BatchSize = 64,
-            Augmentation = Augmentation.SideOn,
-            Weights = weights.ToLowerInvariant() switch
+            Learner =
             {
-                "imagenet" => PretrainedWeights.ImageNet,
-                "none" => PretrainedWeights.None,
-                _ when File.Exists(weights) => PretrainedWeights.FromFile(weights),
-                _ => throw new CliException($"--weights: '{weights}' is neither imagenet, none, nor an existing weight file."),
+                Architecture = result.GetValue(Architecture),
+                ImageSize = result.GetValue(Size),
+                Device = result.GetValue(Device),
+                BatchSize = 64,
+                Augmentation = Augmentation.SideOn,
+                Weights = weights.ToLowerInvariant() switch
+                {
+                    "imagenet" => PretrainedWeights.ImageNet,
+                    "none" => PretrainedWeights.None,
+                    _ when File.Exists(weights) => PretrainedWeights.FromFile(weights),
+                    _ => throw new CliException($"--weights: '{weights}' is neither imagenet, none, nor an existing weight file."),
+                },
             },
         };
     }

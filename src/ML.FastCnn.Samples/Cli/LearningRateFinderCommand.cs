@@ -15,7 +15,7 @@ internal static class LearningRateFinderCommand
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"));
         var preprocessing = SampleData.Preprocessing(ml).Fit(data.Train);
-        using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(data.Train), options);
+        using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(data.Train), options.Learner);
         LearningRateFinderResult result = null!;
         AnsiConsole.Status().Start("Learning-rate range test…", _ => result = learner.FindLearningRate());
         Directory.CreateDirectory(output);

@@ -22,7 +22,7 @@ internal static class Lesson1
 
         var preprocessing = SampleData.Preprocessing(ml).Fit(data.Train);
         var table = new EpochTable();
-        var options = new FastCnnOptions
+        var options = new FastCnnLearner.Options
         {
             Architecture = ResNetArchitecture.ResNet18,  // ImageNet weights from ML.NET's package: no download
             ImageSize = 64,

@@ -17,13 +17,13 @@ internal static class TrainCommand
         AnsiConsole.MarkupLineInterpolated($"{data.TrainFiles.Count} training and {data.ValidationFiles.Count} validation images of {data.ClassNames.Count} classes");
         var preprocessing = SampleData.Preprocessing(ml);
         var table = new EpochTable();
-        options.ValidationSet = data.Validation is { } v ? preprocessing.Fit(data.Train).Transform(v) : null;
-        options.Progress = table;
-        options.BatchProgress = table;
+        options.Learner.ValidationSet = data.Validation is { } v ? preprocessing.Fit(data.Train).Transform(v) : null;
+        options.Learner.Progress = table;
+        options.Learner.BatchProgress = table;
         var pipeline = preprocessing.Append(FastCnn.Train(ml, options)).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedClass", "PredictedLabel"));
 
         ITransformer model = null!;
-        table.Run($"Training {options.Architecture} at {options.ImageSize}px", () => model = pipeline.Fit(data.Train));
+        table.Run($"Training {options.Learner.Architecture} at {options.Learner.ImageSize}px", () => model = pipeline.Fit(data.Train));
         if (data.Validation is { } valid)
             Reports.Metrics("Validation", ml.MulticlassClassification.Evaluate(model.Transform(valid)), data.ClassNames);
         Directory.CreateDirectory(output);

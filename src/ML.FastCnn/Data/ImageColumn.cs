@@ -25,23 +25,12 @@ internal sealed class ImageColumn
     /// <summary>The columns a reader needs active.</summary>
     public IEnumerable<DataViewSchema.Column> Columns => Path is { } path ? [Image, path] : [Image];
 
-    public bool IsEncodedBytes => Image.Type is VectorDataViewType;
+    public bool IsEncodedBytes => InputColumns.IsEncodedBytes(Image.Type);
 
     /// <summary>Finds and checks the image column, with a message that says how to fix a bad schema.</summary>
     public static ImageColumn Bind(DataViewSchema schema, string imageColumnName, string? pathColumnName)
     {
-        var image = schema.GetColumnOrNull(imageColumnName)
-            ?? throw new ArgumentOutOfRangeException(nameof(imageColumnName),
-                $"Image column '{imageColumnName}' not found in the input. Load images with " +
-                $"mlContext.Transforms.LoadImages(\"{imageColumnName}\", imageFolder, \"ImagePath\") " +
-                "or set FastCnnOptions.ImageColumnName to the name of your image column.");
-        bool isImage = image.Type is ImageDataViewType;
-        bool isBytes = image.Type is VectorDataViewType { ItemType: NumberDataViewType n } && n.RawType == typeof(byte);
-        if (!isImage && !isBytes)
-            throw new ArgumentOutOfRangeException(nameof(imageColumnName),
-                $"Image column '{imageColumnName}' has type {image.Type}, but FastCnn needs an image " +
-                "(from LoadImages) or encoded image bytes (from LoadRawImageBytes). Load the files with one of those.");
-
+        var image = InputColumns.CheckImage(schema, imageColumnName);
         var path = pathColumnName is null ? null : schema.GetColumnOrNull(pathColumnName);
         if (path is { Type: not TextDataViewType })
             path = null;

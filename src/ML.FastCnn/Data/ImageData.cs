@@ -1,5 +1,3 @@
-using Microsoft.ML.Runtime;
-
 namespace ML.FastCnn;
 
 /// <summary>
@@ -15,11 +13,11 @@ internal sealed class ImageData
     private readonly int _prefetch;
     private readonly int _seed;
     private readonly BadImagePolicy _policy;
-    private readonly IChannel _channel;
+    private readonly Action<string> _warn;
     private readonly string _what;
     private bool _skipsReported;
 
-    public ImageData(ImageRows rows, int size, int batchSize, int prefetch, int seed, BadImagePolicy policy, IChannel channel, string what)
+    public ImageData(ImageRows rows, int size, int batchSize, int prefetch, int seed, BadImagePolicy policy, Action<string> warn, string what)
     {
         _rows = rows;
         _size = size;
@@ -27,7 +25,7 @@ internal sealed class ImageData
         _prefetch = prefetch;
         _seed = seed;
         _policy = policy;
-        _channel = channel;
+        _warn = warn;
         _what = what;
     }
 
@@ -45,7 +43,7 @@ internal sealed class ImageData
             ? _ => [AugmentationDraw.Identity]
             : row => [augmentation.Draw(SampleRandom.For(_seed, epoch, row.Position))];
         using var pipeline = new ImageBatchPipeline(_rows.Read(random, cancellation), _size, _batchSize, _prefetch, views, _policy,
-            _skipsReported ? _ => { } : _channel.Warning, cancellation);
+            _skipsReported ? _ => { } : _warn, cancellation);
         int rows = 0;
         foreach (var batch in pipeline.Batches())
         {
@@ -54,7 +52,7 @@ internal sealed class ImageData
         }
         if (pipeline.Skipped > 0 && !_skipsReported)
         {
-            _channel.Warning($"Skipped {pipeline.Skipped} rows of the {_what} whose image could not be read.");
+            _warn($"Skipped {pipeline.Skipped} rows of the {_what} whose image could not be read.");
             _skipsReported = true;
         }
         if (rows == 0)
@@ -85,6 +83,6 @@ internal sealed class ImageData
                 }
             }
         }
-        return new ImageData(new CachedImageRows(images, _size), _size, _batchSize, _prefetch, _seed, _policy, _channel, _what);
+        return new ImageData(new CachedImageRows(images, _size), _size, _batchSize, _prefetch, _seed, _policy, _warn, _what);
     }
 }

@@ -67,7 +67,7 @@ internal sealed class DataViewImageRows : ImageRows
     }
 }
 
-/// <summary>Images kept in memory at the training size (<see cref="FastCnnOptions.CacheImages"/>), as RGBA.</summary>
+/// <summary>Images kept in memory at the training size (<see cref="FastCnnLearner.Options.CacheImages"/>), as RGBA.</summary>
 internal sealed class CachedImageRows : ImageRows
 {
     private readonly List<(byte[] Rgba, long Label)> _images;

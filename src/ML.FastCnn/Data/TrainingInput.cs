@@ -1,57 +1,63 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Transforms.Image;
 
 namespace ML.FastCnn;
 
 /// <summary>
-/// Checks a training (or validation) schema against the options and reads its labelled images,
-/// with messages that name the column or file and say how to fix it.
+/// Binds a learner's data: checks the training data (and validation set) against the options, counts
+/// the labels without decoding an image, and sets up their batches — every input error is reported
+/// here, before a network exists.
 /// </summary>
 internal static class TrainingInput
 {
-    /// <summary>Checks the image and label columns of an estimator-time schema; returns the label column.</summary>
-    public static SchemaShape.Column CheckShape(SchemaShape schema, FastCnnOptions options)
+    /// <summary>The training and validation data as epochs of batches, with the class names in key order.</summary>
+    public static (ImageData Train, ImageData? Validation, IReadOnlyList<string> ClassNames) Bind(IDataView trainingData,
+        FastCnnLearner.Options options, int seed, Action<string> warn, CancellationToken cancellation)
     {
-        string image = options.ImageColumnName;
-        if (!schema.TryFindColumn(image, out var imageColumn))
-            throw new ArgumentOutOfRangeException(nameof(schema),
-                $"Image column '{image}' not found in the input. Load images with mlContext.Transforms.LoadImages(\"{image}\", imageFolder, \"ImagePath\") " +
-                "or set FastCnnOptions.ImageColumnName to the name of your image column.");
-        bool isImage = imageColumn.Kind == SchemaShape.Column.VectorKind.Scalar && imageColumn.ItemType is ImageDataViewType;
-        bool isBytes = imageColumn.Kind != SchemaShape.Column.VectorKind.Scalar && imageColumn.ItemType == NumberDataViewType.Byte;
-        if (!isImage && !isBytes)
-            throw new ArgumentOutOfRangeException(nameof(schema),
-                $"Image column '{image}' has type {imageColumn.ItemType}, but FastCnn needs an image (from LoadImages) " +
-                "or encoded image bytes (from LoadRawImageBytes). Load the files with one of those.");
+        var classNames = ClassNames(trainingData.Schema, options.ImageColumnName, options.LabelColumnName);
+        if (options.ValidationSet is { } valid)
+        {
+            var validClasses = ClassNames(valid.Schema, options.ImageColumnName, options.LabelColumnName);
+            if (validClasses.Count != classNames.Count)
+                throw new ArgumentOutOfRangeException(nameof(options),
+                    $"The validation set's label column '{options.LabelColumnName}' has {validClasses.Count} keys, " +
+                    $"the training data's has {classNames.Count}. Map both with the same fitted MapValueToKey transformer.");
+        }
 
-        string label = options.LabelColumnName;
-        if (!schema.TryFindColumn(label, out var labelColumn))
-            throw new ArgumentOutOfRangeException(nameof(schema),
-                $"Label column '{label}' not found in the input. Set FastCnnOptions.LabelColumnName to the name of your label column.");
-        if (!labelColumn.IsKey || labelColumn.Kind != SchemaShape.Column.VectorKind.Scalar)
-            throw new ArgumentOutOfRangeException(nameof(schema),
-                $"Label column '{label}' has type {labelColumn.ItemType}, but FastCnn needs a key type. " +
-                $"Add mlContext.Transforms.Conversion.MapValueToKey(\"{label}\") before the trainer.");
-        return labelColumn;
+        var train = Read(trainingData, options, seed, warn, "training data", out int classesSeen, cancellation);
+        if (classesSeen < 2)
+            throw new ArgumentOutOfRangeException(nameof(trainingData),
+                $"Only one class found in the label column '{options.LabelColumnName}' of the training data. " +
+                "To build a multiclass classification model, the number of classes needs to be 2 or greater.");
+        var validation = options.ValidationSet is { } v ? Read(v, options, seed, warn, "validation set", out _, cancellation) : null;
+        return (train, validation, classNames);
     }
 
-    /// <summary>The label's key values as text, in key order; "1", "2", … when the key has no text values.</summary>
-    public static List<string> ClassNames(DataViewSchema schema, FastCnnOptions options)
+    /// <summary>Checks the columns; the label's key values as text, in key order ("1", "2", … when the key has no text values).</summary>
+    public static List<string> ClassNames(DataViewSchema schema, string imageColumnName, string labelColumnName)
     {
-        CheckShape(SchemaShape.Create(schema), options);
-        var label = schema[options.LabelColumnName];
-        ulong count = label.Type.GetKeyCount();
-        if (count < 2 || count > int.MaxValue)
-            throw new ArgumentOutOfRangeException(nameof(schema),
-                $"The label column '{label.Name}' has {count} class(es). To build a multiclass classification model, the number of classes needs to be 2 or greater.");
-        if (label.HasKeyValues() && label.Annotations.Schema[AnnotationUtils.Kinds.KeyValues].Type is VectorDataViewType { ItemType: TextDataViewType })
+        InputColumns.CheckImage(schema, imageColumnName);
+        int count = InputColumns.CheckLabel(schema, labelColumnName);
+        var label = schema[labelColumnName];
+        if (label.Annotations.Schema.GetColumnOrNull("KeyValues")?.Type is VectorDataViewType { ItemType: TextDataViewType })
         {
             VBuffer<ReadOnlyMemory<char>> values = default;
             label.GetKeyValues(ref values);
             return values.DenseValues().Select(v => v.ToString()).ToList();
         }
-        return Enumerable.Range(1, (int)count).Select(i => i.ToString()).ToList();
+        return Enumerable.Range(1, count).Select(i => i.ToString()).ToList();
+    }
+
+    /// <summary>Counts the labels (one pass, no decoding) and sets up the data's batches; reads all images now when caching.</summary>
+    private static ImageData Read(IDataView data, FastCnnLearner.Options options, int seed, Action<string> warn, string what, out int classes,
+        CancellationToken cancellation)
+    {
+        var image = ImageColumn.Bind(data.Schema, options.ImageColumnName, options.ImagePathColumnName);
+        var label = data.Schema[options.LabelColumnName];
+        (int rows, classes) = CountLabels(data, label, what);
+        var streamed = new ImageData(new DataViewImageRows(data, image, label, rows, shufflePool: Math.Max(1024, 8 * options.BatchSize)),
+            options.ImageSize, options.BatchSize, options.PrefetchBatches, seed, options.BadImages, warn, what);
+        return options.CacheImages ? streamed.Cached(cancellation) : streamed;
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ using ML.FastCnn;
 namespace ML.FastCnn;
 
 /// <summary>
-/// Saves a <see cref="FastCnnTransformer"/> into ML.NET's model zip and loads it back through
+/// Saves a trained model (<see cref="ScoringModel"/>) into ML.NET's model zip and loads it back through
 /// ML.NET's component catalog, so a plain <c>mlContext.Model.Load</c> restores it in any process.
 /// </summary>
 internal static class FastCnnModelFormat
@@ -41,22 +41,22 @@ internal static class FastCnnModelFormat
     // bool, bool, double × 6: the test-time augmentation (FlipHorizontal, Dihedral, MaxRotation, MaxZoom,
     //          MinScale, MaxLighting, AffineProbability, LightingProbability) (since 1.3)
     // stream "FastCnnWeights": the network's parameters and buffers (TorchSharp format)
-    public static void Save(ModelSaveContext ctx, FastCnnTransformer transformer)
+    public static void Save(ModelSaveContext ctx, ScoringModel model)
     {
         ctx.CheckAtModel();
         ctx.SetVersionInfo(GetVersionInfo());
-        var settings = transformer.Settings;
-        ctx.Writer.Write((int)transformer.Architecture);
-        ctx.Writer.Write(transformer.ImageSize);
+        var (classifier, settings) = model;
+        ctx.Writer.Write((int)classifier.Architecture);
+        ctx.Writer.Write(classifier.ImageSize);
         ctx.Writer.Write(settings.ScoringBatchSize);
         ctx.SaveNonEmptyString(settings.ImageColumnName);
         ctx.SaveStringOrNull(settings.ImagePathColumnName);
         ctx.SaveNonEmptyString(settings.ScoreColumnName);
         ctx.SaveNonEmptyString(settings.PredictedLabelColumnName);
-        ctx.Writer.Write(transformer.ClassNames.Count);
-        foreach (var name in transformer.ClassNames)
+        ctx.Writer.Write(classifier.ClassNames.Count);
+        foreach (var name in classifier.ClassNames)
             ctx.SaveString(name);
-        var blocks = transformer.Classifier.Blocks ?? [];
+        var blocks = classifier.Blocks ?? [];
         ctx.Writer.Write(blocks.Count);
         foreach (var count in blocks)
             ctx.Writer.Write(count);
@@ -68,7 +68,7 @@ internal static class FastCnnModelFormat
         ctx.Writer.Write(a.Dihedral);
         foreach (var value in new[] { a.MaxRotation, a.MaxZoom, a.MinScale, a.MaxLighting, a.AffineProbability, a.LightingProbability })
             ctx.Writer.Write(value);
-        ctx.SaveBinaryStream(WeightsStream, transformer.Classifier.SaveWeights);
+        ctx.SaveBinaryStream(WeightsStream, classifier.SaveWeights);
     }
 
     // Found by ML.NET's component catalog through the LoadableClass attribute above.
@@ -129,6 +129,6 @@ internal static class FastCnnModelFormat
         if (!ctx.TryLoadBinaryStream(WeightsStream, reader => classifier = ImageClassifier.Load(architecture, blocks, imageSize, classNames, reader, device)) || classifier is null)
             throw env.ExceptDecode($"The FastCnn model has no '{WeightsStream}' entry; the file is incomplete. Save the model again.");
         var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation, seed);
-        return new FastCnnTransformer(env, classifier, settings);
+        return new FastCnnTransformer(new ScoringModel(classifier, settings));
     }
 }

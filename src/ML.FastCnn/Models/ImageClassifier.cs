@@ -7,31 +7,26 @@ namespace ML.FastCnn;
 /// A trained network with what scoring needs to know about it: architecture, input size and the
 /// classes, in key order. Owns the TorchSharp module.
 /// </summary>
-internal sealed class ImageClassifier : IDisposable
+internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnlyList<int>? blocks, int imageSize, IReadOnlyList<string> classNames,
+    nn.Module<Tensor, Tensor> network, Device device) : IDisposable
 {
-    public ImageClassifier(ResNetArchitecture architecture, IReadOnlyList<int>? blocks, int imageSize, IReadOnlyList<string> classNames,
-        nn.Module<Tensor, Tensor> network, Device device)
-    {
-        Architecture = architecture;
-        Blocks = blocks;
-        ImageSize = imageSize;
-        ClassNames = classNames;
-        Network = network;
-        Device = device;
-    }
-
-    public ResNetArchitecture Architecture { get; }
+    public ResNetArchitecture Architecture { get; } = architecture;
 
     /// <summary>Blocks per stage when they differ from TorchVision's layout (ML.NET's ResNet18: 2, 2, 2, 3); otherwise null.</summary>
-    public IReadOnlyList<int>? Blocks { get; }
+    public IReadOnlyList<int>? Blocks { get; } = blocks;
 
-    public int ImageSize { get; }
+    public int ImageSize { get; } = imageSize;
 
-    public IReadOnlyList<string> ClassNames { get; }
+    public IReadOnlyList<string> ClassNames { get; } = classNames;
 
-    public nn.Module<Tensor, Tensor> Network { get; }
+    public nn.Module<Tensor, Tensor> Network { get; } = network;
 
-    public Device Device { get; }
+    public Device Device { get; } = device;
+
+    /// <summary>The architecture as it really is: "ResNet34", or "ResNet18 with 2-2-2-3 blocks (ML.NET's ImageNet ResNet18)".</summary>
+    public string Description => Blocks is null
+        ? Architecture.ToString()
+        : $"{Architecture} with {string.Join('-', Blocks)} blocks{(Architecture == ResNetArchitecture.ResNet18 && Blocks.SequenceEqual([2, 2, 2, 3]) ? " (ML.NET's ImageNet ResNet18)" : "")}";
 
     /// <summary>The classification head (<c>fc</c>).</summary>
     public nn.Module<Tensor, Tensor> Head =>
@@ -101,16 +96,27 @@ internal sealed class ImageClassifier : IDisposable
         return Load(Architecture, Blocks, ImageSize, ClassNames, reader, Device);
     }
 
-    private int _owners;
+    private int _leases;
 
-    /// <summary>Counts a transformer sharing this network (see <see cref="RemoveOwner"/>).</summary>
-    public void AddOwner() => Interlocked.Increment(ref _owners);
-
-    /// <summary>Frees the network when the last transformer sharing it lets go.</summary>
-    public void RemoveOwner()
+    /// <summary>
+    /// A share in this network for one transformer: the network is freed when the last lease is
+    /// disposed. Disposing a lease twice releases it once.
+    /// </summary>
+    public IDisposable Lease()
     {
-        if (Interlocked.Decrement(ref _owners) == 0)
-            Dispose();
+        Interlocked.Increment(ref _leases);
+        return new NetworkLease(this);
+    }
+
+    private sealed class NetworkLease(ImageClassifier classifier) : IDisposable
+    {
+        private ImageClassifier? _classifier = classifier;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _classifier, null) is { } c && Interlocked.Decrement(ref c._leases) == 0)
+                c.Dispose();
+        }
     }
 
     public void Dispose() => Network.Dispose();

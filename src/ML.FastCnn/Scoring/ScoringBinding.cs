@@ -10,16 +10,16 @@ namespace ML.FastCnn;
 /// </summary>
 internal sealed class ScoringBinding
 {
-    public ScoringBinding(FastCnnTransformer transformer, DataViewSchema input)
+    public ScoringBinding(ScoringModel model, DataViewSchema input)
     {
-        Transformer = transformer;
+        Model = model;
         InputSchema = input;
-        Image = ImageColumn.Bind(input, transformer.ImageColumnName, transformer.ImagePathColumnName);
-        Settings = transformer.Settings;
-        OutputSchema = ScoreColumnsSchema.Append(input, transformer.ClassNames, transformer.ScoreColumnName, transformer.PredictedLabelColumnName);
+        Settings = model.Settings;
+        Image = ImageColumn.Bind(input, Settings.ImageColumnName, Settings.ImagePathColumnName);
+        OutputSchema = ScoreColumnsSchema.Append(input, model.Classifier.ClassNames, Settings.ScoreColumnName, Settings.PredictedLabelColumnName);
     }
 
-    public FastCnnTransformer Transformer { get; }
+    public ScoringModel Model { get; }
 
     public DataViewSchema InputSchema { get; }
 
@@ -39,7 +39,7 @@ internal sealed class ScoringBinding
 
     /// <summary>A pipeline rendering the cursor's images (and their test-time views) in scoring batches, ahead of use.</summary>
     public ImageBatchPipeline Pipeline(DataViewRowCursor cursor) =>
-        new(Rows(cursor), Transformer.ImageSize, Settings.ScoringBatchSize, Settings.PrefetchBatches,
+        new(Rows(cursor), Model.Classifier.ImageSize, Settings.ScoringBatchSize, Settings.PrefetchBatches,
             row => Settings.Views(row.Position), BadImagePolicy.Fail, _ => { }, CancellationToken.None);
 
     public bool IsOutput(DataViewSchema.Column column) => column.Index >= InputSchema.Count;
@@ -55,7 +55,7 @@ internal sealed class ScoringBinding
     /// <summary>Probabilities of each row of a rendered batch, averaged over its views.</summary>
     public float[][] Score(ImageBatch batch)
     {
-        var probabilities = Transformer.Classifier.PredictProbabilities(batch.Images);
+        var probabilities = Model.Classifier.PredictProbabilities(batch.Images);
         return Enumerable.Range(0, batch.Count).Select(row => Average(probabilities, row * batch.Views, batch.Views)).ToArray();
     }
 
@@ -63,7 +63,7 @@ internal sealed class ScoringBinding
     public float[] Score(ImageSource image, long position)
     {
         var views = Settings.Views(position);
-        int size = Transformer.ImageSize, imageBytes = 3 * size * size;
+        int size = Model.Classifier.ImageSize, imageBytes = 3 * size * size;
         var pixels = new byte[views.Length * imageBytes];
         for (int v = 0; v < views.Length; v++)
             ImageRenderer.Render(image.Bitmap, size, views[v], pixels.AsSpan(v * imageBytes, imageBytes));
@@ -90,7 +90,7 @@ internal sealed class ScoringBinding
     /// <summary>A getter of an output column reading the current row's probabilities from <paramref name="current"/>.</summary>
     public ValueGetter<TValue> GetOutputGetter<TValue>(DataViewSchema.Column column, Func<float[]> current)
     {
-        Delegate getter = column.Index == OutputSchema.Count - 2
+        Delegate getter = column.Name == Settings.ScoreColumnName
             ? (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
             {
                 var probabilities = current();

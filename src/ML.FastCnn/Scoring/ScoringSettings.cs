@@ -12,10 +12,9 @@ internal sealed record ScoringSettings(
     Augmentation TestTimeAugmentationKind,
     int Seed)
 {
-    public static ScoringSettings From(FastCnnOptions options, Augmentation? trainingAugmentation) => new(
-        options.ImageColumnName, options.ImagePathColumnName, options.ScoreColumnName, options.PredictedLabelColumnName,
-        options.ScoringBatchSize, options.PrefetchBatches, options.TestTimeAugmentation,
-        trainingAugmentation ?? Augmentation.SideOn, options.Seed ?? 0);
+    public static ScoringSettings From(FastCnnLearner.Options learner, FastCnnTransformer.Options scoring, Augmentation? trainingAugmentation, int seed) => new(
+        learner.ImageColumnName, learner.ImagePathColumnName, scoring.ScoreColumnName, scoring.PredictedLabelColumnName,
+        scoring.BatchSize, scoring.PrefetchBatches, scoring.TestTimeAugmentation, trainingAugmentation ?? Augmentation.SideOn, seed);
 
     /// <summary>
     /// The views scored for the row at <paramref name="position"/>: the image itself, then

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.ML.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -9,17 +8,17 @@ namespace ML.FastCnn;
 /// <summary>
 /// The training-loop core, after fast.ai's Learner: one batch, one training epoch, one validation
 /// pass, and <see cref="Fit"/> over epochs. Everything else — schedules, reporting, early
-/// stopping, keep-best, divergence, the learning-rate finder — is an <see cref="ILearnerCallback"/>.
+/// stopping, keep-best, divergence, the learning-rate finder — is a <see cref="LearnerCallback"/>.
 /// Each batch runs in its own dispose scope.
 /// </summary>
 internal sealed class Learner : IDisposable
 {
-    private readonly IHost _host;
+    private readonly MLNetSession _session;
     private TensorDataset? _trainFeatures;
     private TensorDataset? _validFeatures;
     private int _epochsRun; // seeds each epoch's shuffle and augmentation, across fits
 
-    public Learner(ImageClassifier model, ImageData train, ImageData? valid, LearnerSettings settings, Augmentation? augmentation, IHost host)
+    public Learner(ImageClassifier model, ImageData train, ImageData? valid, LearnerSettings settings, Augmentation? augmentation, MLNetSession session)
     {
         Model = model;
         Train = train;
@@ -27,7 +26,7 @@ internal sealed class Learner : IDisposable
         Settings = settings;
         Augmentation = augmentation;
         Groups = new LayerGroups(model.Network);
-        _host = host;
+        _session = session;
     }
 
     public ImageClassifier Model { get; }
@@ -57,11 +56,12 @@ internal sealed class Learner : IDisposable
     public int BatchesPerEpoch => (Train.Count + Settings.BatchSize - 1) / Settings.BatchSize;
 
     /// <summary>
-    /// Trains for <paramref name="epochs"/> epochs with an optimizer over the trainable parameters,
-    /// one parameter group per layer group at peak rate <paramref name="peakRates"/>[group].
+    /// Trains for <paramref name="epochs"/> epochs with an optimizer over the trainable parameters (one
+    /// parameter group per layer group that has any); <paramref name="scheduler"/> sets their rates.
+    /// Callbacks run in ascending <see cref="LearnerCallback.Order"/>, ties in the order given.
     /// </summary>
-    public IReadOnlyList<EpochResult> Fit(int epochs, double[] peakRates, LearningRateSchedule schedule,
-        IEnumerable<ILearnerCallback> callbacks, CancellationToken cancellation)
+    public IReadOnlyList<EpochResult> Fit(FastCnnLearner owner, int epochs, ParameterScheduler scheduler, IEnumerable<LearnerCallback> callbacks,
+        CancellationToken cancellation)
     {
         bool precomputed = UsesPrecomputedActivations;
         if (precomputed)
@@ -71,50 +71,57 @@ internal sealed class Learner : IDisposable
 
         var trainable = precomputed ? Groups.HeadOnly() : Groups.Trainable();
         var groupIndices = Enumerable.Range(0, trainable.Length).Where(g => trainable[g].Any()).ToArray();
-        using var optimizer = CreateOptimizer(groupIndices.Select(g => (trainable[g], peakRates[g])));
-        var state = new FitState(Model, optimizer, epochs, BatchesPerEpoch);
-        var all = callbacks.Prepend(new HyperParameterScheduler(groupIndices.Select(g => peakRates[g]).ToArray(), schedule)).ToList();
+        using var optimizer = CreateOptimizer(groupIndices.Select(g => trainable[g]));
+        var context = new FitContext(owner, Model, optimizer, groupIndices, epochs, BatchesPerEpoch, _session.Info);
+        var all = callbacks.Prepend(scheduler).OrderBy(c => c.Order).ToList();
         var results = new List<EpochResult>();
-        bool completed = false;
+        var outcome = FitOutcome.Failed;
         try
         {
-            all.ForEach(c => c.BeforeFit(state));
-            for (int epoch = 0; epoch < epochs && !state.StopRequested; epoch++)
+            all.ForEach(c => c.BeforeFit(context));
+            for (int epoch = 0; epoch < epochs && !context.StopRequested; epoch++)
             {
-                state.Epoch = epoch;
+                context.Epoch = epoch;
+                all.ForEach(c => c.BeforeEpoch(context));
                 var clock = Stopwatch.StartNew();
-                double trainLoss = TrainEpoch(state, all, precomputed, cancellation);
+                double trainLoss = TrainEpoch(context, all, precomputed, cancellation);
                 _epochsRun++;
-                if (state.StopRequested && state.SkipValidation)
+                if (context.StopRequested && context.SkipValidation)
                     break;
-                var (validLoss, accuracy) = state.SkipValidation ? (null, null) : Validate(cancellation);
+                var (validLoss, accuracy) = context.SkipValidation ? (null, null) : Validate(cancellation);
                 var result = new EpochResult(epoch + 1, trainLoss, validLoss, accuracy, clock.Elapsed);
                 results.Add(result);
-                all.ForEach(c => c.AfterEpoch(state, result));
+                all.ForEach(c => c.AfterEpoch(context, result));
             }
-            completed = true;
+            outcome = context.StopRequested ? FitOutcome.Stopped : FitOutcome.Completed;
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = FitOutcome.Cancelled;
+            throw;
         }
         finally
         {
-            all.ForEach(c => c.AfterFit(state, completed));
+            all.ForEach(c => c.AfterFit(context, outcome));
         }
         return results;
     }
 
-    private optim.Optimizer CreateOptimizer(IEnumerable<(IEnumerable<Parameter> Parameters, double LearningRate)> groups)
+    // Learning rates start at 0: the scheduler sets them before the first batch.
+    private optim.Optimizer CreateOptimizer(IEnumerable<IEnumerable<Parameter>> groups)
     {
         double wd = Settings.WeightDecay;
         return Settings.Optimizer switch
         {
-            OptimizerKind.AdamW => optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, g.LearningRate, 0.9, 0.99, 1e-5, wd, false, false)),
+            OptimizerKind.AdamW => optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g, 0, 0.9, 0.99, 1e-5, wd, false, false)),
                 lr: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-5, weight_decay: wd),
-            OptimizerKind.Sgd => optim.SGD(groups.Select(g => new SGD.ParamGroup(g.Parameters, g.LearningRate, 0.9, 0, wd, false, false)),
+            OptimizerKind.Sgd => optim.SGD(groups.Select(g => new SGD.ParamGroup(g, 0, 0.9, 0, wd, false, false)),
                 learningRate: 1e-3, momentum: 0.9, weight_decay: wd),
             _ => throw new ArgumentOutOfRangeException(nameof(Settings.Optimizer), Settings.Optimizer, "Use AdamW or Sgd."),
         };
     }
 
-    private double TrainEpoch(FitState state, List<ILearnerCallback> callbacks, bool precomputed, CancellationToken cancellation)
+    private double TrainEpoch(FitContext context, List<LearnerCallback> callbacks, bool precomputed, CancellationToken cancellation)
     {
         // A fully frozen body (precomputed, or BatchNorm frozen too) runs in evaluation mode: its statistics do not move.
         if (precomputed || Groups.BatchNormFrozen)
@@ -123,29 +130,29 @@ internal sealed class Learner : IDisposable
             Model.Network.train();
         double lossSum = 0;
         int seen = 0;
-        state.Batch = 0;
+        context.Batch = 0;
         foreach (var (input, labels, count) in Batches(Train, precomputed ? _trainFeatures : null, training: true, cancellation))
         {
             using var scope = NewDisposeScope();
             scope.Attach([input, labels]);
             cancellation.ThrowIfCancellationRequested();
-            _host.CheckAlive(); // ML.NET's own cancellation of the environment
-            callbacks.ForEach(c => c.BeforeBatch(state));
+            _session.ThrowIfCancelled(); // ML.NET's own cancellation of the environment
+            callbacks.ForEach(c => c.BeforeBatch(context));
             var forward = precomputed ? Model.Head : Model.Network;
             var loss = nn.functional.cross_entropy(forward.forward(input), labels, label_smoothing: Settings.LabelSmoothing);
             double value = loss.ToDouble();
             if (double.IsFinite(value)) // a non-finite loss skips the step; the callbacks decide what follows
             {
-                state.Optimizer.zero_grad();
+                context.Optimizer.zero_grad();
                 loss.backward();
-                state.Optimizer.step();
+                context.Optimizer.step();
             }
-            state.Iteration++;
-            callbacks.ForEach(c => c.AfterBatch(state, value));
+            context.Iteration++;
+            callbacks.ForEach(c => c.AfterBatch(context, value));
             lossSum += value * count;
             seen += count;
-            state.Batch++;
-            if (state.StopRequested)
+            context.Batch++;
+            if (context.StopRequested)
                 break;
         }
         return seen == 0 ? double.NaN : lossSum / seen;
@@ -189,7 +196,7 @@ internal sealed class Learner : IDisposable
             using var scope = NewDisposeScope();
             scope.Attach([input, labels]);
             cancellation.ThrowIfCancellationRequested();
-            _host.CheckAlive();
+            _session.ThrowIfCancelled();
             var logits = forward.forward(input);
             lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).ToDouble();
             correct += logits.argmax(1).eq(labels).sum().ToInt64();

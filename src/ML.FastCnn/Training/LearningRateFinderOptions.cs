@@ -14,4 +14,12 @@ public sealed class LearningRateFinderOptions
 
     /// <summary>Stop early when the smoothed loss exceeds 4× its best value. Default true (fast.ai <c>stop_div</c>).</summary>
     public bool StopOnDivergence { get; set; } = true;
+
+    /// <summary>Checks the sweep's settings; <paramref name="name"/> is the argument or option that holds them.</summary>
+    internal void Check(string name)
+    {
+        Checks.UserArg(StartLearningRate > 0 && EndLearningRate > StartLearningRate, name,
+            $"needs 0 < StartLearningRate < EndLearningRate (were {StartLearningRate} and {EndLearningRate})");
+        Checks.UserArg(Iterations >= 2, name, $"Iterations must be 2 or more (was {Iterations})");
+    }
 }

@@ -20,7 +20,7 @@ public sealed class PretrainedWeights
     /// ImageNet weights. ResNet18: ML.NET's ImageNet ResNet18 from the
     /// <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> package — offline, no download. ResNet34 and
     /// ResNet50: TorchVision's files from the weights cache, downloaded there (and checked) the
-    /// first time unless <see cref="FastCnnOptions.Offline"/> is set.
+    /// first time unless <see cref="FastCnnLearner.Options.Offline"/> is set.
     /// </summary>
     public static PretrainedWeights ImageNet { get; } = new("ImageNet", null, imageNet: true);
 

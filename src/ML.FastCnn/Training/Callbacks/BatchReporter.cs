@@ -1,8 +1,13 @@
 namespace ML.FastCnn;
 
-/// <summary>Tells the user's <see cref="IProgress{T}"/> after every training batch.</summary>
-internal sealed class BatchReporter(IProgress<BatchProgress> progress) : ILearnerCallback
+/// <summary>Tells an <see cref="IProgress{T}"/> after every training batch (for progress bars).</summary>
+/// <param name="progress">Receives each batch's position and loss.</param>
+public sealed class BatchReporter(IProgress<BatchProgress> progress) : LearnerCallback
 {
-    public void AfterBatch(FitState state, double loss) =>
-        progress.Report(new BatchProgress(state.Epoch + 1, state.Epochs, state.Batch + 1, state.BatchesPerEpoch, loss));
+    /// <inheritdoc />
+    public override int Order => CallbackOrder.Reporting;
+
+    /// <inheritdoc />
+    public override void AfterBatch(FitContext context, double loss) =>
+        progress.Report(new BatchProgress(context.Epoch + 1, context.Epochs, context.Batch + 1, context.BatchesPerEpoch, loss));
 }

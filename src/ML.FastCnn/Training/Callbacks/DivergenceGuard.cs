@@ -4,31 +4,43 @@ namespace ML.FastCnn;
 /// Stops training when the loss becomes NaN or infinite, puts back the weights of the last good
 /// epoch, and says what to do.
 /// </summary>
-internal sealed class DivergenceGuard : ILearnerCallback
+public sealed class DivergenceGuard : LearnerCallback
 {
     private WeightSnapshot? _lastGood;
 
-    public void BeforeFit(FitState state) => _lastGood = new WeightSnapshot(state.Model.Network);
+    /// <inheritdoc />
+    public override int Order => CallbackOrder.DivergenceGuard;
 
-    public void AfterBatch(FitState state, double loss)
+    /// <inheritdoc />
+    public override void BeforeFit(FitContext context)
+    {
+        _lastGood?.Dispose();
+        _lastGood = new WeightSnapshot(context.Model.Network);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="TrainingDivergedException">The loss is not finite.</exception>
+    public override void AfterBatch(FitContext context, double loss)
     {
         if (double.IsFinite(loss))
             return;
-        _lastGood!.Restore(state.Model.Network);
+        _lastGood!.Restore(context.Model.Network);
         throw new TrainingDivergedException(
-            $"Training diverged: the loss became {loss} in epoch {state.Epoch + 1}, batch {state.Batch + 1}, at learning rate {state.LearningRate:G3}. " +
+            $"Training diverged: the loss became {loss} in epoch {context.Epoch + 1}, batch {context.Batch + 1}, at learning rate {context.LearningRate:G3}. " +
             "The weights of the last good epoch were kept. Use a smaller learning rate: run the learning-rate range test " +
             "(FastCnnLearner.FindLearningRate, or leave FastCnnOptions.LearningRate unset) and pick its suggestion.",
-            state.Epoch + 1, state.Batch + 1, state.LearningRate);
+            context.Epoch + 1, context.Batch + 1, context.LearningRate);
     }
 
-    public void AfterEpoch(FitState state, EpochResult result)
+    /// <inheritdoc />
+    public override void AfterEpoch(FitContext context, EpochResult result)
     {
         _lastGood?.Dispose();
-        _lastGood = new WeightSnapshot(state.Model.Network);
+        _lastGood = new WeightSnapshot(context.Model.Network);
     }
 
-    public void AfterFit(FitState state, bool completed)
+    /// <inheritdoc />
+    public override void AfterFit(FitContext context, FitOutcome outcome)
     {
         _lastGood?.Dispose();
         _lastGood = null;

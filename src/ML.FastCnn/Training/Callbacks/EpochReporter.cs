@@ -1,20 +1,16 @@
 namespace ML.FastCnn;
 
-/// <summary>Sends each epoch's row to MLContext's log and to the user's <see cref="IProgress{T}"/>.</summary>
-internal sealed class EpochReporter : ILearnerCallback
+/// <summary>Writes each epoch's row of fast.ai's epoch table to MLContext's log and to an optional <see cref="IProgress{T}"/>.</summary>
+/// <param name="progress">Receives each epoch's row; null: the log only.</param>
+public sealed class EpochReporter(IProgress<EpochResult>? progress = null) : LearnerCallback
 {
-    private readonly Action<string> _log;
-    private readonly IProgress<EpochResult>? _progress;
+    /// <inheritdoc />
+    public override int Order => CallbackOrder.Reporting;
 
-    public EpochReporter(Action<string> log, IProgress<EpochResult>? progress)
+    /// <inheritdoc />
+    public override void AfterEpoch(FitContext context, EpochResult result)
     {
-        _log = log;
-        _progress = progress;
-    }
-
-    public void AfterEpoch(FitState state, EpochResult result)
-    {
-        _log(result.ToString());
-        _progress?.Report(result);
+        context.Log(result.ToString());
+        progress?.Report(result);
     }
 }

@@ -1,34 +1,46 @@
 namespace ML.FastCnn;
 
-/// <summary>At the end of fit, puts back the weights of the epoch with the best validation metric (fast.ai <c>SaveModelCallback</c>, in memory).</summary>
-internal sealed class KeepBestModel : ILearnerCallback
+/// <summary>
+/// At the end of a fit, puts back the weights of its epoch with the best validation metric (fast.ai
+/// <c>SaveModelCallback</c>, in memory).
+/// </summary>
+public sealed class KeepBestModel : LearnerCallback
 {
-    private readonly MetricTracker _tracker;
-    private readonly Action<string> _log;
+    private readonly TrainingMetric _metric;
+    private MetricTracker _tracker;
     private WeightSnapshot? _best;
     private int _bestEpoch;
 
-    public KeepBestModel(TrainingMetric metric, Action<string> log)
+    /// <param name="metric">The validation measure to watch.</param>
+    public KeepBestModel(TrainingMetric metric)
     {
+        _metric = metric;
         _tracker = new MetricTracker(metric);
-        _log = log;
     }
 
-    public void AfterEpoch(FitState state, EpochResult result)
+    /// <inheritdoc />
+    public override int Order => CallbackOrder.KeepBestModel;
+
+    /// <inheritdoc />
+    public override void BeforeFit(FitContext context) => _tracker = new MetricTracker(_metric);
+
+    /// <inheritdoc />
+    public override void AfterEpoch(FitContext context, EpochResult result)
     {
         if (!_tracker.Improves(result))
             return;
         _best?.Dispose();
-        _best = new WeightSnapshot(state.Model.Network);
+        _best = new WeightSnapshot(context.Model.Network);
         _bestEpoch = result.Epoch;
     }
 
-    public void AfterFit(FitState state, bool completed)
+    /// <inheritdoc />
+    public override void AfterFit(FitContext context, FitOutcome outcome)
     {
-        if (completed && _best is not null && _bestEpoch != state.Epoch + 1)
+        if (outcome is FitOutcome.Completed or FitOutcome.Stopped && _best is not null && _bestEpoch != context.Epoch + 1)
         {
-            _best.Restore(state.Model.Network);
-            _log($"Kept the weights of epoch {_bestEpoch} (best {_tracker.Best:F4}).");
+            _best.Restore(context.Model.Network);
+            context.Log($"Kept the weights of epoch {_bestEpoch} (best {_tracker.Best:F4}).");
         }
         _best?.Dispose();
         _best = null;

@@ -1,0 +1,181 @@
+using Microsoft.ML;
+
+namespace ML.FastCnn;
+
+public sealed partial class FastCnnLearner
+{
+    /// <summary>
+    /// What a learner is made of and keeps for all its fits: the data's columns, the network and its
+    /// starting weights, the input pipeline, the optimizer, validation and the callbacks of every fit.
+    /// Read by <see cref="Create(MLContext, IDataView, Options?, CancellationToken)"/>; the recipe (epochs, learning rates, schedules) is each method's
+    /// arguments, and scoring settings are <see cref="FastCnnTransformer.Options"/>.
+    /// </summary>
+    public sealed class Options
+    {
+        /// <summary>Name of the key-typed label column (use <c>MapValueToKey</c> on text labels). Default "Label".</summary>
+        public string LabelColumnName { get; set; } = FastCnnOptions.Defaults.LabelColumnName;
+
+        /// <summary>
+        /// Name of the image column: an <c>MLImage</c> from <c>LoadImages</c>, or encoded image bytes
+        /// (<c>VBuffer&lt;byte&gt;</c>) from <c>LoadRawImageBytes</c>. Default "Image".
+        /// </summary>
+        public string ImageColumnName { get; set; } = FastCnnOptions.Defaults.ImageColumnName;
+
+        /// <summary>
+        /// Name of a text column holding each image's path, used only to name the file in error messages
+        /// when an image cannot be read; ignored when the input has no such column. Default "ImagePath".
+        /// </summary>
+        public string? ImagePathColumnName { get; set; } = FastCnnOptions.Defaults.ImagePathColumnName;
+
+        /// <summary>
+        /// The network. Default <see cref="ResNetArchitecture.ResNet34"/>. With
+        /// <see cref="PretrainedWeights.ImageNet"/>, ResNet18 is ML.NET's offline ImageNet ResNet18, whose
+        /// last stage has 3 blocks (2-2-2-3; TorchVision's has 2): the log, the transformer's
+        /// <see cref="FastCnnTransformer.NetworkDescription"/> and the saved model say so.
+        /// </summary>
+        public ResNetArchitecture Architecture { get; set; } = FastCnnOptions.Defaults.Architecture;
+
+        /// <summary>
+        /// Starting weights of the network. Default <see cref="PretrainedWeights.ImageNet"/>: fast.ai's
+        /// transfer learning (the learner starts frozen). A missing ImageNet file is an error, never a
+        /// silent fall-back to random weights; ask for those with <see cref="PretrainedWeights.None"/>.
+        /// </summary>
+        public PretrainedWeights Weights { get; set; } = PretrainedWeights.ImageNet;
+
+        /// <summary>
+        /// Folder of downloaded ImageNet weight files. Default <see langword="null"/>:
+        /// <see cref="FastCnn.DefaultWeightsCacheFolder"/> (the environment variable <c>FASTCNN_CACHE</c>,
+        /// else a per-user cache folder).
+        /// </summary>
+        public string? WeightsCacheFolder { get; set; }
+
+        /// <summary>
+        /// Never touch the network: ImageNet files must already be in the cache. Default
+        /// <see langword="null"/>: offline when the environment variable <c>FASTCNN_OFFLINE</c> is 1,
+        /// true or yes (read when the learner is created).
+        /// </summary>
+        public bool? Offline { get; set; }
+
+        /// <summary>Base address to download ImageNet weight files from instead of download.pytorch.org (a mirror). Default none.</summary>
+        public Uri? WeightsMirror { get; set; }
+
+        /// <summary>Receives progress while an ImageNet weight file downloads. Default none (the log still says when it starts and ends).</summary>
+        public IProgress<DownloadProgress>? DownloadProgress { get; set; }
+
+        /// <summary>
+        /// Side in pixels of the square the images are resized to (bilinear, aspect ratio not kept),
+        /// 16 or more. Default 224. Small sizes (32–64) train much faster on a CPU.
+        /// </summary>
+        public int ImageSize { get; set; } = FastCnnOptions.Defaults.ImageSize;
+
+        /// <summary>Images per training step, 1 or more. Default 64 (fast.ai <c>bs</c>).</summary>
+        public int BatchSize { get; set; } = FastCnnOptions.Defaults.BatchSize;
+
+        /// <summary>The optimizer. Default <see cref="OptimizerKind.AdamW"/> (fast.ai's default; β = (0.9, 0.99), ε = 1e-5).</summary>
+        public OptimizerKind Optimizer { get; set; } = OptimizerKind.AdamW;
+
+        /// <summary>Weight decay, 0 or more: decoupled for AdamW, L2 for SGD. Default 0.01 (fast.ai <c>wd</c>).</summary>
+        public double WeightDecay { get; set; } = FastCnnOptions.Defaults.WeightDecay;
+
+        /// <summary>Label smoothing ε of the cross-entropy loss, in [0, 1). Default 0 (fast.ai's <c>LabelSmoothingCrossEntropy</c> uses 0.1).</summary>
+        public double LabelSmoothing { get; set; }
+
+        /// <summary>
+        /// While frozen, keep training the BatchNorm layers of the backbone (fast.ai <c>train_bn</c>).
+        /// False: the frozen backbone stays entirely as it is, in evaluation mode — what
+        /// <see cref="PrecomputeActivations"/> computes once. Default true.
+        /// </summary>
+        public bool TrainBatchNormWhenFrozen { get; set; } = true;
+
+        /// <summary>
+        /// Seed of weight initialisation, shuffling and augmentation. Default <see langword="null"/>: drawn
+        /// from the <c>MLContext</c>'s random source, so <c>new MLContext(seed: n)</c> makes training repeatable.
+        /// </summary>
+        public int? Seed { get; set; }
+
+        /// <summary>Where to train. Default <see cref="ComputeDevice.Auto"/>.</summary>
+        public ComputeDevice Device { get; set; } = ComputeDevice.Auto;
+
+        /// <summary>
+        /// Optional data scored after every epoch (loss and accuracy in the log). Must have the same
+        /// image and label columns as the training data. Default <see langword="null"/>.
+        /// </summary>
+        public IDataView? ValidationSet { get; set; }
+
+        /// <summary>
+        /// Random changes made to each training image, each drawn for that image (see the presets
+        /// <see cref="ML.FastCnn.Augmentation.SideOn"/> and <see cref="ML.FastCnn.Augmentation.TopDown"/>).
+        /// Default <see langword="null"/>: off.
+        /// </summary>
+        public Augmentation? Augmentation { get; set; }
+
+        /// <summary>
+        /// Decode every image once and keep it in memory at <see cref="ImageSize"/> (4·S² bytes per
+        /// image: 200 KB at 224 px) instead of reading the files every epoch; also finds unreadable
+        /// images before training starts. Default false: images stream through worker threads.
+        /// </summary>
+        public bool CacheImages { get; set; }
+
+        /// <summary>Batches prepared ahead of the training step on background threads, 1 or more. Default 2.</summary>
+        public int PrefetchBatches { get; set; } = FastCnnOptions.Defaults.PrefetchBatches;
+
+        /// <summary>
+        /// While the backbone is frozen and augmentation is off, compute its activations once and
+        /// train the head on them (fast.ai v0.7 <c>precompute=True</c>): much faster epochs; only the
+        /// head trains (BatchNorm stays as it is). Dropped automatically on unfreeze or when
+        /// augmentation is switched on. Default false.
+        /// </summary>
+        public bool PrecomputeActivations { get; set; }
+
+        /// <summary>What to do with images that cannot be read. Default <see cref="BadImagePolicy.Fail"/>.</summary>
+        public BadImagePolicy BadImages { get; set; } = BadImagePolicy.Fail;
+
+        /// <summary>
+        /// Stop a fit when <see cref="Monitor"/> has not improved for this many epochs, 1 or more
+        /// (fast.ai <c>EarlyStoppingCallback(patience)</c>); needs a <see cref="ValidationSet"/>.
+        /// Default <see langword="null"/>: never stop early.
+        /// </summary>
+        public int? EarlyStoppingPatience { get; set; }
+
+        /// <summary>
+        /// At the end of each fit, go back to the weights of its epoch with the best <see cref="Monitor"/>
+        /// (fast.ai <c>SaveModelCallback</c>, in memory); needs a <see cref="ValidationSet"/>. Default false.
+        /// </summary>
+        public bool KeepBestModel { get; set; }
+
+        /// <summary>The validation measure early stopping and keep-best watch. Default <see cref="TrainingMetric.ValidLoss"/>.</summary>
+        public TrainingMetric Monitor { get; set; } = TrainingMetric.ValidLoss;
+
+        /// <summary>Receives every epoch's row of the epoch table (also written to MLContext's log). Default none.</summary>
+        public IProgress<EpochResult>? Progress { get; set; }
+
+        /// <summary>Receives the loss after every training batch, for progress bars. Default none.</summary>
+        public IProgress<BatchProgress>? BatchProgress { get; set; }
+
+        /// <summary>
+        /// Your own callbacks, run in every fit of the learner beside the built-in ones, in the order of
+        /// their <see cref="LearnerCallback.Order"/> (fast.ai <c>Learner(cbs=...)</c>). Default empty.
+        /// </summary>
+        public IList<LearnerCallback> Callbacks { get; } = new List<LearnerCallback>();
+
+        /// <summary>Checks every option's range; messages name the option, the rule and the value.</summary>
+        internal void Check()
+        {
+            Checks.UserArg(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), "must name the label column");
+            Checks.UserArg(!string.IsNullOrWhiteSpace(ImageColumnName), nameof(ImageColumnName), "must name the image column");
+            Checks.UserArg(Weights is not null, nameof(Weights), "must not be null: use PretrainedWeights.None for random weights");
+            Checks.UserArg(Enum.IsDefined(Architecture), nameof(Architecture), $"must be ResNet18, ResNet34 or ResNet50 (was {Architecture})");
+            Checks.UserArg(ImageSize >= 16, nameof(ImageSize), $"must be 16 or more (was {ImageSize})");
+            Checks.UserArg(BatchSize >= 1, nameof(BatchSize), $"must be 1 or more (was {BatchSize})");
+            Checks.UserArg(PrefetchBatches >= 1, nameof(PrefetchBatches), $"must be 1 or more (was {PrefetchBatches})");
+            Augmentation?.Check();
+            Checks.UserArg(Enum.IsDefined(Optimizer), nameof(Optimizer), $"must be AdamW or Sgd (was {Optimizer})");
+            Checks.UserArg(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), $"must be 0 or more (was {WeightDecay})");
+            Checks.UserArg(LabelSmoothing is >= 0 and < 1, nameof(LabelSmoothing), $"must be in [0, 1) (was {LabelSmoothing})");
+            Checks.UserArg(EarlyStoppingPatience is null or >= 1, nameof(EarlyStoppingPatience), $"must be 1 or more, or null (was {EarlyStoppingPatience})");
+            Checks.UserArg(ValidationSet is not null || (EarlyStoppingPatience is null && !KeepBestModel), nameof(ValidationSet),
+                "is needed by EarlyStoppingPatience and KeepBestModel: give a validation set or turn them off");
+            Checks.UserArg(Callbacks.All(c => c is not null), nameof(Callbacks), "must not contain null");
+        }
+    }
+}

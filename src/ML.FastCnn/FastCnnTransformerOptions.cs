@@ -1,0 +1,44 @@
+namespace ML.FastCnn;
+
+public sealed partial class FastCnnTransformer
+{
+    /// <summary>
+    /// How a trained model scores: its output columns, images per forward pass and test-time
+    /// augmentation. Given to <see cref="FastCnnLearner.ToTransformer"/> or as
+    /// <see cref="FastCnnOptions.Scoring"/>; saved with the model.
+    /// </summary>
+    public sealed class Options
+    {
+        /// <summary>Name of the output column of class probabilities. Default "Score".</summary>
+        public string ScoreColumnName { get; set; } = FastCnnOptions.Defaults.ScoreColumnName;
+
+        /// <summary>Name of the output key column holding the most probable class. Default "PredictedLabel".</summary>
+        public string PredictedLabelColumnName { get; set; } = FastCnnOptions.Defaults.PredictedLabelColumnName;
+
+        /// <summary>Images per forward pass when <see cref="Transform"/> scores data, 1 or more. Default 64.</summary>
+        public int BatchSize { get; set; } = FastCnnOptions.Defaults.ScoringBatchSize;
+
+        /// <summary>Batches prepared ahead of the forward pass on background threads, 1 or more. Default 2.</summary>
+        public int PrefetchBatches { get; set; } = FastCnnOptions.Defaults.PrefetchBatches;
+
+        /// <summary>
+        /// Test-time augmentation: score each image and this many augmented views of it and average the
+        /// probabilities (fast.ai's <c>TTA</c>; it uses 4). The views use the training augmentation, or
+        /// <see cref="Augmentation.SideOn"/> when training had none. 0 or more. Default 0: off. Change it
+        /// on a trained model with <see cref="WithTestTimeAugmentation"/>.
+        /// </summary>
+        public int TestTimeAugmentation { get; set; }
+
+        /// <summary>Checks every option's range; messages name the option, the rule and the value.</summary>
+        internal void Check()
+        {
+            Checks.UserArg(!string.IsNullOrWhiteSpace(ScoreColumnName), nameof(ScoreColumnName), "must name the output column");
+            Checks.UserArg(!string.IsNullOrWhiteSpace(PredictedLabelColumnName), nameof(PredictedLabelColumnName), "must name the output column");
+            Checks.UserArg(ScoreColumnName != PredictedLabelColumnName, nameof(PredictedLabelColumnName),
+                $"must differ from ScoreColumnName (both were '{ScoreColumnName}')");
+            Checks.UserArg(BatchSize >= 1, nameof(BatchSize), $"must be 1 or more (was {BatchSize})");
+            Checks.UserArg(PrefetchBatches >= 1, nameof(PrefetchBatches), $"must be 1 or more (was {PrefetchBatches})");
+            Checks.UserArg(TestTimeAugmentation >= 0, nameof(TestTimeAugmentation), $"must be 0 or more (was {TestTimeAugmentation})");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace ML.FastCnn;
+
+/// <summary>
+/// What training and scoring need from an ML.NET environment, behind one small type: a named host,
+/// a log channel (MLContext.Log), seeds from the context's random source, and ML.NET's own
+/// cancellation of the environment. The rest of the library never touches ML.NET's hosts.
+/// </summary>
+internal sealed class MLNetSession : IDisposable
+{
+    private readonly IHost _host;
+    private readonly IChannel _channel;
+    private int _disposed;
+
+    public MLNetSession(IHostEnvironment environment, string name)
+    {
+        Environment = environment;
+        _host = environment.Register(name);
+        _channel = _host.Start(name);
+    }
+
+    /// <summary>The environment, for the models this session creates.</summary>
+    public IHostEnvironment Environment { get; }
+
+    /// <summary>The environment of a catalog (<c>mlContext.MulticlassClassification.Trainers</c>, …).</summary>
+    public static IHostEnvironment EnvironmentOf(MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog) => catalog.GetEnvironment();
+
+    /// <summary>Writes an information line to MLContext's log.</summary>
+    public void Info(string message) => _channel.Info(message);
+
+    /// <summary>Writes a warning to MLContext's log.</summary>
+    public void Warning(string message) => _channel.Warning(message);
+
+    /// <summary>A seed from the context's random source (<c>new MLContext(seed: n)</c> makes it repeatable).</summary>
+    public int NextSeed() => _host.Rand.Next();
+
+    /// <summary>Throws when ML.NET has cancelled the environment.</summary>
+    public void ThrowIfCancelled() => _host.CheckAlive();
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            _channel.Dispose();
+    }
+}
