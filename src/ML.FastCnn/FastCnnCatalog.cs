@@ -21,14 +21,14 @@ public static class FastCnnCatalog
     /// <param name="labelColumnName">Key-typed label column.</param>
     /// <param name="imageColumnName">Image column (from <c>LoadImages</c> or <c>LoadRawImageBytes</c>).</param>
     /// <param name="architecture">The ResNet to train.</param>
-    /// <param name="imageSize">Side in pixels of the square the images are resized to.</param>
-    /// <param name="epochs">Passes over the training data.</param>
+    /// <param name="imageSize">Side in pixels of the square the images are resized to; null: from the images' own size.</param>
+    /// <param name="epochs">Passes over the training data; null: from the number of training images.</param>
     public static FastCnnEstimator FastCnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = FastCnnOptions.Defaults.LabelColumnName,
         string imageColumnName = FastCnnOptions.Defaults.ImageColumnName,
         ResNetArchitecture architecture = FastCnnOptions.Defaults.Architecture,
-        int imageSize = FastCnnOptions.Defaults.ImageSize,
-        int epochs = FastCnnOptions.Defaults.Epochs) =>
+        int? imageSize = null,
+        int? epochs = null) =>
         catalog.FastCnn(new FastCnnOptions
         {
             Epochs = epochs,

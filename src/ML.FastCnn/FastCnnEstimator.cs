@@ -49,19 +49,63 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
         ArgumentNullException.ThrowIfNull(input);
         var cancel = _options.CancellationToken;
         using var learner = FastCnnLearner.Create(_environment, input, _options.Learner, "FastCnnTrainer", cancel);
-        double learningRate = _options.LearningRate ?? learner.FindLearningRate(_options.LearningRateFinder, cancellationToken: cancel).Suggest(LearningRateSuggestion.Valley);
-
-        if (learner.IsPretrained)
+        var recipe = learner.IsPretrained ? _options.Recipe : TrainingRecipe.FineTune;
+        var defaults = TrainingPlan.For(learner.TrainingImageCount, recipe);
+        var finder = _options.LearningRateFinder ?? new LearningRateFinderOptions { Iterations = defaults.FinderIterations };
+        var plan = defaults with
         {
+            BatchSize = learner.BatchSize,
+            Epochs = _options.Epochs ?? defaults.Epochs,
+            FreezeEpochs = learner.IsPretrained ? _options.FreezeEpochs ?? defaults.FreezeEpochs : 0,
+            FinderIterations = _options.LearningRate is null ? finder.Iterations : 0,
+        };
+        learner.Log($"Plan ({(learner.IsPretrained ? recipe : "random weights, one cycle")}) for {plan}.");
+
+        if (!learner.IsPretrained)
+        {
+            Checks.UserArg(plan.Epochs >= 1, nameof(FastCnnOptions.Epochs), $"must be 1 or more with random weights: there is no frozen phase (was {plan.Epochs})");
+            learner.Unfreeze();
+            double lr = _options.LearningRate ?? learner.FindLearningRate(finder, cancellationToken: cancel).Suggest(LearningRateSuggestion.Valley);
+            var schedule = _options.Schedule ?? LearningRateSchedule.OneCycle();
+            learner.Fit(schedule.Epochs ?? plan.Epochs, lr, schedule, cancellationToken: cancel);
+        }
+        else if (recipe == TrainingRecipe.FineTune)
+        {
+            double lr = _options.LearningRate ?? learner.FindLearningRate(finder, cancellationToken: cancel).Suggest(LearningRateSuggestion.Valley);
             // fast.ai's fine_tune, also with FreezeEpochs = 0 (no frozen phase; the unfrozen one keeps its halved, discriminative rates)
-            learner.FineTune(_options.Epochs, learningRate, _options.FreezeEpochs, _options.Schedule, cancel);
+            learner.FineTune(plan.Epochs, lr, plan.FreezeEpochs, _options.Schedule, cancel);
         }
         else
         {
-            learner.Unfreeze();
-            var schedule = _options.Schedule ?? LearningRateSchedule.OneCycle();
-            learner.Fit(schedule.Epochs ?? _options.Epochs, learningRate, schedule, cancellationToken: cancel);
+            Precompute(learner, plan, finder, cancel);
         }
         return learner.ToTransformer(_options.Scoring);
+    }
+
+    /// <summary>
+    /// fast.ai v0.7's lesson 1: range test and head epochs on the frozen body's stored activations
+    /// (cheap), then all layers with augmentation and the body's BatchNorm statistics kept
+    /// (<c>bn_freeze</c>), from half the head's rate (first group: 1/100 of that).
+    /// </summary>
+    private void Precompute(FastCnnLearner learner, TrainingPlan plan, LearningRateFinderOptions finder, CancellationToken cancel)
+    {
+        var augmentation = learner.Augmentation;
+        bool precompute = learner.PrecomputeActivations;
+        learner.Augmentation = null;
+        learner.PrecomputeActivations = true;
+        learner.Freeze();
+        double lr = _options.LearningRate ?? learner.FindLearningRate(finder, cancellationToken: cancel).Suggest(LearningRateSuggestion.Valley);
+        if (plan.FreezeEpochs > 0)
+            learner.FitOneCycle(plan.FreezeEpochs, lr, cancel);
+        learner.PrecomputeActivations = precompute;
+        learner.Augmentation = augmentation;
+        if (plan.Epochs == 0)
+            return;
+        learner.Unfreeze();
+        // The head learned on activations made with the body's running BatchNorm statistics: keep them
+        // (fast.ai v0.7's bn_freeze). Switching to batch statistics here undoes the head's training.
+        learner.FreezeBatchNormStatistics = true;
+        var schedule = _options.Schedule ?? LearningRateSchedule.OneCycle(warmupFraction: 0.3, divFactor: 5);
+        learner.Fit(schedule.Epochs ?? plan.Epochs, LearningRates.Range(lr / 200, lr / 2), schedule, cancellationToken: cancel);
     }
 }

@@ -62,15 +62,18 @@ public sealed partial class FastCnnLearner : IDisposable
         try
         {
             int seed = options.Seed ?? session.NextSeed();
-            var (train, validation, classNames) = TrainingInput.Bind(trainingData, options, seed, session.Warning, cancellation);
+            var (train, validation, classNames, batchSize, imageSize) = TrainingInput.Bind(trainingData, options, seed, session.Warning, cancellation);
             var device = DeviceSelector.Resolve(options.Device);
-            classifier = BackboneFactory.Create(options, classNames, device, seed, session.Info, cancellation);
-            var settings = new LearnerSettings(options.BatchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, seed,
-                options.PrecomputeActivations, options.TrainBatchNormWhenFrozen);
-            session.Info($"{classifier.Description} ({options.Weights}) for {classNames.Count} classes at {options.ImageSize}px on {device.type}: " +
-                         $"{train.Count} training images{(validation is null ? "" : $", {validation.Count} validation images")}" +
-                         $"{(options.CacheImages ? ", cached" : "")}, augmentation {(options.Augmentation is null ? "off" : "on")}.");
-            var learner = new FastCnnLearner(session, options, seed, new Learner(classifier, train, validation, settings, options.Augmentation, session));
+            classifier = BackboneFactory.Create(options, imageSize, classNames, device, seed, session.Info, cancellation);
+            var settings = new LearnerSettings(batchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, seed,
+                options.TrainBatchNormWhenFrozen);
+            session.Info($"{classifier.Description} ({options.Weights}) for {classNames.Count} classes at {imageSize}px on {device.type}: " +
+                         $"{train.Count} training images{(validation is null ? "" : $", {validation.Count} validation images")}, batch size {batchSize}" +
+                         $"{(train.IsCached ? ", cached" : "")}, augmentation {(options.Augmentation is null ? "off" : "on")}.");
+            var learner = new FastCnnLearner(session, options, seed, new Learner(classifier, train, validation, settings, options.Augmentation, session)
+            {
+                PrecomputeActivations = options.PrecomputeActivations,
+            });
             if (learner.IsPretrained)
                 learner.Freeze();
             return learner;
@@ -104,11 +107,42 @@ public sealed partial class FastCnnLearner : IDisposable
     /// </summary>
     public IList<LearnerCallback> Callbacks { get; }
 
+    /// <summary>Writes a line to MLContext's log, on the learner's channel.</summary>
+    internal void Log(string message) => _session.Info(message);
+
     /// <summary>The network being trained (a deliberate seam for tests).</summary>
     internal nn.Module<Tensor, Tensor> Network => _learner.Model.Network;
 
     /// <summary>Whether the head is trained on stored backbone activations (see <see cref="Options.PrecomputeActivations"/>).</summary>
     internal bool HasPrecomputedActivations => _learner.HasFeatures;
+
+    /// <summary>Usable training images (rows with a label; fewer when unreadable images are skipped).</summary>
+    public int TrainingImageCount => _learner.Train.Count;
+
+    /// <summary>Images per training step: <see cref="Options.BatchSize"/>, or the data-size default.</summary>
+    public int BatchSize => _learner.Settings.BatchSize;
+
+    /// <summary>
+    /// While frozen and without augmentation, train the head on stored backbone activations (see
+    /// <see cref="Options.PrecomputeActivations"/>); switching it off drops them.
+    /// </summary>
+    public bool PrecomputeActivations
+    {
+        get => _learner.PrecomputeActivations;
+        set => _learner.PrecomputeActivations = value;
+    }
+
+    /// <summary>
+    /// Keep the body's BatchNorm running statistics as they are while it trains: its BatchNorm layers
+    /// run in evaluation mode, their weights still learn (fast.ai v0.7 <c>bn_freeze</c>). Useful after
+    /// training the head on precomputed activations, which were computed with those statistics, and with
+    /// small batches. Default false.
+    /// </summary>
+    public bool FreezeBatchNormStatistics
+    {
+        get => _learner.FreezeBatchNormStatistics;
+        set => _learner.FreezeBatchNormStatistics = value;
+    }
 
     /// <summary>Whether the network started from pretrained weights (then it starts frozen, as in fast.ai).</summary>
     public bool IsPretrained => _options.Weights.IsPretrained;
@@ -166,7 +200,7 @@ public sealed partial class FastCnnLearner : IDisposable
         options.Check(nameof(options));
         ThrowIfDisposed();
         var finder = new LearningRateFinderCallback(options, LayerGroupCount);
-        _session.Info($"Learning-rate range test: up to {options.Iterations} batches of {_options.BatchSize}, learning rate {options.StartLearningRate:G3} to {options.EndLearningRate:G3}, {(IsFrozen ? "frozen" : "all layers")}.");
+        _session.Info($"Learning-rate range test: up to {options.Iterations} batches of {BatchSize}, learning rate {options.StartLearningRate:G3} to {options.EndLearningRate:G3}, {(IsFrozen ? "frozen" : "all layers")}.");
         int epochs = options.Iterations / _learner.BatchesPerEpoch + 1;
         _learner.Fit(this, epochs, finder, callbacks ?? [], cancellationToken);
         var result = new LearningRateFinderResult(finder.LearningRates, finder.Losses, options.Iterations);
@@ -225,11 +259,14 @@ public sealed partial class FastCnnLearner : IDisposable
     {
         Checks.UserArg(freezeEpochs >= 0, nameof(freezeEpochs), $"must be 0 or more (was {freezeEpochs})");
         var results = new List<EpochResult>();
+        Checks.UserArg(epochs >= 0, nameof(epochs), $"must be 0 or more (was {epochs})");
         if (freezeEpochs > 0)
         {
             Freeze();
             results.AddRange(Fit(freezeEpochs, LearningRates.Head(baseLearningRate), LearningRateSchedule.OneCycle(warmupFraction: 0.99), cancellationToken: cancellationToken));
         }
+        if (epochs == 0 && unfrozenSchedule?.Epochs is null)
+            return results;
         baseLearningRate /= 2;
         Unfreeze();
         var schedule = unfrozenSchedule ?? LearningRateSchedule.OneCycle(warmupFraction: 0.3, divFactor: 5);

@@ -36,6 +36,13 @@ public sealed partial class FastCnnLearner
         public ResNetArchitecture Architecture { get; set; } = FastCnnOptions.Defaults.Architecture;
 
         /// <summary>
+        /// The classification head. Default <see cref="ClassifierHead.Fastai"/>: fast.ai's <c>create_head</c>
+        /// (concat pooling, BatchNorm, dropout, a 512-unit hidden layer); <see cref="ClassifierHead.Linear"/>
+        /// is TorchVision's single <c>fc</c>.
+        /// </summary>
+        public ClassifierHead Head { get; set; } = ClassifierHead.Fastai;
+
+        /// <summary>
         /// Starting weights of the network. Default <see cref="PretrainedWeights.ImageNet"/>: fast.ai's
         /// transfer learning (the learner starts frozen). A missing ImageNet file is an error, never a
         /// silent fall-back to random weights; ask for those with <see cref="PretrainedWeights.None"/>.
@@ -64,12 +71,18 @@ public sealed partial class FastCnnLearner
 
         /// <summary>
         /// Side in pixels of the square the images are resized to (bilinear, aspect ratio not kept),
-        /// 16 or more. Default 224. Small sizes (32–64) train much faster on a CPU.
+        /// 16 or more. Default <see langword="null"/>: the images' own size — the median shorter side of the
+        /// first images, rounded up to a multiple of 32, between 64 and 224 (ImageNet's size): training
+        /// costs grow with its square, and upscaling small images past that adds nothing.
         /// </summary>
-        public int ImageSize { get; set; } = FastCnnOptions.Defaults.ImageSize;
+        public int? ImageSize { get; set; }
 
-        /// <summary>Images per training step, 1 or more. Default 64 (fast.ai <c>bs</c>).</summary>
-        public int BatchSize { get; set; } = FastCnnOptions.Defaults.BatchSize;
+        /// <summary>
+        /// Images per training step, 1 or more (fast.ai <c>bs</c>). Default <see langword="null"/>: from the
+        /// number of training images (<see cref="TrainingPlan.For"/>: 16 for a few hundred, 64 for a few
+        /// thousand, 128 for tens of thousands).
+        /// </summary>
+        public int? BatchSize { get; set; }
 
         /// <summary>The optimizer. Default <see cref="OptimizerKind.AdamW"/> (fast.ai's default; β = (0.9, 0.99), ε = 1e-5).</summary>
         public OptimizerKind Optimizer { get; set; } = OptimizerKind.AdamW;
@@ -110,11 +123,12 @@ public sealed partial class FastCnnLearner
         public Augmentation? Augmentation { get; set; }
 
         /// <summary>
-        /// Decode every image once and keep it in memory at <see cref="ImageSize"/> (4·S² bytes per
-        /// image: 200 KB at 224 px) instead of reading the files every epoch; also finds unreadable
-        /// images before training starts. Default false: images stream through worker threads.
+        /// Decode every image once and keep it in memory at the training size (4·S² bytes per image: 16 KB
+        /// at 64 px, 200 KB at 224 px) instead of reading the files every epoch; also finds unreadable
+        /// images before training starts. Default <see langword="null"/>: cache when the training and
+        /// validation images take at most 512 MB that way; false streams them through worker threads.
         /// </summary>
-        public bool CacheImages { get; set; }
+        public bool? CacheImages { get; set; }
 
         /// <summary>Batches prepared ahead of the training step on background threads, 1 or more. Default 2.</summary>
         public int PrefetchBatches { get; set; } = FastCnnOptions.Defaults.PrefetchBatches;
@@ -165,8 +179,9 @@ public sealed partial class FastCnnLearner
             Checks.UserArg(!string.IsNullOrWhiteSpace(ImageColumnName), nameof(ImageColumnName), "must name the image column");
             Checks.UserArg(Weights is not null, nameof(Weights), "must not be null: use PretrainedWeights.None for random weights");
             Checks.UserArg(Enum.IsDefined(Architecture), nameof(Architecture), $"must be ResNet18, ResNet34 or ResNet50 (was {Architecture})");
-            Checks.UserArg(ImageSize >= 16, nameof(ImageSize), $"must be 16 or more (was {ImageSize})");
-            Checks.UserArg(BatchSize >= 1, nameof(BatchSize), $"must be 1 or more (was {BatchSize})");
+            Checks.UserArg(Enum.IsDefined(Head), nameof(Head), $"must be Fastai or Linear (was {Head})");
+            Checks.UserArg(ImageSize is null or >= 16, nameof(ImageSize), $"must be 16 or more, or null for the images' own size (was {ImageSize})");
+            Checks.UserArg(BatchSize is null or >= 1, nameof(BatchSize), $"must be 1 or more, or null for the data-size default (was {BatchSize})");
             Checks.UserArg(PrefetchBatches >= 1, nameof(PrefetchBatches), $"must be 1 or more (was {PrefetchBatches})");
             Augmentation?.Check();
             Checks.UserArg(Enum.IsDefined(Optimizer), nameof(Optimizer), $"must be AdamW or Sgd (was {Optimizer})");

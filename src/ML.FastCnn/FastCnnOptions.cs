@@ -42,20 +42,8 @@ public sealed class FastCnnOptions
         /// <summary>Default <see cref="FastCnnLearner.Options.Architecture"/>: ResNet-34, as in fast.ai's lesson 1.</summary>
         public const ResNetArchitecture Architecture = ResNetArchitecture.ResNet34;
 
-        /// <summary>Default <see cref="FastCnnLearner.Options.ImageSize"/>: 224 pixels, the ImageNet size.</summary>
-        public const int ImageSize = 224;
-
-        /// <summary>Default <see cref="FastCnnLearner.Options.BatchSize"/>: 64, fast.ai's default.</summary>
-        public const int BatchSize = 64;
-
         /// <summary>Default <see cref="FastCnnTransformer.Options.BatchSize"/>: 64.</summary>
         public const int ScoringBatchSize = 64;
-
-        /// <summary>Default <see cref="Epochs"/>: 5.</summary>
-        public const int Epochs = 5;
-
-        /// <summary>Default <see cref="FreezeEpochs"/>: 1, as fast.ai's <c>fine_tune</c>.</summary>
-        public const int FreezeEpochs = 1;
 
         /// <summary>Default <see cref="FastCnnLearner.Options.WeightDecay"/>: 0.01, fast.ai's decoupled weight decay.</summary>
         public const double WeightDecay = 0.01;
@@ -70,14 +58,27 @@ public sealed class FastCnnOptions
     /// <summary>How the trained model scores: output columns, batch size, test-time augmentation.</summary>
     public FastCnnTransformer.Options Scoring { get; set; } = new();
 
-    /// <summary>Passes over the training data in the main phase (fast.ai <c>fine_tune(epochs)</c>), 1 or more. Default 5.</summary>
-    public int Epochs { get; set; } = Defaults.Epochs;
+    /// <summary>
+    /// How a pretrained network is trained. Default <see cref="TrainingRecipe.Precompute"/> (fast.ai v0.7's
+    /// lesson 1: the head first on stored activations, cheaply), chosen by measurement (README, "Defaults");
+    /// <see cref="TrainingRecipe.FineTune"/> is fast.ai v2's <c>fine_tune</c>.
+    /// </summary>
+    public TrainingRecipe Recipe { get; set; } = TrainingRecipe.Precompute;
+
+    /// <summary>
+    /// Passes over the training data in the main phase (fast.ai <c>fine_tune(epochs)</c>), 0 or more (0:
+    /// only the frozen phase, with pretrained weights). Default <see langword="null"/>: from the number of
+    /// training images (<see cref="TrainingPlan.For"/>).
+    /// </summary>
+    public int? Epochs { get; set; }
 
     /// <summary>
     /// Epochs with the pretrained backbone frozen before all layers train (fast.ai
-    /// <c>fine_tune(freeze_epochs)</c>), 0 or more; used only with pretrained weights. Default 1.
+    /// <c>fine_tune(freeze_epochs)</c>), 0 or more; used only with pretrained weights. Default
+    /// <see langword="null"/>: 1 for <see cref="TrainingRecipe.FineTune"/>, 8 (on stored activations) for
+    /// <see cref="TrainingRecipe.Precompute"/>.
     /// </summary>
-    public int FreezeEpochs { get; set; } = Defaults.FreezeEpochs;
+    public int? FreezeEpochs { get; set; }
 
     /// <summary>
     /// Peak learning rate (the head's; fast.ai <c>lr_max</c> / <c>base_lr</c>), greater than 0.
@@ -86,8 +87,11 @@ public sealed class FastCnnOptions
     /// </summary>
     public double? LearningRate { get; set; }
 
-    /// <summary>Settings of the automatic range test when <see cref="LearningRate"/> is null. Default: fast.ai's.</summary>
-    public LearningRateFinderOptions LearningRateFinder { get; set; } = new();
+    /// <summary>
+    /// Settings of the automatic range test when <see cref="LearningRate"/> is null. Default
+    /// <see langword="null"/>: fast.ai's, for at most about three epochs of batches (<see cref="TrainingPlan.FinderIterations"/>).
+    /// </summary>
+    public LearningRateFinderOptions? LearningRateFinder { get; set; }
 
     /// <summary>
     /// How the learning rate and momentum change over the main phase. Default <see langword="null"/>:
@@ -110,11 +114,11 @@ public sealed class FastCnnOptions
         Checks.UserArg(Scoring is not null, nameof(Scoring), "must not be null");
         Learner!.Check();
         Scoring!.Check();
-        Checks.UserArg(Epochs >= 1, nameof(Epochs), $"must be 1 or more (was {Epochs})");
-        Checks.UserArg(FreezeEpochs >= 0, nameof(FreezeEpochs), $"must be 0 or more (was {FreezeEpochs})");
+        Checks.UserArg(Epochs is null or >= 0, nameof(Epochs), $"must be 0 or more, or null for the data-size default (was {Epochs})");
+        Checks.UserArg(FreezeEpochs is null or >= 0, nameof(FreezeEpochs), $"must be 0 or more, or null for the recipe's default (was {FreezeEpochs})");
+        Checks.UserArg(Enum.IsDefined(Recipe), nameof(Recipe), $"must be FineTune or Precompute (was {Recipe})");
         Checks.UserArg(LearningRate is null || (LearningRate > 0 && double.IsFinite(LearningRate.Value)), nameof(LearningRate),
             $"must be a positive number, or null to run the range test (was {LearningRate})");
-        Checks.UserArg(LearningRateFinder is not null, nameof(LearningRateFinder), "must not be null");
-        LearningRateFinder!.Check(nameof(LearningRateFinder));
+        LearningRateFinder?.Check(nameof(LearningRateFinder));
     }
 }

@@ -48,8 +48,9 @@ public sealed class CallbackTests
         var last = ml.Model.Load(Path.Combine(folder, "epoch-2.zip"), out _);
         var fromCheckpoint = last.Transform(raw).GetColumn<float[]>("Score").ToList();
         var fromModel = final.Transform(preprocessing.Transform(raw)).GetColumn<float[]>("Score").ToList();
-        for (int i = 0; i < fromModel.Count; i++)
-            CollectionAssert.AreEqual(fromModel[i], fromCheckpoint[i], $"row {i}: the last checkpoint is the trained model");
+        for (int i = 0; i < fromModel.Count; i++) // equal weights; scoring batch sizes differ (64 and 8), so float sums may differ in the last bits
+            for (int k = 0; k < fromModel[i].Length; k++)
+                Assert.AreEqual(fromModel[i][k], fromCheckpoint[i][k], 1e-5, $"row {i}: the last checkpoint is the trained model");
     }
 
     [TestMethod]

@@ -24,16 +24,7 @@ public sealed class PretrainedWeightsTests
     }
 
     /// <summary>512 pooled features: every child of the ResNet but the head.</summary>
-    private static Tensor Features(nn.Module network, Tensor input)
-    {
-        var x = input;
-        foreach (var (name, child) in network.named_children())
-        {
-            if (name != "fc")
-                x = ((nn.Module<Tensor, Tensor>)child).forward(x);
-        }
-        return x.flatten(1);
-    }
+    private static Tensor Features(ClassifierNetwork network, Tensor input) => network.Features(input);
 
     private sealed class OnnxRow
     {
@@ -73,7 +64,7 @@ public sealed class PretrainedWeightsTests
 
         var (blocks, state) = MLNetResNet18.Import(MLNetResNet18.Find()!);
         CollectionAssert.AreEqual(new[] { 2, 2, 2, 3 }, blocks);
-        using var network = ResNetFactory.Create(ResNetArchitecture.ResNet18, 1000, CPU, blocks);
+        using var network = ResNetFactory.Create(ResNetArchitecture.ResNet18, ClassifierHead.Linear, 1000, CPU, blocks);
         StateDictLoader.Load(network, state, "ResNet18.onnx", "ResNet18");
         network.eval();
         using var noGrad = no_grad();
@@ -104,7 +95,7 @@ public sealed class PretrainedWeightsTests
     {
         // The comparison above must be able to fail: swap two blocks and the features move far.
         var (blocks, state) = MLNetResNet18.Import(MLNetResNet18.Find()!);
-        using var network = ResNetFactory.Create(ResNetArchitecture.ResNet18, 1000, CPU, blocks);
+        using var network = ResNetFactory.Create(ResNetArchitecture.ResNet18, ClassifierHead.Linear, 1000, CPU, blocks);
         StateDictLoader.Load(network, state, "ResNet18.onnx", "ResNet18");
         network.eval();
         using var noGrad = no_grad();
@@ -143,7 +134,7 @@ public sealed class PretrainedWeightsTests
 
             var options = TestData.TinyOptions();
             options.Learner.Weights = PretrainedWeights.FromFile(path);
-            using var classifier = BackboneFactory.Create(options.Learner, ["a", "b", "c"], CPU, seed: 1, _ => { }, default);
+            using var classifier = BackboneFactory.Create(options.Learner, 32, ["a", "b", "c"], CPU, seed: 1, _ => { }, default);
 
             var loaded = classifier.Network.state_dict();
             foreach (var (name, tensor) in source.state_dict())
@@ -152,7 +143,9 @@ public sealed class PretrainedWeightsTests
                     continue;
                 Assert.IsTrue(tensor.eq(loaded[name]).all().item<bool>(), $"{name} was not loaded from {extension}");
             }
-            CollectionAssert.AreEqual(new long[] { 3, 512 }, loaded["fc.weight"].shape, "a new head for three classes");
+            Assert.IsFalse(loaded.Keys.Any(k => k.StartsWith("fc.", StringComparison.Ordinal)), "the file's ImageNet head is left out");
+            CollectionAssert.AreEqual(new long[] { 512, 1024 }, loaded["head.lin1.weight"].shape, "fastai's head on concat pooling (2 × 512 features)");
+            CollectionAssert.AreEqual(new long[] { 3, 512 }, loaded["head.lin2.weight"].shape, "a new head for three classes");
         }
         finally
         {
@@ -173,7 +166,7 @@ public sealed class PretrainedWeightsTests
             options.Learner.Weights = PretrainedWeights.FromFile(path);
 
             var e = Assert.ThrowsExactly<InvalidDataException>(() =>
-                BackboneFactory.Create(options.Learner, ["a", "b"], CPU, seed: 1, _ => { }, default));
+                BackboneFactory.Create(options.Learner, 32, ["a", "b"], CPU, seed: 1, _ => { }, default));
 
             StringAssert.Contains(e.Message, path);
             StringAssert.Contains(e.Message, "does not fit ResNet18");
@@ -198,7 +191,7 @@ public sealed class PretrainedWeightsTests
             options.Learner.Offline = true;
 
             var e = Assert.ThrowsExactly<InvalidOperationException>(() =>
-                BackboneFactory.Create(options.Learner, ["a", "b"], CPU, seed: 1, _ => { }, default));
+                BackboneFactory.Create(options.Learner, 32, ["a", "b"], CPU, seed: 1, _ => { }, default));
 
             StringAssert.Contains(e.Message, "resnet34-b627a593.pth");
             StringAssert.Contains(e.Message, cache);

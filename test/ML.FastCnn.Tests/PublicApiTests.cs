@@ -18,6 +18,7 @@ public sealed class PublicApiTests
             "ML.FastCnn.BatchProgress",
             "ML.FastCnn.BatchReporter",
             "ML.FastCnn.CallbackOrder",
+            "ML.FastCnn.ClassifierHead",
             "ML.FastCnn.ComputeDevice",
             "ML.FastCnn.DivergenceGuard",
             "ML.FastCnn.DownloadProgress",
@@ -50,6 +51,8 @@ public sealed class PublicApiTests
             "ML.FastCnn.Schedule",
             "ML.FastCnn.TrainingDivergedException",
             "ML.FastCnn.TrainingMetric",
+            "ML.FastCnn.TrainingPlan",
+            "ML.FastCnn.TrainingRecipe",
             "ML.FastCnn.UnreadableImageException",
         ];
 

@@ -138,6 +138,18 @@ public sealed class LearningRateSuggestionTests
     }
 
     [TestMethod]
+    public void ValleyOfACurveThatFallsOnceThenRisesIsItsFirstPoint()
+    {
+        // The longest descent is indices 0..1; fastai's formula gives index −1 here (max_start = 1 − 2).
+        double[] losses = [3.0, 2.9, 3.5, 4.0, 4.5, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 12.0];
+
+        var (index, lr) = LearningRateSuggestions.Valley(Lrs, losses);
+
+        Assert.AreEqual(0, index);
+        Assert.AreEqual(Lrs[0], lr);
+    }
+
+    [TestMethod]
     public void SteepIsTheSharpestFall()
     {
         double[] losses = [3.0, 2.9, 2.8, 2.0, 1.9, 1.8, 1.7, 1.6, 1.5, 2.0, 3.0, 4.0]; // biggest drop: 2.8 → 2.0

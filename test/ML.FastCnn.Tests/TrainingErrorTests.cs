@@ -136,25 +136,27 @@ public sealed class TrainingErrorTests
     }
 
     [TestMethod]
-    [DataRow("Epochs", 0, "must be 1 or more (was 0)")]
-    [DataRow("FreezeEpochs", -1, "must be 0 or more (was -1)")]
+    [DataRow("Epochs", -1, "must be 0 or more, or null for the data-size default (was -1)")]
+    [DataRow("FreezeEpochs", -1, "must be 0 or more, or null for the recipe's default (was -1)")]
     [DataRow("LearningRate", -1, "must be a positive number, or null to run the range test (was -1)")]
-    [DataRow("Learner.BatchSize", 0, "must be 1 or more (was 0)")]
-    [DataRow("Learner.ImageSize", 8, "must be 16 or more (was 8)")]
+    [DataRow("Learner.BatchSize", 0, "must be 1 or more, or null for the data-size default (was 0)")]
+    [DataRow("Learner.ImageSize", 8, "must be 16 or more, or null for the images' own size (was 8)")]
     [DataRow("Learner.PrefetchBatches", 0, "must be 1 or more (was 0)")]
     [DataRow("Scoring.BatchSize", 0, "must be 1 or more (was 0)")]
     [DataRow("Scoring.TestTimeAugmentation", -1, "must be 0 or more (was -1)")]
     [DataRow("LearningRateFinder.Iterations", 1, "Iterations must be 2 or more (was 1)")]
+    [DataRow("Recipe", 7, "must be FineTune or Precompute (was 7)")]
     public void OutOfRangeOptionsAreNamedWithTheRuleAndTheirValue(string path, int value, string rule)
     {
         var options = TestData.TinyOptions();
+        options.LearningRateFinder = new LearningRateFinderOptions();
         object target = options;
         var names = path.Split('.');
         foreach (var name in names[..^1])
             target = target.GetType().GetProperty(name)!.GetValue(target)!;
         var property = target.GetType().GetProperty(names[^1])!;
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        property.SetValue(target, Convert.ChangeType(value, type));
+        property.SetValue(target, type.IsEnum ? Enum.ToObject(type, value) : Convert.ChangeType(value, type));
 
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FastCnn.Train(new MLContext(), options));
 
@@ -171,7 +173,7 @@ public sealed class TrainingErrorTests
         var options = TestData.TinyOptions().Learner;
         options.ImageSize = 8;
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FastCnnLearner.Create(ml, data, options));
-        Assert.AreEqual("must be 16 or more (was 8) (Parameter 'ImageSize')", e.Message);
+        Assert.AreEqual("must be 16 or more, or null for the images' own size (was 8) (Parameter 'ImageSize')", e.Message);
 
         options.ImageSize = 32;
         using var learner = FastCnnLearner.Create(ml, data, options);

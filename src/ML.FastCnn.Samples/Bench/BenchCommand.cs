@@ -30,6 +30,26 @@ internal static class BenchCommand
         fashion.Add(fashionSize);
         fashion.SetAction(r => CliErrors.Run(() => FashionMnistBenchmark.Run(r.GetValue(epochs), r.GetValue(fashionSize))));
         bench.Add(fashion);
+        var sets = new Option<string[]>("--sets") { Description = "sets to run: fashion-mnist-<n per class>, colour", DefaultValueFactory = _ => ["fashion-mnist-20", "fashion-mnist-100", "colour"], AllowMultipleArgumentsPerToken = true };
+        var colour = new Option<string?>("--colour") { Description = "folder of the colour set (train/, valid/), made by bench/make_colour_set.py" };
+        var recipe = new Option<TrainingRecipe?>("--recipe") { Description = "override: FineTune or Precompute" };
+        var smallSize = new Option<int?>("--size") { Description = "override: image size" };
+        var smallEpochs = new Option<int?>("--epochs") { Description = "override: epochs of the main phase" };
+        var freeze = new Option<int?>("--freeze-epochs") { Description = "override: frozen epochs" };
+        var smallBatch = new Option<int?>("--batch") { Description = "override: batch size" };
+        var augment = new Option<bool>("--augment") { Description = "override: SideOn augmentation" };
+        var head = new Option<ClassifierHead?>("--head") { Description = "override: Fastai or Linear" };
+        var lr = new Option<double?>("--lr") { Description = "override: learning rate" };
+        var noBaseline = new Option<bool>("--no-baseline") { Description = "skip ML.NET's baseline (tuning runs)" };
+        var watch = new Option<bool>("--watch") { Description = "tuning: validate after every epoch (slower)" };
+        var cache = new Option<bool?>("--cache") { Description = "override: CacheImages" };
+        var small = new Command("small-data", "FastCnn's defaults against ML.NET's ResNet18 features + LbfgsMaximumEntropy on small sets: accuracy and wall time.");
+        foreach (var option in new Option[] { sets, colour, recipe, smallSize, smallEpochs, freeze, smallBatch, augment, head, lr, noBaseline, watch, cache })
+            small.Add(option);
+        small.SetAction(r => CliErrors.Run(() => SmallDataBenchmark.Run(r.GetRequiredValue(sets), r.GetValue(colour),
+            new SmallDataBenchmark.Overrides(r.GetValue(recipe), r.GetValue(smallSize), r.GetValue(smallEpochs), r.GetValue(freeze), r.GetValue(smallBatch),
+                r.GetValue(augment), r.GetValue(head), r.GetValue(lr), r.GetValue(watch), r.GetValue(cache)), r.GetValue(noBaseline))));
+        bench.Add(small);
         return bench;
     }
 }

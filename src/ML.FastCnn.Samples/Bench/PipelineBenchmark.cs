@@ -88,7 +88,7 @@ internal static class PipelineBenchmark
     private static double FastCnnScoring(MLContext ml, IDataView data, FastCnnLearner.Options options)
     {
         using var learner = FastCnnLearner.Create(ml, data, options);
-        using var model = learner.ToTransformer(new FastCnnTransformer.Options { BatchSize = options.BatchSize });
+        using var model = learner.ToTransformer(new FastCnnTransformer.Options { BatchSize = learner.BatchSize });
         var clock = Stopwatch.StartNew();
         int rows = model.Transform(data).GetColumn<float[]>("Score").Count();
         return rows / clock.Elapsed.TotalSeconds;

@@ -8,9 +8,9 @@ internal sealed class CommonOptions
 {
     public Option<ResNetArchitecture> Architecture { get; } = new("--arch") { Description = "ResNet18, ResNet34 or ResNet50", DefaultValueFactory = _ => ResNetArchitecture.ResNet18 };
 
-    public Option<int> Size { get; } = new("--size") { Description = "side of the square images the network sees, in pixels", DefaultValueFactory = _ => 64 };
+    public Option<int?> Size { get; } = new("--size") { Description = "side of the square images the network sees, in pixels (default: from the images)" };
 
-    public Option<int> Epochs { get; } = new("--epochs") { Description = "epochs after the frozen one", DefaultValueFactory = _ => 3 };
+    public Option<int?> Epochs { get; } = new("--epochs") { Description = "epochs of the unfrozen phase (default: from the number of images)" };
 
     public Option<double?> LearningRate { get; } = new("--lr") { Description = "peak learning rate (default: the range test's suggestion)" };
 
@@ -50,7 +50,6 @@ internal sealed class CommonOptions
                 Architecture = result.GetValue(Architecture),
                 ImageSize = result.GetValue(Size),
                 Device = result.GetValue(Device),
-                BatchSize = 64,
                 Augmentation = Augmentation.SideOn,
                 Weights = weights.ToLowerInvariant() switch
                 {

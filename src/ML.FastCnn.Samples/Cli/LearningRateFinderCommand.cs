@@ -13,6 +13,7 @@ internal static class LearningRateFinderCommand
     private static void Run(string folder, FastCnnOptions options, string output)
     {
         var ml = new MLContext(seed: 1);
+        TrainingLog.Attach(ml);
         var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"));
         var preprocessing = SampleData.Preprocessing(ml).Fit(data.Train);
         using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(data.Train), options.Learner);

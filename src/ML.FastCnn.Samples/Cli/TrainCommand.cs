@@ -13,6 +13,7 @@ internal static class TrainCommand
     private static void Run(string folder, FastCnnOptions options, string output)
     {
         var ml = new MLContext(seed: 1);
+        TrainingLog.Attach(ml);
         var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"));
         AnsiConsole.MarkupLineInterpolated($"{data.TrainFiles.Count} training and {data.ValidationFiles.Count} validation images of {data.ClassNames.Count} classes");
         var preprocessing = SampleData.Preprocessing(ml);
@@ -23,7 +24,7 @@ internal static class TrainCommand
         var pipeline = preprocessing.Append(FastCnn.Train(ml, options)).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedClass", "PredictedLabel"));
 
         ITransformer model = null!;
-        table.Run($"Training {options.Learner.Architecture} at {options.Learner.ImageSize}px", () => model = pipeline.Fit(data.Train));
+        table.Run($"Training {options.Learner.Architecture}", () => model = pipeline.Fit(data.Train));
         if (data.Validation is { } valid)
             Reports.Metrics("Validation", ml.MulticlassClassification.Evaluate(model.Transform(valid)), data.ClassNames);
         Directory.CreateDirectory(output);

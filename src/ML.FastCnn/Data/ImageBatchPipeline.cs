@@ -23,6 +23,7 @@ internal sealed class ImageBatchPipeline : IDisposable
     private readonly Action<string> _warn;
     private readonly CancellationToken _cancellation;
     private int _skipped;
+    private readonly bool _dropLast;
 
     /// <param name="rows">The epoch's rows, read on the pipeline's own thread.</param>
     /// <param name="size">Side of the rendered squares.</param>
@@ -32,9 +33,11 @@ internal sealed class ImageBatchPipeline : IDisposable
     /// <param name="policy">What to do with unreadable images.</param>
     /// <param name="warn">Told about each skipped image.</param>
     /// <param name="cancellation">Stops reading.</param>
+    /// <param name="dropLast">Leave out a last, partial batch when a full one came before (training, as fast.ai's <c>drop_last</c>).</param>
     public ImageBatchPipeline(IEnumerable<LabeledImage> rows, int size, int batchSize, int prefetch,
-        Func<LabeledImage, AugmentationDraw[]> views, BadImagePolicy policy, Action<string> warn, CancellationToken cancellation)
+        Func<LabeledImage, AugmentationDraw[]> views, BadImagePolicy policy, Action<string> warn, CancellationToken cancellation, bool dropLast = false)
     {
+        _dropLast = dropLast;
         _size = size;
         _batchSize = batchSize;
         _views = views;
@@ -55,8 +58,20 @@ internal sealed class ImageBatchPipeline : IDisposable
     {
         foreach (var batch in _ready.GetConsumingEnumerable(_cancellation))
             yield return batch;
-        if (_reader.Exception?.InnerException is { } failure && failure is not OperationCanceledException)
+        // The queue is completed in the reader's finally block, a moment before its task records the
+        // failure: wait for the task, or an unreadable image could pass for the end of the data.
+        try
+        {
+            _reader.Wait(CancellationToken.None);
+        }
+        catch (AggregateException e) when (e.InnerException is { } failure && failure is not OperationCanceledException)
+        {
             ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+        catch (AggregateException)
+        {
+            // cancelled: reported below
+        }
         _cancellation.ThrowIfCancellationRequested();
     }
 
@@ -65,6 +80,7 @@ internal sealed class ImageBatchPipeline : IDisposable
         try
         {
             var pending = new List<LabeledImage>(_batchSize);
+            bool rendered = false;
             foreach (var row in rows)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -75,9 +91,14 @@ internal sealed class ImageBatchPipeline : IDisposable
                 }
                 pending.Add(row);
                 if (pending.Count == _batchSize)
+                {
                     Render(pending, cancellation);
+                    rendered = true;
+                }
             }
-            if (pending.Count > 0)
+            if (pending.Count > 0 && _dropLast && rendered)
+                pending.ForEach(r => r.Dispose()); // a small last batch makes a noisy step (and BatchNorm needs more than one row)
+            else if (pending.Count > 0)
                 Render(pending, cancellation);
         }
         finally

@@ -5,66 +5,50 @@ namespace ML.FastCnn;
 /// <see cref="ImageBatchPipeline"/> (or read from the image cache), shuffled and augmented per
 /// epoch with seeds, so a seeded run repeats exactly.
 /// </summary>
-internal sealed class ImageData
+internal sealed class ImageData(ImageRows rows, int size, int batchSize, int prefetch, int seed, BadImagePolicy policy, Action<string> warn, string what)
 {
-    private readonly ImageRows _rows;
-    private readonly int _size;
-    private readonly int _batchSize;
-    private readonly int _prefetch;
-    private readonly int _seed;
-    private readonly BadImagePolicy _policy;
-    private readonly Action<string> _warn;
-    private readonly string _what;
     private bool _skipsReported;
 
-    public ImageData(ImageRows rows, int size, int batchSize, int prefetch, int seed, BadImagePolicy policy, Action<string> warn, string what)
-    {
-        _rows = rows;
-        _size = size;
-        _batchSize = batchSize;
-        _prefetch = prefetch;
-        _seed = seed;
-        _policy = policy;
-        _warn = warn;
-        _what = what;
-    }
+    /// <summary>Whether the images are held decoded in memory.</summary>
+    public bool IsCached => rows is CachedImageRows;
 
     /// <summary>Rows per epoch (fewer when unreadable images are skipped).</summary>
-    public int Count => _rows.Count;
+    public int Count => rows.Count;
 
     /// <summary>
     /// The batches of epoch <paramref name="epoch"/>: in stored order, or shuffled; each image plain,
-    /// or with its own draw of <paramref name="augmentation"/>. Throws when no row is usable.
+    /// or with its own draw of <paramref name="augmentation"/>; training leaves out a last partial batch
+    /// (<paramref name="dropLast"/>). Throws when no row is usable.
     /// </summary>
-    public IEnumerable<ImageBatch> Epoch(int epoch, bool shuffle, Augmentation? augmentation, CancellationToken cancellation)
+    public IEnumerable<ImageBatch> Epoch(int epoch, bool shuffle, Augmentation? augmentation, CancellationToken cancellation, bool dropLast = false)
     {
-        var random = shuffle ? SampleRandom.For(_seed, epoch, position: -1) : null;
+        var random = shuffle ? SampleRandom.For(seed, epoch, position: -1) : null;
         Func<LabeledImage, AugmentationDraw[]> views = augmentation is null
             ? _ => [AugmentationDraw.Identity]
-            : row => [augmentation.Draw(SampleRandom.For(_seed, epoch, row.Position))];
-        using var pipeline = new ImageBatchPipeline(_rows.Read(random, cancellation), _size, _batchSize, _prefetch, views, _policy,
-            _skipsReported ? _ => { } : _warn, cancellation);
-        int rows = 0;
+            : row => [augmentation.Draw(SampleRandom.For(seed, epoch, row.Position))];
+        using var pipeline = new ImageBatchPipeline(rows.Read(random, cancellation), size, batchSize, prefetch, views, policy,
+            _skipsReported ? _ => { } : warn, cancellation, dropLast);
+        int read = 0;
         foreach (var batch in pipeline.Batches())
         {
-            rows += batch.Count;
+            read += batch.Count;
             yield return batch;
         }
         if (pipeline.Skipped > 0 && !_skipsReported)
         {
-            _warn($"Skipped {pipeline.Skipped} rows of the {_what} whose image could not be read.");
+            warn($"Skipped {pipeline.Skipped} rows of the {what} whose image could not be read.");
             _skipsReported = true;
         }
-        if (rows == 0)
+        if (read == 0)
             throw new ArgumentOutOfRangeException("data",
-                $"The {_what} has no usable rows (all {pipeline.Skipped} images were unreadable). Check that the image paths are right.");
+                $"The {what} has no usable rows (all {pipeline.Skipped} images were unreadable). Check that the image paths are right.");
     }
 
     /// <summary>The same rows read once and kept in memory at the training size (3·S² bytes + alpha each).</summary>
     public ImageData Cached(CancellationToken cancellation)
     {
         var images = new List<(byte[] Rgba, long Label)>(Count);
-        int plane = _size * _size;
+        int plane = size * size;
         foreach (var batch in Epoch(0, shuffle: false, augmentation: null, cancellation))
         {
             using (batch)
@@ -83,6 +67,6 @@ internal sealed class ImageData
                 }
             }
         }
-        return new ImageData(new CachedImageRows(images, _size), _size, _batchSize, _prefetch, _seed, _policy, _warn, _what);
+        return new ImageData(new CachedImageRows(images, size), size, batchSize, prefetch, seed, policy, warn, what);
     }
 }

@@ -19,13 +19,20 @@ internal sealed class TensorDataset : IDisposable
 
     public int Count => _labels.Length;
 
-    /// <summary>One epoch of batches as row indices, shuffled with <paramref name="random"/> when given.</summary>
-    public IEnumerable<int[]> BatchIndices(int batchSize, Random? random)
+    /// <summary>
+    /// One epoch of batches as row indices, shuffled with <paramref name="random"/> when given; with
+    /// <paramref name="dropLast"/>, a last partial batch is left out when a full one came before.
+    /// </summary>
+    public IEnumerable<int[]> BatchIndices(int batchSize, Random? random, bool dropLast = false)
     {
         var order = Enumerable.Range(0, Count).ToArray();
         random?.Shuffle(order);
         for (int start = 0; start < order.Length; start += batchSize)
+        {
+            if (dropLast && start > 0 && start + batchSize > order.Length)
+                yield break;
             yield return order[start..Math.Min(start + batchSize, order.Length)];
+        }
     }
 
     /// <summary>The rows' items and classes on <paramref name="device"/>, in the caller's dispose scope.</summary>

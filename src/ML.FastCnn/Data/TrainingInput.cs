@@ -10,8 +10,14 @@ namespace ML.FastCnn;
 /// </summary>
 internal static class TrainingInput
 {
-    /// <summary>The training and validation data as epochs of batches, with the class names in key order.</summary>
-    public static (ImageData Train, ImageData? Validation, IReadOnlyList<string> ClassNames) Bind(IDataView trainingData,
+    /// <summary>Bytes of decoded images a data set may take for <see cref="FastCnnLearner.Options.CacheImages"/>' default.</summary>
+    private const long CacheBudget = 512L << 20;
+
+    /// <summary>
+    /// The training and validation data as epochs of batches, with the class names in key order and the
+    /// batch size (the option's, or the data-size default of <see cref="TrainingPlan.For"/>).
+    /// </summary>
+    public static (ImageData Train, ImageData? Validation, IReadOnlyList<string> ClassNames, int BatchSize, int ImageSize) Bind(IDataView trainingData,
         FastCnnLearner.Options options, int seed, Action<string> warn, CancellationToken cancellation)
     {
         var classNames = ClassNames(trainingData.Schema, options.ImageColumnName, options.LabelColumnName);
@@ -24,13 +30,62 @@ internal static class TrainingInput
                     $"the training data's has {classNames.Count}. Map both with the same fitted MapValueToKey transformer.");
         }
 
-        var train = Read(trainingData, options, seed, warn, "training data", out int classesSeen, cancellation);
+        var label = trainingData.Schema[options.LabelColumnName];
+        var (rows, classesSeen) = CountLabels(trainingData, label, "training data");
         if (classesSeen < 2)
             throw new ArgumentOutOfRangeException(nameof(trainingData),
                 $"Only one class found in the label column '{options.LabelColumnName}' of the training data. " +
                 "To build a multiclass classification model, the number of classes needs to be 2 or greater.");
-        var validation = options.ValidationSet is { } v ? Read(v, options, seed, warn, "validation set", out _, cancellation) : null;
-        return (train, validation, classNames);
+        int batchSize = options.BatchSize ?? TrainingPlan.BatchSizeFor(rows);
+        int imageSize = options.ImageSize ?? ImageSizeOf(trainingData, options);
+        var train = Read(trainingData, rows, options, batchSize, imageSize, seed, warn, "training data", cancellation);
+        var validation = options.ValidationSet is { } v
+            ? Read(v, CountLabels(v, v.Schema[options.LabelColumnName], "validation set").Rows, options, batchSize, imageSize, seed, warn, "validation set", cancellation)
+            : null;
+        return (train, validation, classNames, batchSize, imageSize);
+    }
+
+    /// <summary>
+    /// The default image size: the median shorter side of the first readable images (up to 16), rounded
+    /// up to a multiple of 32, between 64 and 224.
+    /// </summary>
+    private static int ImageSizeOf(IDataView data, FastCnnLearner.Options options)
+    {
+        var column = ImageColumn.Bind(data.Schema, options.ImageColumnName, options.ImagePathColumnName);
+        using var cursor = data.GetRowCursor(column.Columns);
+        var reader = column.CreateReader(cursor);
+        var sides = new List<int>();
+        while (sides.Count < 16 && cursor.MoveNext())
+        {
+            var row = reader.ReadRow(cursor.Position, label: -1);
+            using (row)
+            {
+                if (row.Source is { } source && TrySide(source) is { } side)
+                    sides.Add(side);
+            }
+        }
+        return ImageSizeFor(sides);
+    }
+
+    private static int? TrySide(ImageSource source)
+    {
+        try
+        {
+            return Math.Min(source.Bitmap.Width, source.Bitmap.Height);
+        }
+        catch (InvalidDataException)
+        {
+            return null; // unreadable: found and reported when the batches are read
+        }
+    }
+
+    /// <summary>The median of <paramref name="sides"/> rounded up to a multiple of 32, clamped to [64, 224]; 224 without any.</summary>
+    internal static int ImageSizeFor(IReadOnlyList<int> sides)
+    {
+        if (sides.Count == 0)
+            return 224;
+        int median = sides.Order().ElementAt(sides.Count / 2);
+        return Math.Clamp((median + 31) / 32 * 32, 64, 224);
     }
 
     /// <summary>Checks the columns; the label's key values as text, in key order ("1", "2", … when the key has no text values).</summary>
@@ -48,16 +103,15 @@ internal static class TrainingInput
         return Enumerable.Range(1, count).Select(i => i.ToString()).ToList();
     }
 
-    /// <summary>Counts the labels (one pass, no decoding) and sets up the data's batches; reads all images now when caching.</summary>
-    private static ImageData Read(IDataView data, FastCnnLearner.Options options, int seed, Action<string> warn, string what, out int classes,
+    /// <summary>Sets up the data's batches; reads all images now when caching.</summary>
+    private static ImageData Read(IDataView data, int rows, FastCnnLearner.Options options, int batchSize, int imageSize, int seed, Action<string> warn, string what,
         CancellationToken cancellation)
     {
         var image = ImageColumn.Bind(data.Schema, options.ImageColumnName, options.ImagePathColumnName);
         var label = data.Schema[options.LabelColumnName];
-        (int rows, classes) = CountLabels(data, label, what);
-        var streamed = new ImageData(new DataViewImageRows(data, image, label, rows, shufflePool: Math.Max(1024, 8 * options.BatchSize)),
-            options.ImageSize, options.BatchSize, options.PrefetchBatches, seed, options.BadImages, warn, what);
-        return options.CacheImages ? streamed.Cached(cancellation) : streamed;
+        var streamed = new ImageData(new DataViewImageRows(data, image, label, rows, shufflePool: Math.Max(1024, 8 * batchSize)),
+            imageSize, batchSize, options.PrefetchBatches, seed, options.BadImages, warn, what);
+        return options.CacheImages ?? rows * 4L * imageSize * imageSize <= CacheBudget ? streamed.Cached(cancellation) : streamed;
     }
 
     /// <summary>

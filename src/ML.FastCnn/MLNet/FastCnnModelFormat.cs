@@ -20,8 +20,8 @@ internal static class FastCnnModelFormat
     // The header names this assembly, so ML.NET loads and registers it by itself on Model.Load.
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "FASTCNN ",
-        verWrittenCur: 0x00010003, // 1.2: blocks per stage; 1.3: prefetch, test-time augmentation
-        verReadableCur: 0x00010003,
+        verWrittenCur: 0x00010004, // 1.2: blocks per stage; 1.3: prefetch, test-time augmentation; 1.4: head kind
+        verReadableCur: 0x00010004,
         verWeCanReadBack: 0x00010001,
         loaderAssemblyName: typeof(FastCnnTransformer).Assembly.FullName!,
         loaderSignature: LoaderSignature);
@@ -40,6 +40,7 @@ internal static class FastCnnModelFormat
     // int:     prefetch batches; int: test-time augmented views; int: seed (since 1.3)
     // bool, bool, double × 6: the test-time augmentation (FlipHorizontal, Dihedral, MaxRotation, MaxZoom,
     //          MinScale, MaxLighting, AffineProbability, LightingProbability) (since 1.3)
+    // int:     classifier head (ClassifierHead value; before 1.4: Linear) (since 1.4)
     // stream "FastCnnWeights": the network's parameters and buffers (TorchSharp format)
     public static void Save(ModelSaveContext ctx, ScoringModel model)
     {
@@ -68,6 +69,7 @@ internal static class FastCnnModelFormat
         ctx.Writer.Write(a.Dihedral);
         foreach (var value in new[] { a.MaxRotation, a.MaxZoom, a.MinScale, a.MaxLighting, a.AffineProbability, a.LightingProbability })
             ctx.Writer.Write(value);
+        ctx.Writer.Write((int)classifier.Head);
         ctx.SaveBinaryStream(WeightsStream, classifier.SaveWeights);
     }
 
@@ -124,9 +126,16 @@ internal static class FastCnnModelFormat
             }
         }
 
+        var head = ClassifierHead.Linear;
+        if (ctx.Header.ModelVerWritten >= 0x00010004)
+        {
+            head = (ClassifierHead)ctx.Reader.ReadInt32();
+            env.CheckDecode(Enum.IsDefined(head), "Unknown classifier head in the FastCnn model.");
+        }
+
         ImageClassifier? classifier = null;
         var device = DeviceSelector.Resolve(ComputeDevice.Auto);
-        if (!ctx.TryLoadBinaryStream(WeightsStream, reader => classifier = ImageClassifier.Load(architecture, blocks, imageSize, classNames, reader, device)) || classifier is null)
+        if (!ctx.TryLoadBinaryStream(WeightsStream, reader => classifier = ImageClassifier.Load(architecture, head, blocks, imageSize, classNames, reader, device)) || classifier is null)
             throw env.ExceptDecode($"The FastCnn model has no '{WeightsStream}' entry; the file is incomplete. Save the model again.");
         var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation, seed);
         return new FastCnnTransformer(new ScoringModel(classifier, settings));

@@ -8,18 +8,20 @@ namespace ML.FastCnn;
 /// classes, in key order. Owns the TorchSharp module.
 /// </summary>
 internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnlyList<int>? blocks, int imageSize, IReadOnlyList<string> classNames,
-    nn.Module<Tensor, Tensor> network, Device device) : IDisposable
+    ClassifierNetwork network, Device device) : IDisposable
 {
     public ResNetArchitecture Architecture { get; } = architecture;
 
     /// <summary>Blocks per stage when they differ from TorchVision's layout (ML.NET's ResNet18: 2, 2, 2, 3); otherwise null.</summary>
     public IReadOnlyList<int>? Blocks { get; } = blocks;
 
+    public ClassifierHead Head => Network.HeadKind;
+
     public int ImageSize { get; } = imageSize;
 
     public IReadOnlyList<string> ClassNames { get; } = classNames;
 
-    public nn.Module<Tensor, Tensor> Network { get; } = network;
+    public ClassifierNetwork Network { get; } = network;
 
     public Device Device { get; } = device;
 
@@ -28,28 +30,12 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
         ? Architecture.ToString()
         : $"{Architecture} with {string.Join('-', Blocks)} blocks{(Architecture == ResNetArchitecture.ResNet18 && Blocks.SequenceEqual([2, 2, 2, 3]) ? " (ML.NET's ImageNet ResNet18)" : "")}";
 
-    /// <summary>The classification head (<c>fc</c>).</summary>
-    public nn.Module<Tensor, Tensor> Head =>
-        (nn.Module<Tensor, Tensor>)Network.named_children().Single(c => c.name == "fc").module;
-
-    /// <summary>Pooled backbone activations [N, features]: every layer but the head.</summary>
-    public Tensor Body(Tensor input)
-    {
-        var x = input;
-        foreach (var (name, child) in Network.named_children())
-        {
-            if (name != "fc")
-                x = ((nn.Module<Tensor, Tensor>)child).forward(x);
-        }
-        return x.flatten(1);
-    }
-
     /// <summary>A new network of the given shape with random weights, seeded by <paramref name="seed"/>.</summary>
-    public static ImageClassifier Create(ResNetArchitecture architecture, int imageSize, IReadOnlyList<string> classNames, Device device, int seed,
-        IReadOnlyList<int>? blocks = null)
+    public static ImageClassifier Create(ResNetArchitecture architecture, ClassifierHead head, int imageSize, IReadOnlyList<string> classNames, Device device,
+        int seed, IReadOnlyList<int>? blocks = null)
     {
         torch.random.manual_seed(seed);
-        var network = ResNetFactory.Create(architecture, classNames.Count, device, blocks);
+        var network = ResNetFactory.Create(architecture, head, classNames.Count, device, blocks);
         return new ImageClassifier(architecture, blocks, imageSize, classNames, network, device);
     }
 
@@ -75,10 +61,10 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
     public void SaveWeights(BinaryWriter writer) => Network.save(writer);
 
     /// <summary>A network of the stored shape with weights read from <paramref name="reader"/>.</summary>
-    public static ImageClassifier Load(ResNetArchitecture architecture, IReadOnlyList<int>? blocks, int imageSize, IReadOnlyList<string> classNames,
-        BinaryReader reader, Device device)
+    public static ImageClassifier Load(ResNetArchitecture architecture, ClassifierHead head, IReadOnlyList<int>? blocks, int imageSize,
+        IReadOnlyList<string> classNames, BinaryReader reader, Device device)
     {
-        var network = ResNetFactory.Create(architecture, classNames.Count, CPU, blocks);
+        var network = ResNetFactory.Create(architecture, head, classNames.Count, CPU, blocks);
         network.load(reader);
         network.to(device);
         network.eval();
@@ -93,7 +79,7 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
             SaveWeights(writer);
         stream.Position = 0;
         using var reader = new BinaryReader(stream);
-        return Load(Architecture, Blocks, ImageSize, ClassNames, reader, Device);
+        return Load(Architecture, Head, Blocks, ImageSize, ClassNames, reader, Device);
     }
 
     private int _leases;

@@ -5,7 +5,7 @@ namespace ML.FastCnn;
 
 /// <summary>
 /// fast.ai's split of a ResNet into layer groups (<c>_resnet_split</c>): stem and stages 1–2,
-/// stages 3–4, head. Groups get their own learning rates; freezing stops training every group but
+/// stages 3–4, head (<c>fc</c> or fast.ai's <c>head</c>). Groups get their own learning rates; freezing stops training every group but
 /// the head, except BatchNorm layers, which keep adapting (fast.ai <c>train_bn</c>).
 /// </summary>
 internal sealed class LayerGroups
@@ -14,13 +14,13 @@ internal sealed class LayerGroups
     [
         ["conv1.", "bn1.", "layer1.", "layer2."],
         ["layer3.", "layer4."],
-        ["fc."],
+        ["fc.", "head."],
     ];
 
     private readonly List<(string Name, Parameter Parameter)>[] _groups;
     private readonly HashSet<string> _batchNorm;
 
-    public LayerGroups(nn.Module<Tensor, Tensor> network)
+    public LayerGroups(nn.Module network)
     {
         _groups = Prefixes.Select(_ => new List<(string, Parameter)>()).ToArray();
         foreach (var (name, parameter) in network.named_parameters())
@@ -31,7 +31,7 @@ internal sealed class LayerGroups
             _groups[group].Add((name, parameter));
         }
         _batchNorm = network.named_modules()
-            .Where(m => m.module is BatchNorm2d)
+            .Where(m => m.module is BatchNorm2d or BatchNorm1d)
             .SelectMany(m => m.module.named_parameters().Select(p => $"{m.name}.{p.name}"))
             .ToHashSet();
     }
@@ -41,13 +41,28 @@ internal sealed class LayerGroups
     /// <summary>Names of the parameters of group <paramref name="index"/>.</summary>
     public IEnumerable<string> Names(int index) => _groups[index].Select(p => p.Name);
 
-    /// <summary>The trainable parameters of each group (empty lists for frozen groups without BatchNorm).</summary>
-    public IEnumerable<Parameter>[] Trainable() =>
-        _groups.Select(g => g.Where(p => p.Parameter.requires_grad).Select(p => p.Parameter)).ToArray();
+    /// <summary>
+    /// The parameters to train, as (layer group, with weight decay, parameters) in group order; within a
+    /// group, BatchNorm parameters and biases come apart, without weight decay (fast.ai <c>wd_bn_bias=False</c>).
+    /// <paramref name="headOnly"/>: only the head (training on precomputed activations); otherwise every trainable one.
+    /// </summary>
+    public List<(int Group, bool Decay, List<Parameter> Parameters)> ParameterGroups(bool headOnly)
+    {
+        var result = new List<(int, bool, List<Parameter>)>();
+        for (int g = 0; g < _groups.Length; g++)
+        {
+            var trainable = _groups[g].Where(p => headOnly ? g == _groups.Length - 1 : p.Parameter.requires_grad).ToList();
+            foreach (bool decay in new[] { true, false })
+            {
+                var parameters = trainable.Where(p => decay != IsBatchNormOrBias(p.Name)).Select(p => p.Parameter).ToList();
+                if (parameters.Count > 0)
+                    result.Add((g, decay, parameters));
+            }
+        }
+        return result;
+    }
 
-    /// <summary>Only the head's parameters, in the head's group (training on precomputed activations).</summary>
-    public IEnumerable<Parameter>[] HeadOnly() =>
-        _groups.Select((g, i) => i == _groups.Length - 1 ? g.Select(p => p.Parameter) : []).ToArray();
+    private bool IsBatchNormOrBias(string name) => _batchNorm.Contains(name) || name.EndsWith(".bias", StringComparison.Ordinal);
 
     public bool IsFrozen { get; private set; }
 

@@ -30,7 +30,10 @@ public sealed class FitContext
 
     internal optim.Optimizer Optimizer { get; }
 
-    /// <summary>The layer group (0 = stem and stages 1–2 … last = head) of each optimizer parameter group; frozen groups have none.</summary>
+    /// <summary>
+    /// The layer group (0 = stem and stages 1–2 … last = head) of each optimizer parameter group; frozen
+    /// groups have none, others two (with and without weight decay).
+    /// </summary>
     internal int[] LayerGroupOfParameterGroup { get; }
 
     /// <summary>Epochs planned in this fit.</summary>
@@ -58,7 +61,8 @@ public sealed class FitContext
     public double LearningRate => Optimizer.ParamGroups.Last().LearningRate;
 
     /// <summary>The current learning rate of each trained layer group, first group first (the head last).</summary>
-    public IReadOnlyList<double> LearningRates => Optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
+    public IReadOnlyList<double> LearningRates =>
+        Optimizer.ParamGroups.Zip(LayerGroupOfParameterGroup).DistinctBy(g => g.Second).Select(g => g.First.LearningRate).ToArray();
 
     /// <summary>The current momentum: AdamW's β1 or SGD's momentum (of the head's group).</summary>
     public double Momentum => Optimizer.ParamGroups.Last() switch

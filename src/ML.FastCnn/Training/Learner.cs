@@ -51,9 +51,25 @@ internal sealed class Learner : IDisposable
     }
 
     /// <summary>Whether the next fit trains the head on precomputed activations.</summary>
-    public bool UsesPrecomputedActivations => Settings.PrecomputeActivations && Groups.IsFrozen && Augmentation is null;
+    public bool UsesPrecomputedActivations => PrecomputeActivations && Groups.IsFrozen && Augmentation is null;
 
-    public int BatchesPerEpoch => (Train.Count + Settings.BatchSize - 1) / Settings.BatchSize;
+    /// <summary>Whether the body's BatchNorm layers keep their running statistics (evaluation mode) even when it trains (fast.ai v0.7 <c>bn_freeze</c>).</summary>
+    public bool FreezeBatchNormStatistics { get; set; }
+
+    /// <summary>Whether frozen fits without augmentation train the head on stored activations. Switching it off drops them.</summary>
+    public bool PrecomputeActivations
+    {
+        get;
+        set
+        {
+            field = value;
+            if (!value)
+                DropFeatures();
+        }
+    }
+
+    /// <summary>Training batches per epoch: a last partial batch is dropped (fast.ai's <c>drop_last</c>) unless it is the only one.</summary>
+    public int BatchesPerEpoch => Math.Max(1, Train.Count / Settings.BatchSize);
 
     /// <summary>
     /// Trains for <paramref name="epochs"/> epochs with an optimizer over the trainable parameters (one
@@ -69,10 +85,9 @@ internal sealed class Learner : IDisposable
         else
             DropFeatures(); // training the body (BatchNorm included) makes stored activations stale
 
-        var trainable = precomputed ? Groups.HeadOnly() : Groups.Trainable();
-        var groupIndices = Enumerable.Range(0, trainable.Length).Where(g => trainable[g].Any()).ToArray();
-        using var optimizer = CreateOptimizer(groupIndices.Select(g => trainable[g]));
-        var context = new FitContext(owner, Model, optimizer, groupIndices, epochs, BatchesPerEpoch, _session.Info);
+        var groups = Groups.ParameterGroups(headOnly: precomputed);
+        using var optimizer = CreateOptimizer(groups.Select(g => (g.Parameters, g.Decay ? Settings.WeightDecay : 0)));
+        var context = new FitContext(owner, Model, optimizer, groups.Select(g => g.Group).ToArray(), epochs, BatchesPerEpoch, _session.Info);
         var all = callbacks.Prepend(scheduler).OrderBy(c => c.Order).ToList();
         var results = new List<EpochResult>();
         var outcome = FitOutcome.Failed;
@@ -108,14 +123,14 @@ internal sealed class Learner : IDisposable
     }
 
     // Learning rates start at 0: the scheduler sets them before the first batch.
-    private optim.Optimizer CreateOptimizer(IEnumerable<IEnumerable<Parameter>> groups)
+    private optim.Optimizer CreateOptimizer(IEnumerable<(List<Parameter> Parameters, double WeightDecay)> groups)
     {
         double wd = Settings.WeightDecay;
         return Settings.Optimizer switch
         {
-            OptimizerKind.AdamW => optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g, 0, 0.9, 0.99, 1e-5, wd, false, false)),
+            OptimizerKind.AdamW => optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, 0, 0.9, 0.99, 1e-5, g.WeightDecay, false, false)),
                 lr: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-5, weight_decay: wd),
-            OptimizerKind.Sgd => optim.SGD(groups.Select(g => new SGD.ParamGroup(g, 0, 0.9, 0, wd, false, false)),
+            OptimizerKind.Sgd => optim.SGD(groups.Select(g => new SGD.ParamGroup(g.Parameters, 0, 0.9, 0, g.WeightDecay, false, false)),
                 learningRate: 1e-3, momentum: 0.9, weight_decay: wd),
             _ => throw new ArgumentOutOfRangeException(nameof(Settings.Optimizer), Settings.Optimizer, "Use AdamW or Sgd."),
         };
@@ -124,10 +139,7 @@ internal sealed class Learner : IDisposable
     private double TrainEpoch(FitContext context, List<LearnerCallback> callbacks, bool precomputed, CancellationToken cancellation)
     {
         // A fully frozen body (precomputed, or BatchNorm frozen too) runs in evaluation mode: its statistics do not move.
-        if (precomputed || Groups.BatchNormFrozen)
-            Model.Network.eval();
-        else
-            Model.Network.train();
+        Model.Network.SetTrainingMode(body: !(precomputed || Groups.BatchNormFrozen || FreezeBatchNormStatistics));
         double lossSum = 0;
         int seen = 0;
         context.Batch = 0;
@@ -138,7 +150,7 @@ internal sealed class Learner : IDisposable
             cancellation.ThrowIfCancellationRequested();
             _session.ThrowIfCancelled(); // ML.NET's own cancellation of the environment
             callbacks.ForEach(c => c.BeforeBatch(context));
-            var forward = precomputed ? Model.Head : Model.Network;
+            var forward = precomputed ? Model.Network.Classifier : Model.Network;
             var loss = nn.functional.cross_entropy(forward.forward(input), labels, label_smoothing: Settings.LabelSmoothing);
             double value = loss.ToDouble();
             if (double.IsFinite(value)) // a non-finite loss skips the step; the callbacks decide what follows
@@ -167,14 +179,14 @@ internal sealed class Learner : IDisposable
     {
         if (features is not null)
         {
-            foreach (var indices in features.BatchIndices(Settings.BatchSize, training ? SampleRandom.For(Settings.Seed, _epochsRun, -1) : null))
+            foreach (var indices in features.BatchIndices(Settings.BatchSize, training ? SampleRandom.For(Settings.Seed, _epochsRun, -1) : null, dropLast: training))
             {
                 var (items, labels) = features.GetBatch(indices, Model.Device);
                 yield return (items, labels, indices.Length);
             }
             yield break;
         }
-        foreach (var batch in images.Epoch(training ? _epochsRun : 0, shuffle: training, training ? Augmentation : null, cancellation))
+        foreach (var batch in images.Epoch(training ? _epochsRun : 0, shuffle: training, training ? Augmentation : null, cancellation, dropLast: training))
         {
             using (batch)
                 yield return (ImageTensorConverter.Normalize(batch.Images, Model.Device), tensor(batch.Labels, device: Model.Device), batch.Count);
@@ -190,7 +202,7 @@ internal sealed class Learner : IDisposable
         using var noGrad = no_grad();
         double lossSum = 0;
         long correct = 0, seen = 0;
-        var forward = _validFeatures is null ? Model.Network : Model.Head;
+        var forward = _validFeatures is null ? Model.Network : Model.Network.Classifier;
         foreach (var (input, labels, _) in Batches(Valid, _validFeatures, training: false, cancellation))
         {
             using var scope = NewDisposeScope();
@@ -198,7 +210,8 @@ internal sealed class Learner : IDisposable
             cancellation.ThrowIfCancellationRequested();
             _session.ThrowIfCancelled();
             var logits = forward.forward(input);
-            lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).ToDouble();
+            // The training loss function, label smoothing included (fast.ai validates with the learner's loss).
+            lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum, label_smoothing: Settings.LabelSmoothing).ToDouble();
             correct += logits.argmax(1).eq(labels).sum().ToInt64();
             seen += labels.shape[0];
         }
@@ -226,7 +239,7 @@ internal sealed class Learner : IDisposable
                 using (batch)
                 using (var scope = NewDisposeScope())
                 {
-                    parts.Add(Model.Body(ImageTensorConverter.Normalize(batch.Images, Model.Device)).cpu().MoveToOuterDisposeScope());
+                    parts.Add(Model.Network.Features(ImageTensorConverter.Normalize(batch.Images, Model.Device)).cpu().MoveToOuterDisposeScope());
                     labels.AddRange(batch.Labels);
                 }
             }

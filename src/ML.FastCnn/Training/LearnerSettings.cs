@@ -7,5 +7,4 @@ internal sealed record LearnerSettings(
     double WeightDecay,
     double LabelSmoothing,
     int Seed,
-    bool PrecomputeActivations,
     bool TrainBatchNormWhenFrozen);

@@ -27,7 +27,10 @@ internal static class LearningRateSuggestions
             }
         }
         double sections = (maxEnd - maxStart) / 3.0;
-        int index = maxStart + (int)sections + (int)(sections / 2);
+        // fastai's maxStart is one before the run; for a run that starts at the first point and ends at
+        // the second, its index comes out at −1 (Python then reads the *last*, largest rate). Take the
+        // run's first point instead.
+        int index = Math.Max(0, maxStart + (int)sections + (int)(sections / 2));
         return (index, lrs[index]);
     }
 

@@ -37,7 +37,9 @@ internal static class MLNetResNet18
         GraphProto graph;
         try
         {
-            graph = ModelProto.Parser.ParseFromFile(path).Graph;
+            // Shared read: ML.NET's own OnnxTransformer may hold the same file open in this process.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            graph = ModelProto.Parser.ParseFrom(stream).Graph;
         }
         catch (Exception e)
         {

@@ -3,13 +3,15 @@ using static TorchSharp.torch;
 namespace ML.FastCnn;
 
 /// <summary>
-/// Copies a state dictionary into a network, leaving out the ImageNet head (<c>fc.*</c>) so the
+/// Copies a state dictionary into a network, leaving out the heads (the file's ImageNet <c>fc.*</c>, the network's own) so the
 /// network keeps its own head sized to the task. Everything else must match by name and shape;
 /// the first tensor that does not is named with both shapes.
 /// </summary>
 internal static class StateDictLoader
 {
-    private const string Head = "fc.";
+    private static readonly string[] Heads = ["fc.", "head."];
+
+    private static bool IsHead(string name) => Heads.Any(h => name.StartsWith(h, StringComparison.Ordinal));
 
     /// <summary>Loads <paramref name="state"/> into <paramref name="network"/> in place (the head excepted).</summary>
     /// <param name="network">The network to fill.</param>
@@ -21,7 +23,7 @@ internal static class StateDictLoader
         var target = network.state_dict();
         foreach (var (name, tensor) in target)
         {
-            if (name.StartsWith(Head, StringComparison.Ordinal))
+            if (IsHead(name))
                 continue;
             if (!state.TryGetValue(name, out var value))
             {
@@ -36,7 +38,7 @@ internal static class StateDictLoader
                     $"Weight file {source} does not fit {networkName}: tensor '{name}' has shape [{string.Join(", ", value.shape)}] in the file, " +
                     $"but [{string.Join(", ", tensor.shape)}] in the network. Is it a file for another architecture?");
         }
-        var extra = state.Keys.FirstOrDefault(k => !k.StartsWith(Head, StringComparison.Ordinal) && !target.ContainsKey(k));
+        var extra = state.Keys.FirstOrDefault(k => !IsHead(k) && !target.ContainsKey(k));
         if (extra is not null)
             throw new InvalidDataException(
                 $"Weight file {source} does not fit {networkName}: it has a tensor '{extra}' that the network lacks. Is it a file for another architecture?");
@@ -44,7 +46,7 @@ internal static class StateDictLoader
         using var noGrad = no_grad();
         foreach (var (name, tensor) in target)
         {
-            if (!name.StartsWith(Head, StringComparison.Ordinal) && state.TryGetValue(name, out var value))
+            if (!IsHead(name) && state.TryGetValue(name, out var value))
                 tensor.copy_(value);
         }
     }

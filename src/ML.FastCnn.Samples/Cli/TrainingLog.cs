@@ -1,0 +1,23 @@
+using Microsoft.ML;
+
+namespace ML.FastCnn.Samples;
+
+/// <summary>
+/// Prints the trainer's own announcements from MLContext's log — the plan for the data's size and the
+/// range test, before it starts and with its result — so the console is never silent for long.
+/// Epoch rows are the <see cref="EpochTable"/>'s.
+/// </summary>
+internal static class TrainingLog
+{
+    private static readonly string[] Announcements = ["Plan (", "Learning-rate range test", "Backbone:", "Fitting "];
+
+    public static void Attach(MLContext ml) => ml.Log += (_, e) =>
+    {
+        if (!e.Source.Contains("FastCnn", StringComparison.Ordinal))
+            return;
+        // ML.NET prefixes "[Source=…, Kind=…] "; keep the message itself.
+        string message = e.Message[(e.Message.IndexOf("] ", StringComparison.Ordinal) + 2)..];
+        if (Announcements.Any(a => message.StartsWith(a, StringComparison.Ordinal)))
+            Console.WriteLine(message);
+    };
+}

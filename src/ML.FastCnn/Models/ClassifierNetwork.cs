@@ -1,0 +1,125 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ML.FastCnn;
+
+/// <summary>
+/// A ResNet body with TorchVision's names (<c>conv1, bn1, relu, maxpool, layer1..4</c>, so ImageNet
+/// state dicts load) under a classification head: fast.ai's (<c>head.*</c>) or TorchVision's single
+/// <c>fc</c> after average pooling (the exact layout of earlier models, so they load too).
+/// <see cref="Features"/> is what the head consumes (the pooled body output), which is what
+/// precomputed activations store.
+/// </summary>
+internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
+{
+    private static readonly string[] BodyNames = ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4"];
+
+    private readonly nn.Module<Tensor, Tensor>[] _body;
+    private readonly nn.Module<Tensor, Tensor> _pool;
+
+    /// <param name="resnet">A TorchVision-layout ResNet; its body modules are taken over (and its own head dropped unless <paramref name="head"/> is Linear).</param>
+    /// <param name="head">Which head to put on top.</param>
+    /// <param name="classes">Number of outputs.</param>
+    public ClassifierNetwork(nn.Module<Tensor, Tensor> resnet, ClassifierHead head, int classes) : base("ClassifierNetwork")
+    {
+        var children = resnet.named_children().ToDictionary(c => c.name, c => c.module);
+        _body = BodyNames.Select(name => (nn.Module<Tensor, Tensor>)children[name]).ToArray();
+        for (int i = 0; i < BodyNames.Length; i++)
+            register_module(BodyNames[i], _body[i]);
+        HeadKind = head;
+        if (head == ClassifierHead.Linear)
+        {
+            _pool = nn.AdaptiveAvgPool2d(1);
+            Classifier = (nn.Module<Tensor, Tensor>)children["fc"];
+            register_module("avgpool", _pool);
+            register_module("fc", Classifier);
+        }
+        else
+        {
+            int features = (int)((Linear)children["fc"]).in_features;
+            _pool = new AdaptiveConcatPool2d();
+            Classifier = new FastaiHead(2 * features, classes);
+            register_module("head", Classifier);
+            children["fc"].Dispose();
+        }
+    }
+
+    public ClassifierHead HeadKind { get; }
+
+    /// <summary>The part that maps <see cref="Features"/> to class scores (the only part trained on precomputed activations).</summary>
+    public nn.Module<Tensor, Tensor> Classifier { get; }
+
+    /// <summary>The body's pooled output [N, F] (F = 2·channels for fast.ai's concat pooling).</summary>
+    public Tensor Features(Tensor input)
+    {
+        var x = input;
+        foreach (var module in _body)
+            x = module.forward(x);
+        return _pool.forward(x).flatten(1);
+    }
+
+    public override Tensor forward(Tensor input) => Classifier.forward(Features(input));
+
+    /// <summary>Training mode for the head, and for the body unless it is frozen whole (then its BatchNorm statistics stay put).</summary>
+    public void SetTrainingMode(bool body)
+    {
+        train();
+        if (!body)
+        {
+            foreach (var module in _body)
+                module.eval();
+        }
+    }
+
+    /// <summary>fast.ai's <c>AdaptiveConcatPool2d</c>: max and average pooling to 1×1, concatenated on the channels.</summary>
+    private sealed class AdaptiveConcatPool2d : nn.Module<Tensor, Tensor>
+    {
+        private readonly AdaptiveMaxPool2d max = nn.AdaptiveMaxPool2d([1, 1]);
+        private readonly AdaptiveAvgPool2d avg = nn.AdaptiveAvgPool2d(1);
+
+        public AdaptiveConcatPool2d() : base(nameof(AdaptiveConcatPool2d)) => RegisterComponents();
+
+        public override Tensor forward(Tensor input) => cat([max.forward(input), avg.forward(input)], 1);
+    }
+
+    /// <summary>
+    /// fast.ai's <c>create_head</c> after pooling: BatchNorm → dropout 0.25 → Linear(no bias) → ReLU →
+    /// BatchNorm → dropout 0.5 → Linear, Kaiming-normal weights, BatchNorm bias 1e-3 (fast.ai's <c>BatchNorm</c> init).
+    /// </summary>
+    private sealed class FastaiHead : nn.Module<Tensor, Tensor>
+    {
+        private const int Hidden = 512;
+        private readonly BatchNorm1d bn1;
+        private readonly Dropout drop1 = nn.Dropout(0.25);
+        private readonly Linear lin1;
+        private readonly ReLU relu = nn.ReLU(inplace: true);
+        private readonly BatchNorm1d bn2 = nn.BatchNorm1d(Hidden);
+        private readonly Dropout drop2 = nn.Dropout(0.5);
+        private readonly Linear lin2;
+
+        public FastaiHead(int features, int classes) : base(nameof(FastaiHead))
+        {
+            bn1 = nn.BatchNorm1d(features);
+            lin1 = nn.Linear(features, Hidden, hasBias: false);
+            lin2 = nn.Linear(Hidden, classes);
+            using (no_grad())
+            using (var bias = 1e-3.ToScalar())
+            using (var zero = 0.0.ToScalar())
+            {
+                foreach (var bn in new[] { bn1, bn2 })
+                    bn.bias!.fill_(bias);
+                nn.init.kaiming_normal_(lin1.weight!);
+                nn.init.kaiming_normal_(lin2.weight!);
+                lin2.bias!.fill_(zero);
+            }
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor features)
+        {
+            var x = lin1.forward(drop1.forward(bn1.forward(features)));
+            return lin2.forward(drop2.forward(bn2.forward(relu.forward(x))));
+        }
+    }
+}
