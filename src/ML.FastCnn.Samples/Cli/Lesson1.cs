@@ -6,9 +6,9 @@ using Spectre.Console;
 namespace ML.FastCnn.Samples;
 
 /// <summary>
-/// The main job: fast.ai's lesson 1 on a folder dataset — range test, a frozen cycle from the
-/// offline ImageNet ResNet18, unfreeze, discriminative SGDR, test-time augmentation, evaluation,
-/// save, reload and predict.
+/// The main job: fast.ai's lesson 1 (v0.7) on a folder dataset — from the offline ImageNet ResNet18,
+/// the range test and the head on stored activations, then unfreeze with augmentation and kept
+/// BatchNorm statistics, discriminative SGDR, test-time augmentation, evaluation, save, reload and predict.
 /// </summary>
 internal static class Lesson1
 {
@@ -27,8 +27,7 @@ internal static class Lesson1
         {
             Architecture = ResNetArchitecture.ResNet18,  // ImageNet weights from ML.NET's package: no download
             ImageSize = 64,
-            BatchSize = 64,
-            Augmentation = Augmentation.SideOn,
+            PrecomputeActivations = true,                // fast.ai v0.7: the head first, on stored activations
             ValidationSet = data.Validation is { } v ? preprocessing.Transform(v) : null,
             Progress = table,
             BatchProgress = table,
@@ -36,17 +35,19 @@ internal static class Lesson1
         using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(data.Train), options);
 
         LearningRateFinderResult rangeTest = null!;
-        AnsiConsole.Status().Start("Learning-rate range test…", _ => rangeTest = learner.FindLearningRate());
+        AnsiConsole.Status().Start("Learning-rate range test on stored activations…", _ => rangeTest = learner.FindLearningRate());
         double lr = rangeTest.Suggest(LearningRateSuggestion.Valley);
         rangeTest.SavePlot(Path.Combine(outputFolder, "lr_find.png"));
         rangeTest.SaveCsv(Path.Combine(outputFolder, "lr_find.csv"));
         AnsiConsole.MarkupLineInterpolated(
             $"Range test: valley {lr:G3}, steep {rangeTest.Suggest(LearningRateSuggestion.Steep):G3}, minimum/10 {rangeTest.Suggest(LearningRateSuggestion.MinimumDividedBy10):G3} (plot: lr_find.png)");
 
-        table.Run($"Frozen backbone: one cycle at {lr:G3}", () => learner.FitOneCycle(1, lr));
+        table.Run($"Frozen backbone, head on stored activations: one cycle of 8 epochs at {lr:G3}", () => learner.FitOneCycle(8, lr));
+        learner.Augmentation = Augmentation.SideOn;
         learner.Unfreeze();
-        table.Run($"All layers: SGDR, cycle_len 1, cycle_mult 2, learning rates {lr / 100:G3}..{lr:G3}",
-            () => learner.FitSgdr(cycles: 2, LearningRates.Range(lr / 100, lr), cycleLength: 1, cycleMultiplier: 2));
+        learner.FreezeBatchNormStatistics = true;      // fast.ai v0.7's bn_freeze: the head learned with these statistics
+        table.Run($"All layers with augmentation: SGDR, cycle_len 1, cycle_mult 2, learning rates {lr / 200:G3}..{lr / 2:G3}",
+            () => learner.FitSgdr(cycles: 2, LearningRates.Range(lr / 200, lr / 2), cycleLength: 1, cycleMultiplier: 2));
 
         using var fastCnn = learner.ToTransformer();
         var scoring = preprocessing.Append(fastCnn);
