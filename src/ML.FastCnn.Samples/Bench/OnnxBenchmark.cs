@@ -25,11 +25,7 @@ internal static class OnnxBenchmark
         var prepared = SampleData.Preprocessing(ml).Fit(folder.Train);
         using var learner = FastCnnLearner.Create(ml, prepared.Transform(ml.Data.LoadFromEnumerable(folder.TrainFiles.Where((_, i) => i % 31 == 0).ToList())), options);
         using var fastCnn = learner.ToTransformer(new FastCnnTransformer.Options { BatchSize = 32 });
-        var featurizer = ml.Transforms.LoadImages("Image", null, "ImagePath")
-            .Append(ml.Transforms.ResizeImages("Image", 224, 224))
-            .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
-            .Append(ml.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn), "Pixels"));
-        var onnx = featurizer.Fit(scoringRows);
+        var onnx = MLNetBaseline.Featurizer(ml).Fit(scoringRows);
 
         double fast = 0, ort = 0;
         for (int round = 0; round < 2; round++)
@@ -39,14 +35,9 @@ internal static class OnnxBenchmark
         }
         AnsiConsole.MarkupLineInterpolated($"scoring: FastCnn ResNet18 {fast:F1} img/s, ML.NET ApplyOnnxModel/DnnImageFeaturizer ResNet18 {ort:F1} img/s, ratio {fast / ort:F2} (goal ≥ 1.0)");
 
-        var clock = Stopwatch.StartNew();
-        var baseline = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(featurizer)
-            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy("Label", "Features"))
-            .Fit(folder.Train);
-        var metrics = ml.MulticlassClassification.Evaluate(baseline.Transform(folder.Validation!));
+        var (accuracy, time) = MLNetBaseline.Run(ml, folder.Train, folder.Validation!);
         AnsiConsole.MarkupLineInterpolated(
-            $"ML.NET baseline (ResNet18 ONNX features + LbfgsMaximumEntropy, {folder.TrainFiles.Count} training images): validation accuracy {metrics.MicroAccuracy:P1} in {clock.Elapsed.TotalSeconds:F0} s");
+            $"ML.NET baseline (ResNet18 ONNX features + LbfgsMaximumEntropy, {folder.TrainFiles.Count} training images): validation accuracy {accuracy:P1} in {time.TotalSeconds:F0} s");
     }
 
     private static double Throughput(Func<int> score)

@@ -31,7 +31,7 @@ internal static class SmallDataBenchmark
             int classes = train.Select(f => f.Label).Distinct().Count();
             AnsiConsole.MarkupLineInterpolated($"[bold]{name}[/]: {train.Count} training, {valid.Count} validation images, {classes} classes");
 
-            var (baseAccuracy, baseTime) = skipBaseline ? (double.NaN, TimeSpan.Zero) : Baseline(ml, trainData, validData);
+            var (baseAccuracy, baseTime) = skipBaseline ? (double.NaN, TimeSpan.Zero) : MLNetBaseline.Run(ml, trainData, validData);
             if (!skipBaseline)
                 AnsiConsole.MarkupLineInterpolated($"  ML.NET baseline: {baseAccuracy:P1} in {baseTime.TotalSeconds:F1} s");
             var (accuracy, time) = FastCnnDefaults(ml, trainData, validData, overrides);
@@ -40,21 +40,6 @@ internal static class SmallDataBenchmark
                 $"{time.TotalSeconds:F0} s", $"{(accuracy - baseAccuracy) * 100:+0.0;-0.0} pt", $"{time / baseTime:F1}×");
         }
         AnsiConsole.Write(table);
-    }
-
-    /// <summary>ML.NET's route: frozen ResNet18 (ONNX, 224 px) features and a linear model.</summary>
-    private static (double Accuracy, TimeSpan Time) Baseline(MLContext ml, IDataView train, IDataView valid)
-    {
-        var clock = Stopwatch.StartNew();
-        var model = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.Transforms.LoadImages("Image", null, "ImagePath"))
-            .Append(ml.Transforms.ResizeImages("Image", 224, 224))
-            .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
-            .Append(ml.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn), "Pixels"))
-            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy("Label", "Features"))
-            .Fit(train);
-        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(valid));
-        return (metrics.MicroAccuracy, clock.Elapsed);
     }
 
     /// <summary>FastCnn as the README's usage, with ResNet18 (the ImageNet network available offline) and otherwise default options.</summary>
