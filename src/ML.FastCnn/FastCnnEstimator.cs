@@ -9,11 +9,12 @@ namespace ML.FastCnn;
 /// <c>mlContext.MulticlassClassification.Trainers.FastCnn(options)</c>.
 /// </summary>
 /// <remarks>
-/// The recipe: when <see cref="FastCnnOptions.LearningRate"/> is not set, run the learning-rate
-/// range test and take its valley suggestion; then, with a pretrained backbone, fast.ai's
-/// <c>fine_tune</c> (<see cref="FastCnnLearner.FineTune"/>), and otherwise a one-cycle fit of all
-/// layers (<see cref="FastCnnOptions.Schedule"/> overrides the one-cycle). For other recipes
-/// use <see cref="FastCnnLearner"/> directly.
+/// What the options leave open is planned from the data (<see cref="TrainingPlan"/>, logged). When
+/// <see cref="FastCnnOptions.LearningRate"/> is not set, the learning-rate range test runs and its valley
+/// suggestion is used. With a pretrained backbone the <see cref="FastCnnOptions.Recipe"/> runs:
+/// <see cref="TrainingRecipe.Precompute"/> (default) or <see cref="TrainingRecipe.FineTune"/>; with
+/// random weights, a one-cycle fit of all layers (<see cref="FastCnnOptions.Schedule"/> overrides the
+/// one-cycle). For other recipes use <see cref="FastCnnLearner"/> directly.
 /// </remarks>
 public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
 {

@@ -130,6 +130,7 @@ public sealed class FidelityTests
         var rates = new List<double[]>();
         var options = TestData.TinyOptions();
         options.Learner.Weights = PretrainedWeights.ImageNet; // ML.NET's ResNet18, offline
+        options.Recipe = TrainingRecipe.FineTune;
         options.FreezeEpochs = 0;
         options.Epochs = 1;
         options.LearningRate = 1e-2;
@@ -141,6 +142,52 @@ public sealed class FidelityTests
         Assert.AreEqual(3, rates[0].Length, "all three layer groups train");
         Assert.AreEqual(1e-2 / 2 / 5, rates[0][^1], 1e-12);
         Assert.AreEqual(1e-2 / 2 / 100 / 5, rates[0][0], 1e-12);
+    }
+
+    [TestMethod]
+    public void ThePrecomputeRecipeTrainsTheHeadOnStoredActivationsThenAllLayersWithTheStatisticsKept()
+    {
+        var ml = new MLContext(seed: 1);
+        var raw = ml.Data.LoadFromEnumerable(s_train);
+        var preprocessing = TestData.Preprocessing(ml).Fit(raw);
+        var fits = new FitProbe();
+        var options = TestData.TinyOptions();
+        options.Learner.Weights = PretrainedWeights.ImageNet;
+        options.Recipe = TrainingRecipe.Precompute;
+        options.FreezeEpochs = 2;
+        options.Epochs = 1;
+        options.Learner.Callbacks.Add(fits);
+
+        using var model = FastCnn.Train(ml, options).Fit(preprocessing.Transform(raw));
+
+        Assert.AreEqual(2, fits.Fits.Count);
+        var (headFrozen, headStored, headEpochs, _) = fits.Fits[0];
+        Assert.IsTrue(headFrozen && headStored, "the head trains on stored activations of the frozen body");
+        Assert.AreEqual(2, headEpochs);
+        var (allFrozen, allStored, allEpochs, keptStatistics) = fits.Fits[1];
+        Assert.IsFalse(allFrozen || allStored);
+        Assert.AreEqual(1, allEpochs);
+        Assert.IsTrue(keptStatistics, "bn_freeze");
+        Assert.IsTrue(fits.RunningMeanKept, "the body's BatchNorm statistics did not move in either phase");
+    }
+
+    private sealed class FitProbe : LearnerCallback
+    {
+        private Tensor? _runningMean;
+
+        public List<(bool Frozen, bool Stored, int Epochs, bool KeptStatistics)> Fits { get; } = [];
+
+        public bool RunningMeanKept { get; private set; }
+
+        public override void BeforeFit(FitContext context)
+        {
+            var learner = context.Learner;
+            Fits.Add((learner.IsFrozen, learner.HasPrecomputedActivations, context.Epochs, learner.FreezeBatchNormStatistics));
+            _runningMean ??= learner.Network.state_dict()["layer1.0.bn1.running_mean"].detach().clone();
+        }
+
+        public override void AfterFit(FitContext context, FitOutcome outcome) =>
+            RunningMeanKept = context.Learner.Network.state_dict()["layer1.0.bn1.running_mean"].eq(_runningMean!).all().item<bool>();
     }
 
     private sealed class RateProbe(List<double[]> rates) : LearnerCallback

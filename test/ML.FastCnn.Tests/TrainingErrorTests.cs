@@ -166,6 +166,18 @@ public sealed class TrainingErrorTests
     }
 
     [TestMethod]
+    public void NoEpochsWithRandomWeightsIsRefusedBeforeTraining()
+    {
+        var (ml, log) = NewContext();
+        var options = TestData.TinyOptions();
+        options.Epochs = 0; // fine with pretrained weights (the head only); random weights have no frozen phase
+
+        var e = FitFails<ArgumentOutOfRangeException>(ml, log, Prepared(ml, s_rows), options);
+
+        Assert.AreEqual("must be 1 or more with random weights: there is no frozen phase (was 0) (Parameter 'Epochs')", e.Message);
+    }
+
+    [TestMethod]
     public void TheLearnerChecksItsOwnOptionsAndTheRangeTestsSettings()
     {
         var ml = new MLContext(seed: 1);
