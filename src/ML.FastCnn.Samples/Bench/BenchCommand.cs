@@ -23,9 +23,9 @@ internal static class BenchCommand
         onnx.SetAction(r => CliErrors.Run(() => OnnxBenchmark.Run(r.GetValue(images))));
         bench.Add(onnx);
 
-        var epochs = new Option<int>("--epochs") { Description = "epochs after the frozen one", DefaultValueFactory = _ => 4 };
-        var fashionSize = new Option<int>("--size") { Description = "image size in pixels", DefaultValueFactory = _ => 32 };
-        var fashion = new Command("fashion-mnist", "The default recipe on all of Fashion-MNIST (needs `apt-get install dataset-fashion-mnist`): test accuracy and wall time.");
+        var epochs = new Option<int?>("--epochs") { Description = "epochs of the unfrozen phase (default: the plan's)" };
+        var fashionSize = new Option<int?>("--size") { Description = "image size in pixels (default: from the images, 64)" };
+        var fashion = new Command("fashion-mnist", "The defaults on all of Fashion-MNIST (needs `apt-get install dataset-fashion-mnist`): test accuracy and wall time.");
         fashion.Add(epochs);
         fashion.Add(fashionSize);
         fashion.SetAction(r => CliErrors.Run(() => FashionMnistBenchmark.Run(r.GetValue(epochs), r.GetValue(fashionSize))));

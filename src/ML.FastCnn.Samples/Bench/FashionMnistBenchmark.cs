@@ -26,7 +26,7 @@ internal static class FashionMnistBenchmark
         public string Label { get; set; } = "";
     }
 
-    public static void Run(int epochs, int size)
+    public static void Run(int? epochs, int? size)
     {
         if (!Directory.Exists(Folder))
             throw new CliException($"{Folder} not found: install the data with `apt-get install dataset-fashion-mnist`.");
@@ -34,18 +34,19 @@ internal static class FashionMnistBenchmark
         var train = ml.Data.LoadFromEnumerable(Read("train"));
         var test = ml.Data.LoadFromEnumerable(Read("t10k"));
         var table = new EpochTable();
+        TrainingLog.Attach(ml);
         var options = new FastCnnOptions
         {
             Epochs = epochs,
             Learner =
             {
-                Architecture = ResNetArchitecture.ResNet18, ImageSize = size, BatchSize = 128, ImageColumnName = "Bytes",
-                Augmentation = Augmentation.SideOn, Progress = table, BatchProgress = table, Seed = 1,
+                Architecture = ResNetArchitecture.ResNet18, ImageSize = size, ImageColumnName = "Bytes",
+                Progress = table, BatchProgress = table, Seed = 1,
             },
         };
         var clock = Stopwatch.StartNew();
         ITransformer model = null!;
-        table.Run($"Fashion-MNIST, ResNet18 (ImageNet), {size} px, fine-tune 1 + {epochs} epochs",
+        table.Run($"Fashion-MNIST, ResNet18 (ImageNet), defaults for 60,000 images{(size is null ? "" : $", {size} px")}{(epochs is null ? "" : $", {epochs} epochs")}",
             () => model = ml.Transforms.Conversion.MapValueToKey("Label").Append(FastCnn.Train(ml, options)).Fit(train));
         var trainTime = clock.Elapsed;
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));

@@ -17,13 +17,9 @@ internal sealed class MLNetSession : IDisposable
 
     public MLNetSession(IHostEnvironment environment, string name)
     {
-        Environment = environment;
         _host = environment.Register(name);
         _channel = _host.Start(name);
     }
-
-    /// <summary>The environment, for the models this session creates.</summary>
-    public IHostEnvironment Environment { get; }
 
     /// <summary>The environment of a catalog (<c>mlContext.MulticlassClassification.Trainers</c>, …).</summary>
     public static IHostEnvironment EnvironmentOf(MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog) => catalog.GetEnvironment();
