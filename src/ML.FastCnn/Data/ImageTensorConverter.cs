@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ML.FastCnn;
@@ -28,7 +29,10 @@ internal static class ImageTensorConverter
         using var scope = NewDisposeScope();
         var mean = tensor(Mean, [1, 3, 1, 1], device: device);
         var std = tensor(Std, [1, 3, 1, 1], device: device);
-        var x = bytes.to(device).to_type(float32).div_(255f);
+        // An explicit Scalar, alive until the end of the method: an implicit 255f temporary can be freed by
+        // its finalizer while libtorch reads it (TorchSharp 0.107, DESIGN.md "TorchSharp scalars").
+        using var maximum = 255f.ToScalar();
+        var x = bytes.to(device).to_type(float32).div_(maximum);
         return x.sub_(mean).div_(std).MoveToOuterDisposeScope();
     }
 }
