@@ -91,15 +91,13 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
     private void Precompute(FastCnnLearner learner, TrainingPlan plan, LearningRateFinderOptions finder, CancellationToken cancel)
     {
         var augmentation = learner.Augmentation;
-        bool precompute = learner.PrecomputeActivations;
         learner.Augmentation = null;
         learner.PrecomputeActivations = true;
         learner.Freeze();
         double lr = _options.LearningRate ?? learner.FindLearningRate(finder, cancellationToken: cancel).Suggest(LearningRateSuggestion.Valley);
         if (plan.FreezeEpochs > 0)
             learner.FitOneCycle(plan.FreezeEpochs, lr, cancel);
-        learner.PrecomputeActivations = precompute;
-        learner.Augmentation = augmentation;
+        learner.Augmentation = augmentation; // drops the stored activations: the body trains from here
         if (plan.Epochs == 0)
             return;
         learner.Unfreeze();

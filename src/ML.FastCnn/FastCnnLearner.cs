@@ -22,15 +22,13 @@ public sealed partial class FastCnnLearner : IDisposable
     private readonly MLNetSession _session;
     private readonly Options _options;
     private readonly Learner _learner;
-    private readonly int _seed;
     private readonly List<EpochResult> _history = [];
     private int _disposed;
 
-    private FastCnnLearner(MLNetSession session, Options options, int seed, Learner learner)
+    private FastCnnLearner(MLNetSession session, Options options, Learner learner)
     {
         _session = session;
         _options = options;
-        _seed = seed;
         _learner = learner;
         Callbacks = BuiltInCallbacks(options).Concat(options.Callbacks).ToList();
     }
@@ -70,7 +68,7 @@ public sealed partial class FastCnnLearner : IDisposable
             session.Info($"{classifier.Description} ({options.Weights}) for {classNames.Count} classes at {imageSize}px on {device.type}: " +
                          $"{train.Count} training images{(validation is null ? "" : $", {validation.Count} validation images")}, batch size {batchSize}" +
                          $"{(train.IsCached ? ", cached" : "")}, augmentation {(options.Augmentation is null ? "off" : "on")}.");
-            var learner = new FastCnnLearner(session, options, seed, new Learner(classifier, train, validation, settings, options.Augmentation, session)
+            var learner = new FastCnnLearner(session, options, new Learner(classifier, train, validation, settings, options.Augmentation, session)
             {
                 PrecomputeActivations = options.PrecomputeActivations,
             });
@@ -287,7 +285,7 @@ public sealed partial class FastCnnLearner : IDisposable
         scoring ??= new FastCnnTransformer.Options();
         scoring.Check();
         ThrowIfDisposed();
-        var settings = ScoringSettings.From(_options, scoring, _learner.Augmentation, _seed);
+        var settings = ScoringSettings.From(_options, scoring, _learner.Augmentation, _learner.Settings.Seed);
         return new FastCnnTransformer(new ScoringModel(_learner.Model.Clone(), settings));
     }
 

@@ -83,12 +83,12 @@ public sealed class FidelityTests
     {
         using var learner = NewLearner();
         learner.Unfreeze();
-        var names = learner.Network.named_parameters().ToDictionary(p => p.parameter, p => p.name, ReferenceEqualityComparer.Instance);
+        var names = learner.Network.named_parameters().ToDictionary(p => p.parameter.Handle, p => p.name); // by native tensor
 
         var groups = new LayerGroups(learner.Network).ParameterGroups(headOnly: false);
 
-        var decayed = groups.Where(g => g.Decay).SelectMany(g => g.Parameters).Select(p => names[p]).ToList();
-        var undecayed = groups.Where(g => !g.Decay).SelectMany(g => g.Parameters).Select(p => names[p]).ToList();
+        var decayed = groups.Where(g => g.Decay).SelectMany(g => g.Parameters).Select(p => names[p.Handle]).ToList();
+        var undecayed = groups.Where(g => !g.Decay).SelectMany(g => g.Parameters).Select(p => names[p.Handle]).ToList();
         Assert.IsTrue(undecayed.Contains("bn1.weight") && undecayed.Contains("layer1.0.bn2.bias") && undecayed.Contains("head.bn1.weight")
                       && undecayed.Contains("head.lin2.bias"), string.Join(", ", undecayed));
         Assert.IsTrue(decayed.Contains("conv1.weight") && decayed.Contains("head.lin1.weight"), string.Join(", ", decayed));

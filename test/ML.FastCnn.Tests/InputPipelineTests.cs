@@ -89,20 +89,29 @@ public sealed class InputPipelineTests
         CollectionAssert.AreEqual(Train(), Train());
     }
 
+    /// <summary>A tiny learner on the training images, its options changed by <paramref name="change"/>.</summary>
+    private static FastCnnLearner NewLearner(Action<FastCnnLearner.Options> change)
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(s_train);
+        var options = TestData.TinyOptions().Learner;
+        change(options);
+        return FastCnnLearner.Create(ml, TestData.Preprocessing(ml).Fit(train).Transform(train), options);
+    }
+
     [TestMethod]
     public void PrecomputedActivationsTrainTheHeadLikeAFullyFrozenBackbone()
     {
         // TorchVision's linear head: fastai's dropout draws its masks in row order, which differs between the two paths.
         Tensor HeadAfterTraining(bool precompute)
         {
-            var ml = new MLContext(seed: 1);
-            var train = ml.Data.LoadFromEnumerable(s_train);
-            var options = TestData.TinyOptions();
-            options.Learner.BatchSize = s_train.Count; // one batch per epoch: the same gradient whatever the order
-            options.Learner.PrecomputeActivations = precompute;
-            options.Learner.TrainBatchNormWhenFrozen = false;
-            options.Learner.Head = ClassifierHead.Linear;
-            using var learner = FastCnnLearner.Create(ml, TestData.Preprocessing(ml).Fit(train).Transform(train), options.Learner);
+            using var learner = NewLearner(o =>
+            {
+                o.BatchSize = s_train.Count; // one batch per epoch: the same gradient whatever the order
+                o.PrecomputeActivations = precompute;
+                o.TrainBatchNormWhenFrozen = false;
+                o.Head = ClassifierHead.Linear;
+            });
             learner.Freeze();
             learner.Fit(3, 1e-2, LearningRateSchedule.Constant);
             Assert.AreEqual(precompute, learner.HasPrecomputedActivations);
@@ -119,11 +128,7 @@ public sealed class InputPipelineTests
     [TestMethod]
     public void PrecomputedActivationsOfFastaisHeadTrainOnlyTheHead()
     {
-        var ml = new MLContext(seed: 1);
-        var train = ml.Data.LoadFromEnumerable(s_train);
-        var options = TestData.TinyOptions();
-        options.Learner.PrecomputeActivations = true;
-        using var learner = FastCnnLearner.Create(ml, TestData.Preprocessing(ml).Fit(train).Transform(train), options.Learner);
+        using var learner = NewLearner(o => o.PrecomputeActivations = true);
         learner.Freeze();
         var before = learner.Network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
 
@@ -143,11 +148,7 @@ public sealed class InputPipelineTests
     [TestMethod]
     public void PrecomputedActivationsAreDroppedOnUnfreezeAndWithAugmentation()
     {
-        var ml = new MLContext(seed: 1);
-        var train = ml.Data.LoadFromEnumerable(s_train);
-        var options = TestData.TinyOptions();
-        options.Learner.PrecomputeActivations = true;
-        using var learner = FastCnnLearner.Create(ml, TestData.Preprocessing(ml).Fit(train).Transform(train), options.Learner);
+        using var learner = NewLearner(o => o.PrecomputeActivations = true);
 
         learner.Freeze();
         learner.Fit(1, 1e-3, LearningRateSchedule.Constant);

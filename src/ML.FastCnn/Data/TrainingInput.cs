@@ -14,8 +14,9 @@ internal static class TrainingInput
     private const long CacheBudget = 512L << 20;
 
     /// <summary>
-    /// The training and validation data as epochs of batches, with the class names in key order and the
-    /// batch size (the option's, or the data-size default of <see cref="TrainingPlan.For"/>).
+    /// The training and validation data as epochs of batches, with the class names in key order, the
+    /// batch size (the option's, or the data-size default of <see cref="TrainingPlan.For"/>) and the image
+    /// size (the option's, or the images' own).
     /// </summary>
     public static (ImageData Train, ImageData? Validation, IReadOnlyList<string> ClassNames, int BatchSize, int ImageSize) Bind(IDataView trainingData,
         FastCnnLearner.Options options, int seed, Action<string> warn, CancellationToken cancellation)
@@ -57,12 +58,9 @@ internal static class TrainingInput
         var sides = new List<int>();
         while (sides.Count < 16 && cursor.MoveNext())
         {
-            var row = reader.ReadRow(cursor.Position, label: -1);
-            using (row)
-            {
-                if (row.Source is { } source && TrySide(source) is { } side)
-                    sides.Add(side);
-            }
+            using var row = reader.ReadRow(cursor.Position, label: -1);
+            if (row.Source is { } source && TrySide(source) is { } side)
+                sides.Add(side);
         }
         return ImageSizeFor(sides);
     }
