@@ -50,6 +50,14 @@ internal static class BenchCommand
             new SmallDataBenchmark.Overrides(r.GetValue(recipe), r.GetValue(smallSize), r.GetValue(smallEpochs), r.GetValue(freeze), r.GetValue(smallBatch),
                 r.GetValue(augment), r.GetValue(head), r.GetValue(lr), r.GetValue(watch), r.GetValue(cache)), r.GetValue(noBaseline))));
         bench.Add(small);
+
+        var soakEpochs = new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => 3 };
+        var predictions = new Option<int>("--predictions") { Description = "single predictions after training", DefaultValueFactory = _ => 10_000 };
+        var soak = new Command("soak", "Training and predictions while another thread forces garbage collections: steps, errors (goal 0), resident memory growth (goal < 5%).");
+        soak.Add(soakEpochs);
+        soak.Add(predictions);
+        soak.SetAction(r => CliErrors.Run(() => SoakBenchmark.Run(r.GetValue(soakEpochs), r.GetValue(predictions))));
+        bench.Add(soak);
         return bench;
     }
 }

@@ -35,11 +35,16 @@ internal sealed class TensorDataset : IDisposable
         }
     }
 
-    /// <summary>The rows' items and classes on <paramref name="device"/>, in the caller's dispose scope.</summary>
+    /// <summary>The rows' items and classes on <paramref name="device"/>, in the caller's dispose scope (if any).</summary>
     public (Tensor Items, Tensor Labels) GetBatch(int[] indices, Device device)
     {
-        using var index = tensor(indices.Select(i => (long)i).ToArray());
-        return (_items.index_select(0, index).to(device), tensor(indices.Select(i => _labels[i]).ToArray(), device: device));
+        // A scope holds the intermediate (index_select's result): a temporary nothing references can be
+        // finalized by another thread's garbage collection while libtorch reads it.
+        using var scope = NewDisposeScope();
+        var index = tensor(indices.Select(i => (long)i).ToArray());
+        var items = _items.index_select(0, index).to(device);
+        var labels = tensor(indices.Select(i => _labels[i]).ToArray(), device: device);
+        return (items.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
     }
 
     public void Dispose() => _items.Dispose();

@@ -90,17 +90,17 @@ internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
     private sealed class FastaiHead : nn.Module<Tensor, Tensor>
     {
         private const int Hidden = 512;
-        private readonly BatchNorm1d bn1;
+        private readonly ScalarSafeBatchNorm bn1;
         private readonly Dropout drop1 = nn.Dropout(0.25);
         private readonly Linear lin1;
         private readonly ReLU relu = nn.ReLU(inplace: true);
-        private readonly BatchNorm1d bn2 = nn.BatchNorm1d(Hidden);
+        private readonly ScalarSafeBatchNorm bn2 = ScalarSafeBatchNorm.For1d(Hidden);
         private readonly Dropout drop2 = nn.Dropout(0.5);
         private readonly Linear lin2;
 
         public FastaiHead(int features, int classes) : base(nameof(FastaiHead))
         {
-            bn1 = nn.BatchNorm1d(features);
+            bn1 = ScalarSafeBatchNorm.For1d(features);
             lin1 = nn.Linear(features, Hidden, hasBias: false);
             lin2 = nn.Linear(Hidden, classes);
             using (no_grad())

@@ -31,7 +31,7 @@ internal sealed class LayerGroups
             _groups[group].Add((name, parameter));
         }
         _batchNorm = network.named_modules()
-            .Where(m => m.module is BatchNorm2d or BatchNorm1d)
+            .Where(m => m.module is BatchNorm)
             .SelectMany(m => m.module.named_parameters().Select(p => $"{m.name}.{p.name}"))
             .ToHashSet();
     }

@@ -17,23 +17,24 @@ internal static class ResNetFactory
         return network;
     }
 
+    // TorchVision's ResNet class (stem, stages, init) around our blocks and BatchNorm, which pass libtorch no Scalar temporary.
     private static nn.Module<Tensor, Tensor> TorchVisionResNet(ResNetArchitecture architecture, int classCount, IReadOnlyList<int>? blocks)
     {
-        if (blocks is not null)
+        if (blocks is not null && architecture == ResNetArchitecture.ResNet50)
+            throw new ArgumentException("A custom block layout is supported for basic-block ResNets (18, 34) only.", nameof(blocks));
+        int[] layout = blocks?.ToArray() ?? architecture switch
         {
-            if (architecture == ResNetArchitecture.ResNet50)
-                throw new ArgumentException("A custom block layout is supported for basic-block ResNets (18, 34) only.", nameof(blocks));
-            return new TorchSharp.Modules.ResNet($"resnet-{string.Join('-', blocks)}",
-                (input, channels, stride, downsample, _, _, _, _) => new BasicBlock(input, channels, stride, downsample),
-                expansion: 1, layers: [.. blocks], numClasses: classCount);
-        }
-        return architecture switch
-        {
-            ResNetArchitecture.ResNet18 => torchvision.models.resnet18(num_classes: classCount),
-            ResNetArchitecture.ResNet34 => torchvision.models.resnet34(num_classes: classCount),
-            ResNetArchitecture.ResNet50 => torchvision.models.resnet50(num_classes: classCount),
+            ResNetArchitecture.ResNet18 => [2, 2, 2, 2],
+            ResNetArchitecture.ResNet34 or ResNetArchitecture.ResNet50 => [3, 4, 6, 3],
             _ => throw new ArgumentOutOfRangeException(nameof(architecture), architecture,
                 $"Unknown architecture {architecture}. Use one of: {string.Join(", ", Enum.GetNames<ResNetArchitecture>())}."),
         };
+        Func<int, nn.Module<Tensor, Tensor>> norm = channels => ScalarSafeBatchNorm.For2d(channels);
+        string name = $"{architecture}-{string.Join('-', layout)}";
+        return architecture == ResNetArchitecture.ResNet50
+            ? new TorchSharp.Modules.ResNet(name, (input, channels, stride, downsample, _, _, _, _) => new Bottleneck(input, channels, stride, downsample, norm),
+                Bottleneck.Expansion, layout, classCount, norm_layer: norm)
+            : new TorchSharp.Modules.ResNet(name, (input, channels, stride, downsample, _, _, _, _) => new BasicBlock(input, channels, stride, downsample, norm),
+                BasicBlock.Expansion, layout, classCount, norm_layer: norm);
     }
 }

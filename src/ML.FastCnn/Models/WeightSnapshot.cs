@@ -14,7 +14,9 @@ internal sealed class WeightSnapshot : IDisposable
     public WeightSnapshot(nn.Module network)
     {
         using var noGrad = no_grad();
-        _state = network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
+        // In a scope, so that no temporary (detach's result) is left to a finalizer while libtorch reads it.
+        using var scope = NewDisposeScope();
+        _state = network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().MoveToOuterDisposeScope());
     }
 
     /// <summary>Copies the saved values back into <paramref name="network"/>, in place.</summary>

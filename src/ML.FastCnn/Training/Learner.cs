@@ -122,19 +122,15 @@ internal sealed class Learner : IDisposable
         return results;
     }
 
-    // Learning rates start at 0: the scheduler sets them before the first batch.
-    private optim.Optimizer CreateOptimizer(IEnumerable<(List<Parameter> Parameters, double WeightDecay)> groups)
+    // Learning rates start at 0: the scheduler sets them before the first batch. Our subclasses of
+    // TorchSharp's optimizers keep the step's Scalars alive (KeptAliveScalars).
+    private optim.Optimizer CreateOptimizer(IEnumerable<(List<Parameter> Parameters, double WeightDecay)> groups) => Settings.Optimizer switch
     {
-        double wd = Settings.WeightDecay;
-        return Settings.Optimizer switch
-        {
-            OptimizerKind.AdamW => optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, 0, 0.9, 0.99, 1e-5, g.WeightDecay, false, false)),
-                lr: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-5, weight_decay: wd),
-            OptimizerKind.Sgd => optim.SGD(groups.Select(g => new SGD.ParamGroup(g.Parameters, 0, 0.9, 0, g.WeightDecay, false, false)),
-                learningRate: 1e-3, momentum: 0.9, weight_decay: wd),
-            _ => throw new ArgumentOutOfRangeException(nameof(Settings.Optimizer), Settings.Optimizer, "Use AdamW or Sgd."),
-        };
-    }
+        OptimizerKind.AdamW => new ScalarSafeAdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, 0, 0.9, 0.99, 1e-5, g.WeightDecay, false, false)),
+            beta1: 0.9, beta2: 0.99, eps: 1e-5),
+        OptimizerKind.Sgd => new ScalarSafeSgd(groups.Select(g => new SGD.ParamGroup(g.Parameters, 0, 0.9, 0, g.WeightDecay, false, false)), momentum: 0.9),
+        _ => throw new ArgumentOutOfRangeException(nameof(Settings.Optimizer), Settings.Optimizer, "Use AdamW or Sgd."),
+    };
 
     private double TrainEpoch(FitContext context, List<LearnerCallback> callbacks, bool precomputed, CancellationToken cancellation)
     {
