@@ -1,14 +1,37 @@
 // Usage: ML.FastCnn.ModelProbe <model.zip> <image path>...
-// Loads the model with a plain mlContext.Model.Load (no ML.FastCnn type is touched first), scores
-// the images and prints each row's Score as float bit patterns, so the caller can compare exactly.
+//   Loads the model with a plain mlContext.Model.Load (no ML.FastCnn type is touched first), scores
+//   the images and prints each row's Score as float bit patterns, so the caller can compare exactly.
+// Usage: ML.FastCnn.ModelProbe train <seed> <image path>...
+//   Trains a tiny model (random weights, 32 px, 2 epochs) on the images, labelled by their folder
+//   names, with the seed, and prints its scores of the same images the same way.
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using ML.FastCnn;
 
 var ml = new MLContext();
-var model = ml.Model.Load(args[0], out var inputSchema);
-var rows = args.Skip(1).Select(path => new ImageRow { ImagePath = path, Label = "" });
-var scored = model.Transform(ml.Data.LoadFromEnumerable(rows, inputSchema));
-foreach (var score in scored.GetColumn<VBuffer<float>>("Score"))
+ITransformer model;
+IDataView rows;
+if (args[0] == "train")
+{
+    var images = args.Skip(2).Select(path => new ImageRow { ImagePath = path, Label = Path.GetFileName(Path.GetDirectoryName(path))! }).ToList();
+    var raw = ml.Data.LoadFromEnumerable(images);
+    var preprocessing = ml.Transforms.Conversion.MapValueToKey("Label")
+        .Append(ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath")).Fit(raw);
+    var options = new FastCnnOptions
+    {
+        Epochs = 2,
+        LearningRate = 2e-3,
+        Learner = { ImageSize = 32, BatchSize = 8, Weights = PretrainedWeights.None, Seed = int.Parse(args[1]), Device = ComputeDevice.Cpu },
+    };
+    model = preprocessing.Append(FastCnn.Train(ml, options).Fit(preprocessing.Transform(raw)));
+    rows = raw;
+}
+else
+{
+    model = ml.Model.Load(args[0], out var inputSchema);
+    rows = ml.Data.LoadFromEnumerable(args.Skip(1).Select(path => new ImageRow { ImagePath = path, Label = "" }), inputSchema);
+}
+foreach (var score in model.Transform(rows).GetColumn<VBuffer<float>>("Score"))
     Console.WriteLine(string.Join(' ', score.DenseValues().Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8"))));
 
 internal sealed class ImageRow

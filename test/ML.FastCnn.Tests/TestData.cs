@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.ML;
 
 namespace ML.FastCnn.Tests;
@@ -61,5 +62,20 @@ internal static class TestData
             }
         };
         return lines;
+    }
+
+    /// <summary>Runs test/ML.FastCnn.ModelProbe in a fresh process (see its usage) and returns its output lines.</summary>
+    public static List<string> RunProbe(string first, IEnumerable<string> arguments)
+    {
+        var probe = Path.Combine(RepositoryRoot(), "test", "ML.FastCnn.ModelProbe", "bin", Configuration, "net10.0", "ML.FastCnn.ModelProbe.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { probe, first }.Concat(arguments))
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, stderr);
+        return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
     }
 }

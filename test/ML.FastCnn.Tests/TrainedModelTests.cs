@@ -113,7 +113,7 @@ public sealed class TrainedModelTests
             .Select(s => string.Join(' ', s.Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8"))))
             .ToList();
 
-        var output = RunProbe(path, rows.Select(r => r.ImagePath));
+        var output = TestData.RunProbe(path, rows.Select(r => r.ImagePath));
 
         CollectionAssert.AreEqual(expected, output);
     }
@@ -148,21 +148,6 @@ public sealed class TrainedModelTests
             }
         }
     }
-
-    private static List<string> RunProbe(string model, IEnumerable<string> images)
-    {
-        var probe = Path.Combine(TestData.RepositoryRoot(), "test", "ML.FastCnn.ModelProbe", "bin", TestData.Configuration, "net10.0", "ML.FastCnn.ModelProbe.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { probe, model }.Concat(images))
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, stderr);
-        return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
-    }
-
 
     public sealed class Prediction
     {

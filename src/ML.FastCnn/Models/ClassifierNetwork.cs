@@ -21,8 +21,10 @@ internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
     /// <param name="resnet">A TorchVision-layout ResNet; its body modules are taken over (and its own head dropped unless <paramref name="head"/> is Linear).</param>
     /// <param name="head">Which head to put on top.</param>
     /// <param name="classes">Number of outputs.</param>
-    public ClassifierNetwork(nn.Module<Tensor, Tensor> resnet, ClassifierHead head, int classes) : base("ClassifierNetwork")
+    /// <param name="random">The network's own random numbers (dropout), owned by the network from here on.</param>
+    public ClassifierNetwork(nn.Module<Tensor, Tensor> resnet, ClassifierHead head, int classes, Generator random) : base("ClassifierNetwork")
     {
+        Random = random;
         var children = resnet.named_children().ToDictionary(c => c.name, c => c.module);
         _body = BodyNames.Select(name => (nn.Module<Tensor, Tensor>)children[name]).ToArray();
         for (int i = 0; i < BodyNames.Length; i++)
@@ -39,13 +41,16 @@ internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
         {
             int features = (int)((Linear)children["fc"]).in_features;
             _pool = new AdaptiveConcatPool2d();
-            Classifier = new FastaiHead(2 * features, classes);
+            Classifier = new FastaiHead(2 * features, classes, random);
             register_module("head", Classifier);
             children["fc"].Dispose();
         }
     }
 
     public ClassifierHead HeadKind { get; }
+
+    /// <summary>The generator dropout draws from (per network, not libtorch's process-wide one).</summary>
+    public Generator Random { get; }
 
     /// <summary>The part that maps <see cref="Features"/> to class scores (the only part trained on precomputed activations).</summary>
     public nn.Module<Tensor, Tensor> Classifier { get; }
@@ -60,6 +65,13 @@ internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor input) => Classifier.forward(Features(input));
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            Random.Dispose();
+        base.Dispose(disposing);
+    }
 
     /// <summary>Training mode for the head, and for the body unless it is frozen whole (then its BatchNorm statistics stay put).</summary>
     public void SetTrainingMode(bool body)
@@ -91,15 +103,17 @@ internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
     {
         private const int Hidden = 512;
         private readonly ScalarSafeBatchNorm bn1;
-        private readonly Dropout drop1 = nn.Dropout(0.25);
+        private readonly SeededDropout drop1;
         private readonly Linear lin1;
         private readonly ReLU relu = nn.ReLU(inplace: true);
         private readonly ScalarSafeBatchNorm bn2 = ScalarSafeBatchNorm.For1d(Hidden);
-        private readonly Dropout drop2 = nn.Dropout(0.5);
+        private readonly SeededDropout drop2;
         private readonly Linear lin2;
 
-        public FastaiHead(int features, int classes) : base(nameof(FastaiHead))
+        public FastaiHead(int features, int classes, Generator random) : base(nameof(FastaiHead))
         {
+            drop1 = new SeededDropout(0.25, random);
+            drop2 = new SeededDropout(0.5, random);
             bn1 = ScalarSafeBatchNorm.For1d(features);
             lin1 = nn.Linear(features, Hidden, hasBias: false);
             lin2 = nn.Linear(Hidden, classes);

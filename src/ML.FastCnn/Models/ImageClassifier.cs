@@ -30,12 +30,23 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
         ? Architecture.ToString()
         : $"{Architecture} with {string.Join('-', Blocks)} blocks{(Architecture == ResNetArchitecture.ResNet18 && Blocks.SequenceEqual([2, 2, 2, 3]) ? " (ML.NET's ImageNet ResNet18)" : "")}";
 
-    /// <summary>A new network of the given shape with random weights, seeded by <paramref name="seed"/>.</summary>
+    // Initial weights come from libtorch's process-wide generator: seeding and drawing happen under one
+    // lock, so networks created on several threads at once each get their seed's weights.
+    private static readonly Lock s_initialWeights = new();
+
+    /// <summary>
+    /// A new network of the given shape with random weights, seeded by <paramref name="seed"/>; dropout
+    /// then draws from the network's own generator, seeded the same way.
+    /// </summary>
     public static ImageClassifier Create(ResNetArchitecture architecture, ClassifierHead head, int imageSize, IReadOnlyList<string> classNames, Device device,
         int seed, IReadOnlyList<int>? blocks = null)
     {
-        torch.random.manual_seed(seed);
-        var network = ResNetFactory.Create(architecture, head, classNames.Count, device, blocks);
+        ClassifierNetwork network;
+        lock (s_initialWeights)
+        {
+            torch.random.manual_seed(seed);
+            network = ResNetFactory.Create(architecture, head, classNames.Count, device, blocks, seed);
+        }
         return new ImageClassifier(architecture, blocks, imageSize, classNames, network, device);
     }
 

@@ -9,10 +9,11 @@ internal static class ResNetFactory
     /// <summary>
     /// A ResNet with <paramref name="classCount"/> outputs. <paramref name="blocks"/> (blocks per stage)
     /// is null for TorchVision's standard layout, or a basic-block layout such as ML.NET's ResNet18's.
+    /// <paramref name="seed"/> seeds the network's own generator (dropout).
     /// </summary>
-    public static ClassifierNetwork Create(ResNetArchitecture architecture, ClassifierHead head, int classCount, Device device, IReadOnlyList<int>? blocks = null)
+    public static ClassifierNetwork Create(ResNetArchitecture architecture, ClassifierHead head, int classCount, Device device, IReadOnlyList<int>? blocks = null, int seed = 0)
     {
-        var network = new ClassifierNetwork(TorchVisionResNet(architecture, classCount, blocks), head, classCount);
+        var network = new ClassifierNetwork(TorchVisionResNet(architecture, classCount, blocks), head, classCount, new Generator((ulong)seed, device));
         network.to(device);
         return network;
     }
