@@ -27,6 +27,7 @@ internal static class SoakBenchmark
         int steps = 0, errors = 0;
         options.Learner.Callbacks.Add(new StepCounter(() => steps++));
 
+        long start = ResidentBytes();
         using var pressure = new GarbageCollectionPressure();
         var clock = Stopwatch.StartNew();
         Console.WriteLine($"soak: {folder.TrainFiles.Count} training images, 32 px, {epochs} epochs, then {predictions} predictions; a thread forcing full GCs runs throughout");
@@ -69,7 +70,7 @@ internal static class SoakBenchmark
         }
 
         Console.WriteLine($"predictions: {done} of {predictions}; {pressure.Collections} induced collections in {clock.Elapsed.TotalMinutes:F1} min");
-        Console.WriteLine($"resident memory after warm-up {warm / 1048576.0:F0} MiB, at the end {end / 1048576.0:F0} MiB: growth {(warm == 0 ? double.NaN : 100.0 * (end - warm) / warm):F1}% (goal < 5%)");
+        Console.WriteLine($"resident memory at the start {start / 1048576.0:F0} MiB, after warm-up {warm / 1048576.0:F0} MiB, at the end {end / 1048576.0:F0} MiB: growth {(warm == 0 ? double.NaN : 100.0 * (end - warm) / warm):F1}% (goal < 5%)");
         Console.WriteLine($"errors: {errors} (goal 0)");
         if (errors > 0)
             throw new CliException($"soak: {errors} errors under garbage-collection pressure");

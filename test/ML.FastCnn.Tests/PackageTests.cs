@@ -1,0 +1,88 @@
+using System.Diagnostics;
+
+namespace ML.FastCnn.Tests;
+
+/// <summary>
+/// The NuGet package works by itself: packed into a temporary feed, a separate application
+/// (test/PackageConsumer, copied out of the repository) restores it offline, builds, trains, saves,
+/// and a second process loads the model and predicts the same. On Debian 12 this also proves the
+/// package's own libstdc++ step (buildTransitive/) runs: without it TorchSharp does not load.
+/// </summary>
+[TestClass]
+public sealed class PackageTests
+{
+    [TestMethod]
+    public void AnApplicationThatReferencesOnlyThePackageTrainsSavesLoadsAndPredicts()
+    {
+        using var images = new GeneratedImages("package");
+        var data = Path.Combine(images.Folder, "data");
+        foreach (var row in images.Write("train", perClass: 6, seed: 3))
+        {
+            var target = Path.Combine(data, row.Label, Path.GetFileName(row.ImagePath));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Move(row.ImagePath, target);
+        }
+        string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        string feed = Path.Combine(images.Folder, "feed"), app = Path.Combine(images.Folder, "app");
+        string globalPackages = Run("dotnet", "nuget", "locals", "global-packages", "--list").Split(':', 2)[1].Trim();
+        try
+        {
+            var packed = Run("dotnet", "pack", Path.Combine(TestData.RepositoryRoot(), "src", "ML.FastCnn", "ML.FastCnn.csproj"),
+                "-c", TestData.Configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}");
+            var package = Path.Combine(feed, $"ML.FastCnn.{version}.nupkg");
+            Assert.IsTrue(File.Exists(package), packed);
+            Assert.IsTrue(new FileInfo(package).Length < 5 << 20, $"the package carries no copy of ResNet18.onnx ({new FileInfo(package).Length} bytes)");
+
+            Directory.CreateDirectory(app);
+            foreach (var file in new[] { "PackageConsumer.csproj", "Program.cs" })
+                File.Copy(Path.Combine(TestData.RepositoryRoot(), "test", "PackageConsumer", file), Path.Combine(app, file));
+            // Hermetic: no Directory.*.props from folders above (MSBuild stops at the first it finds).
+            foreach (var file in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
+                File.WriteAllText(Path.Combine(app, file), "<Project />");
+            // Offline: the temporary feed and the packages the repository's own restore already put in the global folder.
+            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+                <configuration>
+                  <packageSources>
+                    <clear />
+                    <add key="test-feed" value="{feed}" />
+                    <add key="global-packages" value="{globalPackages}" />
+                  </packageSources>
+                </configuration>
+                """);
+            var built = Run("dotnet", "build", app, "-c", "Release", $"-p:FastCnnVersion={version}");
+            StringAssert.Contains(built, "Build succeeded");
+            StringAssert.Contains(built, "0 Warning(s)", built);
+
+            var program = Path.Combine(app, "bin", "Release", "net10.0", "PackageConsumer.dll");
+            var model = Path.Combine(app, "model.zip");
+            var trained = Lines(Run("dotnet", program, "train", data, model));
+            Assert.AreEqual(18, trained.Count, string.Join('\n', trained));
+            var files = Directory.GetFiles(data, "*.png", SearchOption.AllDirectories).ToDictionary(f => Path.GetFileName(f)!, f => f);
+            var predicted = Lines(Run("dotnet", [program, "predict", model, .. trained.Select(line => files[line.Split(' ')[0]])]));
+            CollectionAssert.AreEqual(trained, predicted, "the model loaded in a second process predicts what the trained one did");
+            Assert.IsTrue(trained.All(line => GeneratedImages.Classes.Contains(line.Split(' ')[1])), "predictions are class names");
+        }
+        finally
+        {
+            // The test version must not stay in the machine's package cache.
+            var cached = Path.Combine(globalPackages, "ml.fastcnn", version);
+            if (Directory.Exists(cached))
+                Directory.Delete(cached, recursive: true);
+        }
+    }
+
+    private static List<string> Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+
+    private static string Run(string command, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, $"{command} {string.Join(' ', arguments)}:\n{stdout.Result}\n{stderr}");
+        return stdout.Result;
+    }
+}
