@@ -12,5 +12,6 @@ root.Add(TrainCommand.Create());
 root.Add(LearningRateFinderCommand.Create());
 root.Add(EvaluateCommand.Create());
 root.Add(PredictCommand.Create());
+root.Add(ExportCommand.Create());
 root.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();

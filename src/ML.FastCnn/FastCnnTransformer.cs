@@ -27,7 +27,7 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
 
     private ScoringSettings Settings => _model.Settings;
 
-    private ImageClassifier Classifier => _model.Classifier;
+    internal ImageClassifier Classifier => _model.Classifier;
 
     /// <summary>The network's architecture.</summary>
     public ResNetArchitecture Architecture => Classifier.Architecture;
@@ -71,6 +71,30 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
     {
         Checks.UserArg(augmentedViews >= 0, nameof(augmentedViews), $"must be 0 or more (was {augmentedViews})");
         return new FastCnnTransformer(Model with { Settings = Settings with { TestTimeAugmentation = augmentedViews } });
+    }
+
+    /// <summary>
+    /// Writes the network as an ONNX model any runtime can score (ONNX Runtime, ML.NET's
+    /// <c>ApplyOnnxModel</c>, Triton…), without TorchSharp. Input <c>image</c>: float32 [N, 3, S, S]
+    /// (<see cref="ImageSize"/>), RGB planes, pixel values 0–255 — what ML.NET's
+    /// <c>ResizeImages(S, S, resizing: Fill)</c> → <c>ExtractPixels(interleavePixelColors: false)</c> makes.
+    /// Output <c>probabilities</c>: float32 [N, classes], softmax, in <see cref="ClassNames"/> order; the
+    /// model's metadata holds <c>classes</c> (a JSON array) and <c>image_size</c>. BatchNorm is folded
+    /// into the convolutions; test-time augmentation is not exported (the plain forward is).
+    /// </summary>
+    /// <param name="path">The .onnx file to write; written completely or not at all.</param>
+    public void ExportOnnx(string path)
+    {
+        Checks.UserArg(!string.IsNullOrWhiteSpace(path), nameof(path), "must name the .onnx file to write");
+        AtomicFile.Write(path, stream => OnnxExporter.Write(Model.Classifier, stream));
+    }
+
+    /// <summary>Writes the ONNX model (see <see cref="ExportOnnx(string)"/>) to <paramref name="stream"/>.</summary>
+    /// <param name="stream">A writable stream; left open.</param>
+    public void ExportOnnx(Stream stream)
+    {
+        Checks.UserArg(stream is { CanWrite: true }, nameof(stream), "must be a writable stream");
+        OnnxExporter.Write(Model.Classifier, stream);
     }
 
     /// <inheritdoc />

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+using ML.FastCnn;
+
+namespace ML.FastCnn.Samples;
+
+/// <summary><c>export &lt;model.zip&gt; &lt;model.onnx&gt;</c>: the network as ONNX; <c>--check</c> compares ONNX Runtime's classes with FastCnn's.</summary>
+internal static class ExportCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "a model.zip saved by train" };
+        var onnx = new Argument<string>("onnx") { Description = "the .onnx file to write" };
+        var check = new Option<string?>("--check") { Description = "a folder of images (valid/<class>/… or <class>/…): compare ML.NET's ONNX chain with FastCnn on them" };
+        var command = new Command("export", "Export a saved model's network as ONNX (input 'image' [N,3,S,S] RGB 0-255, output 'probabilities').");
+        command.Add(model);
+        command.Add(onnx);
+        command.Add(check);
+        command.SetAction(result => CliErrors.Run(() => Run(result.GetRequiredValue(model), result.GetRequiredValue(onnx), result.GetValue(check))));
+        return command;
+    }
+
+    private static void Run(string modelPath, string onnxPath, string? folder)
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.Model.Load(CliErrors.ExistingFile(modelPath, "Model"), out _);
+        var fastCnn = ModelParts.FastCnn(model);
+        fastCnn.ExportOnnx(onnxPath);
+        Console.WriteLine($"wrote {Path.GetFullPath(onnxPath)} ({new FileInfo(onnxPath).Length / 1048576.0:F1} MB): {fastCnn}; input 'image' float32 [N, 3, {fastCnn.ImageSize}, {fastCnn.ImageSize}] RGB 0-255, output 'probabilities' [N, {fastCnn.ClassNames.Count}]");
+        if (folder is null)
+            return;
+
+        var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"), new ImageFolderOptions { ValidationFraction = 0 });
+        var rows = data.Validation ?? data.Train;
+        int size = fastCnn.ImageSize;
+        var chain = ml.Transforms.LoadImages("Picture", imageFolder: null, inputColumnName: "ImagePath")
+            .Append(ml.Transforms.ResizeImages("Picture", size, size, resizing: ImageResizingEstimator.ResizingKind.Fill))
+            .Append(ml.Transforms.ExtractPixels("image", "Picture", interleavePixelColors: false, outputAsFloatArray: true))
+            .Append(ml.Transforms.ApplyOnnxModel("probabilities", "image", Path.GetFullPath(onnxPath)));
+        var viaOnnx = chain.Fit(rows).Transform(rows).GetColumn<float[]>("probabilities").Select(p => Array.IndexOf(p, p.Max())).ToList();
+        var viaFastCnn = model.Transform(rows).GetColumn<uint>(fastCnn.PredictedLabelColumnName).Select(k => (int)k - 1).ToList();
+        int agree = viaOnnx.Zip(viaFastCnn).Count(p => p.First == p.Second);
+        Console.WriteLine($"ML.NET's LoadImages → ResizeImages (Fill) → ExtractPixels → ApplyOnnxModel agrees with FastCnn on {agree} of {viaOnnx.Count} images ({100.0 * agree / viaOnnx.Count:F1}%)");
+    }
+}
