@@ -14,15 +14,17 @@ internal static class ExportCommand
         var model = new Argument<string>("model") { Description = "a model.zip saved by train" };
         var onnx = new Argument<string>("onnx") { Description = "the .onnx file to write" };
         var check = new Option<string?>("--check") { Description = "a folder of images (valid/<class>/… or <class>/…): compare ML.NET's ONNX chain with FastCnn on them" };
+        var resize = new Option<ImageResizingEstimator.ResizingKind>("--resize") { Description = "with --check: how ML.NET's ResizeImages resizes (Fill, IsoCrop, IsoPad)", DefaultValueFactory = _ => ImageResizingEstimator.ResizingKind.IsoCrop };
         var command = new Command("export", "Export a saved model's network as ONNX (input 'image' [N,3,S,S] RGB 0-255, output 'probabilities').");
         command.Add(model);
         command.Add(onnx);
         command.Add(check);
-        command.SetAction(result => CliErrors.Run(() => Run(result.GetRequiredValue(model), result.GetRequiredValue(onnx), result.GetValue(check))));
+        command.Add(resize);
+        command.SetAction(result => CliErrors.Run(() => Run(result.GetRequiredValue(model), result.GetRequiredValue(onnx), result.GetValue(check), result.GetValue(resize))));
         return command;
     }
 
-    private static void Run(string modelPath, string onnxPath, string? folder)
+    private static void Run(string modelPath, string onnxPath, string? folder, ImageResizingEstimator.ResizingKind resizing)
     {
         var ml = new MLContext(seed: 1);
         var model = ml.Model.Load(CliErrors.ExistingFile(modelPath, "Model"), out _);
@@ -36,12 +38,12 @@ internal static class ExportCommand
         var rows = data.Validation ?? data.Train;
         int size = fastCnn.ImageSize;
         var chain = ml.Transforms.LoadImages("Picture", imageFolder: null, inputColumnName: "ImagePath")
-            .Append(ml.Transforms.ResizeImages("Picture", size, size, resizing: ImageResizingEstimator.ResizingKind.Fill))
+            .Append(ml.Transforms.ResizeImages("Picture", size, size, resizing: resizing))
             .Append(ml.Transforms.ExtractPixels("image", "Picture", interleavePixelColors: false, outputAsFloatArray: true))
             .Append(ml.Transforms.ApplyOnnxModel("probabilities", "image", Path.GetFullPath(onnxPath)));
         var viaOnnx = chain.Fit(rows).Transform(rows).GetColumn<float[]>("probabilities").Select(p => Array.IndexOf(p, p.Max())).ToList();
         var viaFastCnn = model.Transform(rows).GetColumn<uint>(fastCnn.PredictedLabelColumnName).Select(k => (int)k - 1).ToList();
         int agree = viaOnnx.Zip(viaFastCnn).Count(p => p.First == p.Second);
-        Console.WriteLine($"ML.NET's LoadImages → ResizeImages (Fill) → ExtractPixels → ApplyOnnxModel agrees with FastCnn on {agree} of {viaOnnx.Count} images ({100.0 * agree / viaOnnx.Count:F1}%)");
+        Console.WriteLine($"ML.NET's LoadImages → ResizeImages ({resizing}) → ExtractPixels → ApplyOnnxModel agrees with FastCnn on {agree} of {viaOnnx.Count} images ({100.0 * agree / viaOnnx.Count:F1}%)");
     }
 }
