@@ -13,5 +13,6 @@ root.Add(LearningRateFinderCommand.Create());
 root.Add(EvaluateCommand.Create());
 root.Add(PredictCommand.Create());
 root.Add(ExportCommand.Create());
+root.Add(ServeCommand.Create());
 root.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();

@@ -58,6 +58,16 @@ internal static class BenchCommand
         soak.Add(predictions);
         soak.SetAction(r => CliErrors.Run(() => SoakBenchmark.Run(r.GetValue(soakEpochs), r.GetValue(predictions))));
         bench.Add(soak);
+
+        var serveModel = new Argument<string>("model") { Description = "a model.zip saved by train (e.g. fastcnn-output/model.zip from the main job)" };
+        var clients = new Option<int>("--clients") { Description = "concurrent clients", DefaultValueFactory = _ => 16 };
+        var requests = new Option<int>("--requests") { Description = "requests per configuration", DefaultValueFactory = _ => 2000 };
+        var serve = new Command("serve", "Requests/s and p50/p99 latency of `serve` with micro-batching against one request per forward pass, on loopback.");
+        serve.Add(serveModel);
+        serve.Add(clients);
+        serve.Add(requests);
+        serve.SetAction(r => CliErrors.Run(() => ServeBenchmark.Run(r.GetRequiredValue(serveModel), r.GetValue(clients), r.GetValue(requests))));
+        bench.Add(serve);
         return bench;
     }
 }

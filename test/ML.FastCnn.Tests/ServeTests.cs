@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.ML;
+
+namespace ML.FastCnn.Tests;
+
+/// <summary>
+/// `serve` on loopback, as a client meets it: 16 concurrent clients get PredictionEngine's
+/// probabilities (scored in micro-batches), bad input gets 400 with the reason.
+/// </summary>
+[TestClass]
+public sealed class ServeTests
+{
+    [TestMethod]
+    public async Task SixteenConcurrentClientsGetThePredictionEnginesProbabilitiesAndBadImagesGet400()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = TestData.FashionMnist("valid", 2);
+        var raw = ml.Data.LoadFromEnumerable(rows);
+        var preprocessing = TestData.Preprocessing(ml).Fit(raw);
+        var options = TestData.TinyOptions();
+        options.Epochs = 1;
+        var trained = preprocessing.Append(FastCnn.Train(ml, options).Fit(preprocessing.Transform(raw)));
+        var modelPath = Path.Combine(Path.GetTempPath(), $"fastcnn-serve-{Guid.NewGuid():N}.zip");
+        ml.Model.Save(trained, raw.Schema, modelPath);
+        var model = ml.Model.Load(modelPath, out _);
+        using var engine = ml.Model.CreatePredictionEngine<ImageRow, Prediction>(model);
+        var expected = rows.ToDictionary(r => r.ImagePath, r => engine.Predict(r).Score);
+
+        int port = FreePort();
+        using var server = StartServer(modelPath, port);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        try
+        {
+            await WaitUntilHealthy(http, server);
+
+            var failures = new List<string>();
+            int answered = 0;
+            await Task.WhenAll(Enumerable.Range(0, 16).Select(client => Task.Run(async () =>
+            {
+                for (int request = 0; request < 4; request++)
+                {
+                    var row = rows[(client * 4 + request) % rows.Count];
+                    using var response = await http.PostAsync("/predict", new ByteArrayContent(await File.ReadAllBytesAsync(row.ImagePath)));
+                    var body = await response.Content.ReadAsStringAsync();
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        lock (failures)
+                            failures.Add($"{response.StatusCode}: {body}");
+                        continue;
+                    }
+                    var probabilities = JsonDocument.Parse(body).RootElement.GetProperty("probabilities").EnumerateObject().Select(p => p.Value.GetSingle()).ToArray();
+                    for (int k = 0; k < probabilities.Length; k++)
+                    {
+                        if (Math.Abs(probabilities[k] - expected[row.ImagePath][k]) > 1e-5)
+                        {
+                            lock (failures)
+                                failures.Add($"{Path.GetFileName(row.ImagePath)} class {k}: {probabilities[k]} vs PredictionEngine {expected[row.ImagePath][k]}");
+                        }
+                    }
+                    Interlocked.Increment(ref answered);
+                }
+            })));
+            Assert.AreEqual(0, failures.Count, string.Join('\n', failures.Take(10)));
+            Assert.AreEqual(64, answered);
+            var health = JsonDocument.Parse(await http.GetStringAsync("/health")).RootElement;
+            long batches = health.GetProperty("batches").GetInt64(), images = health.GetProperty("images").GetInt64();
+            Assert.AreEqual(64, images);
+            Assert.IsTrue(batches < images, $"concurrent requests were scored together ({images} images in {batches} forward passes)");
+
+            using var text = await http.PostAsync("/predict", new StringContent("not an image"));
+            Assert.AreEqual(HttpStatusCode.BadRequest, text.StatusCode);
+            StringAssert.Contains(await text.Content.ReadAsStringAsync(), "not a readable image (12 bytes)");
+            using var empty = await http.PostAsync("/predict", new ByteArrayContent([]));
+            Assert.AreEqual(HttpStatusCode.BadRequest, empty.StatusCode);
+            StringAssert.Contains(await empty.Content.ReadAsStringAsync(), "the request has no image");
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            server.WaitForExit();
+            (model as IDisposable)?.Dispose();
+            File.Delete(modelPath);
+        }
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static Process StartServer(string model, int port)
+    {
+        var program = Path.Combine(TestData.RepositoryRoot(), "src", "ML.FastCnn.Samples", "bin", TestData.Configuration, "net10.0", "ML.FastCnn.Samples.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { program, "serve", model, "--port", port.ToString(), "--max-batch", "8", "--max-wait-ms", "20" })
+            start.ArgumentList.Add(argument);
+        var process = Process.Start(start)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitUntilHealthy(HttpClient http, Process server)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            Assert.IsFalse(server.HasExited, $"serve exited with {(server.HasExited ? server.ExitCode : 0)}");
+            try
+            {
+                using var health = await http.GetAsync("/health");
+                if (health.IsSuccessStatusCode)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(250);
+        }
+        Assert.Fail("serve did not answer /health within 60 s");
+    }
+
+    private sealed class Prediction
+    {
+        public float[] Score { get; set; } = [];
+    }
+}
