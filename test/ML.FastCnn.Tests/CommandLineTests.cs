@@ -32,19 +32,7 @@ public sealed class CommandLineTests
     [ClassCleanup]
     public static void Cleanup() => s_images.Dispose();
 
-    private static (int ExitCode, string Output) Cli(params string[] args)
-    {
-        var program = Path.Combine(TestData.RepositoryRoot(), "src", "ML.FastCnn.Samples", "bin", TestData.Configuration, "net10.0", "ML.FastCnn.Samples.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(program);
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr);
-    }
+    private static (int ExitCode, string Output) Cli(params string[] args) => TestData.Cli(args);
 
     [TestMethod]
     public void TrainThenEvaluateAndPredictWithTheSavedModel()

@@ -79,6 +79,46 @@ public sealed class OnnxExportTests
         }
     }
 
+    [TestMethod]
+    public void TheExportedMLNetModelScoresInAProcessWithoutTorchSharpOrFastCnn()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = TestData.FashionMnist("valid", 2);
+        var raw = ml.Data.LoadFromEnumerable(rows);
+        var preprocessing = TestData.Preprocessing(ml).Fit(raw);
+        var options = TestData.TinyOptions();
+        options.Epochs = 1;
+        var folder = Directory.CreateTempSubdirectory("fastcnn-export-").FullName;
+        try
+        {
+            var modelPath = Path.Combine(folder, "model.zip");
+            using (var model = FastCnn.Train(ml, options).Fit(preprocessing.Transform(raw)))
+                ml.Model.Save(preprocessing.Append(model), raw.Schema, modelPath);
+            string onnx = Path.Combine(folder, "model.onnx"), mlnet = Path.Combine(folder, "model-onnx.zip");
+            var (code, output) = TestData.Cli("export", modelPath, onnx, "--mlnet", mlnet, "--check", Path.Combine(TestData.RepositoryRoot(), "data", "fashion-mnist-sample"));
+            Assert.AreEqual(0, code, output);
+            StringAssert.Contains(output, "agrees with FastCnn on ");
+
+            var consumer = Path.Combine(TestData.RepositoryRoot(), "test", "ML.FastCnn.OnnxConsumer", "bin", TestData.Configuration, "net10.0");
+            Assert.IsFalse(Directory.GetFiles(consumer).Any(f => Path.GetFileName(f).StartsWith("TorchSharp", StringComparison.Ordinal) || Path.GetFileName(f) == "ML.FastCnn.dll"),
+                "the consumer application carries no TorchSharp and no ML.FastCnn");
+            var lines = TestData.RunProgram(Path.Combine(consumer, "ML.FastCnn.OnnxConsumer.dll"), rows.Select(r => r.ImagePath).Prepend(mlnet));
+
+            // The same chain in this process (ONNX Runtime through ML.NET): the same bits.
+            var chain = ml.Transforms.LoadImages("Picture", imageFolder: null, inputColumnName: "ImagePath")
+                .Append(ml.Transforms.ResizeImages("Picture", Size, Size))
+                .Append(ml.Transforms.ExtractPixels("image", "Picture", interleavePixelColors: false, outputAsFloatArray: true))
+                .Append(ml.Transforms.ApplyOnnxModel("probabilities", "image", onnx));
+            var expected = chain.Fit(raw).Transform(raw).GetColumn<float[]>("probabilities")
+                .Select(p => string.Join(' ', p.Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8")))).ToList();
+            CollectionAssert.AreEqual(expected, lines);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static int ArgMax(float[] values) => Array.IndexOf(values, values.Max());
 
     private sealed class TensorRow

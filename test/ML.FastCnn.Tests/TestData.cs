@@ -65,11 +65,14 @@ internal static class TestData
     }
 
     /// <summary>Runs test/ML.FastCnn.ModelProbe in a fresh process (see its usage) and returns its output lines.</summary>
-    public static List<string> RunProbe(string first, IEnumerable<string> arguments)
+    public static List<string> RunProbe(string first, IEnumerable<string> arguments) =>
+        RunProgram(Path.Combine(RepositoryRoot(), "test", "ML.FastCnn.ModelProbe", "bin", Configuration, "net10.0", "ML.FastCnn.ModelProbe.dll"), arguments.Prepend(first));
+
+    /// <summary>Runs a built .NET program (<paramref name="dll"/>) in a fresh process; asserts it succeeds and returns its output lines.</summary>
+    public static List<string> RunProgram(string dll, IEnumerable<string> arguments)
     {
-        var probe = Path.Combine(RepositoryRoot(), "test", "ML.FastCnn.ModelProbe", "bin", Configuration, "net10.0", "ML.FastCnn.ModelProbe.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { probe, first }.Concat(arguments))
+        foreach (var argument in arguments.Prepend(dll))
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -77,5 +80,20 @@ internal static class TestData
         process.WaitForExit();
         Assert.AreEqual(0, process.ExitCode, stderr);
         return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+    }
+
+    /// <summary>Runs the samples' command line (src/ML.FastCnn.Samples) in a fresh process: exit code and stdout + stderr.</summary>
+    public static (int ExitCode, string Output) Cli(params string[] args)
+    {
+        var program = Path.Combine(RepositoryRoot(), "src", "ML.FastCnn.Samples", "bin", Configuration, "net10.0", "ML.FastCnn.Samples.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(program);
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr);
     }
 }
