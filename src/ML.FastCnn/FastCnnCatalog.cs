@@ -46,7 +46,7 @@ public static class FastCnnCatalog
     /// <param name="options">Layout, split and file settings; null for the defaults.</param>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="InvalidDataException">Fewer than two classes, a class folder without images, or a validation class the training set lacks.</exception>
-    /// <exception cref="UnreadableImageException">An empty image file, with <see cref="ImageFolderOptions.EmptyFiles"/> = Fail.</exception>
+    /// <exception cref="UnreadableImageException">An empty (or, with <see cref="ImageFolderOptions.CheckImages"/>, unreadable) image file, with <see cref="ImageFolderOptions.BadFiles"/> = Fail.</exception>
     public static ImageFolderData LoadImageFolder(this DataOperationsCatalog catalog, string folder, ImageFolderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);

@@ -116,7 +116,7 @@ public sealed class ImageFolderTests
         File.WriteAllBytes(empty, []);
 
         var e = Assert.ThrowsExactly<UnreadableImageException>(() => new MLContext().Data.LoadImageFolder(_root));
-        var skipped = new MLContext().Data.LoadImageFolder(_root, new ImageFolderOptions { EmptyFiles = BadImagePolicy.Skip, ValidationFraction = 0 });
+        var skipped = new MLContext().Data.LoadImageFolder(_root, new ImageFolderOptions { BadFiles = BadImagePolicy.Skip, ValidationFraction = 0 });
 
         StringAssert.Contains(e.Message, empty);
         Assert.AreEqual(1, skipped.SkippedFiles);

@@ -36,6 +36,7 @@ public sealed class PublicApiTests
             "ML.FastCnn.FitContext",
             "ML.FastCnn.FitOutcome",
             "ML.FastCnn.ImageFile",
+            "ML.FastCnn.ImageFileCheck",
             "ML.FastCnn.ImageFolderData",
             "ML.FastCnn.ImageFolderOptions",
             "ML.FastCnn.KeepBestModel",

@@ -72,7 +72,11 @@ public sealed class ServeTests
 
             using var text = await http.PostAsync("/predict", new StringContent("not an image"));
             Assert.AreEqual(HttpStatusCode.BadRequest, text.StatusCode);
-            StringAssert.Contains(await text.Content.ReadAsStringAsync(), "not a readable image (12 bytes)");
+            Assert.AreEqual("{\"error\":\"not a readable image (12 bytes): not an image the decoders read (an unknown format, or a damaged header)\"}", await text.Content.ReadAsStringAsync());
+            var png = await File.ReadAllBytesAsync(rows[0].ImagePath);
+            using var cut = await http.PostAsync("/predict", new ByteArrayContent(png[..(png.Length / 2)]));
+            Assert.AreEqual(HttpStatusCode.BadRequest, cut.StatusCode);
+            StringAssert.Contains(await cut.Content.ReadAsStringAsync(), "the PNG data is truncated");
             using var empty = await http.PostAsync("/predict", new ByteArrayContent([]));
             Assert.AreEqual(HttpStatusCode.BadRequest, empty.StatusCode);
             StringAssert.Contains(await empty.Content.ReadAsStringAsync(), "the request has no image");

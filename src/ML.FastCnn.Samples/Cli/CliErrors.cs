@@ -19,8 +19,14 @@ internal static class CliErrors
             Console.Error.WriteLine($"error: {flag} {e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)}");
             return 1;
         }
+        catch (UnreadableImageException e)
+        {
+            // The library's advice names its options; on the command line the switch is --bad-images.
+            Console.Error.WriteLine($"error: {e.Description}. Fix or remove the file, or pass --bad-images skip to leave such images out.");
+            return 1;
+        }
         catch (Exception e) when (e is CliException or DirectoryNotFoundException or FileNotFoundException or InvalidDataException
-                                       or ArgumentOutOfRangeException or UnreadableImageException or InvalidOperationException or FormatException)
+                                       or ArgumentOutOfRangeException or InvalidOperationException or FormatException)
         {
             Console.Error.WriteLine($"error: {e.Message}"); // plain and unwrapped, for scripts that read it
             return 1;

@@ -20,6 +20,12 @@ internal sealed class CommonOptions
 
     public Option<string> Output { get; } = OutputOption("fastcnn-output");
 
+    public Option<BadImagePolicy> BadImages { get; } = BadImagesOption();
+
+    /// <summary><c>--bad-images fail|skip</c>: what to do with images that cannot be read.</summary>
+    public static Option<BadImagePolicy> BadImagesOption() =>
+        new("--bad-images") { Description = "fail (stop, naming the file) or skip (leave such images out, listing them)", DefaultValueFactory = _ => BadImagePolicy.Fail };
+
     public static Option<string> OutputOption(string defaultFolder) =>
         new("--out") { Description = "folder for the model, plots and reports", DefaultValueFactory = _ => defaultFolder };
 
@@ -34,7 +40,7 @@ internal sealed class CommonOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Architecture, Size, Epochs, LearningRate, Weights, Device, Output })
+        foreach (var option in new Option[] { Architecture, Size, Epochs, LearningRate, Weights, Device, BadImages, Output })
             command.Add(option);
     }
 
@@ -50,6 +56,7 @@ internal sealed class CommonOptions
                 Architecture = result.GetValue(Architecture),
                 ImageSize = result.GetValue(Size),
                 Device = result.GetValue(Device),
+                BadImages = result.GetValue(BadImages),
                 Augmentation = Augmentation.SideOn,
                 Weights = weights.ToLowerInvariant() switch
                 {

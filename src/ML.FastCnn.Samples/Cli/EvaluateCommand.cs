@@ -12,21 +12,24 @@ internal static class EvaluateCommand
         var model = new Argument<string>("model") { Description = "a model.zip saved by train" };
         var folder = new Argument<string>("folder") { Description = "labelled images: valid/<class>/… is used when present, else every <class>/… image" };
         var tta = new Option<int>("--tta") { Description = "augmented views averaged with each image (test-time augmentation)", DefaultValueFactory = _ => 0 };
+        var badImages = CommonOptions.BadImagesOption();
         var command = new Command("evaluate", "Evaluate a saved model on a folder of labelled images.");
         command.Add(model);
         command.Add(folder);
         command.Add(tta);
-        command.SetAction(result => CliErrors.Run(() => Run(result.GetRequiredValue(model), result.GetRequiredValue(folder), result.GetValue(tta))));
+        command.Add(badImages);
+        command.SetAction(result => CliErrors.Run(() => Run(result.GetRequiredValue(model), result.GetRequiredValue(folder), result.GetValue(tta), result.GetValue(badImages))));
         return command;
     }
 
-    private static void Run(string modelPath, string folder, int views)
+    private static void Run(string modelPath, string folder, int views, BadImagePolicy badImages)
     {
         if (views < 0)
             throw new CliException($"--tta must be 0 or more (was {views}).");
         var ml = new MLContext(seed: 1);
         var model = ml.Model.Load(CliErrors.ExistingFile(modelPath, "Model"), out _);
-        var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"), new ImageFolderOptions { ValidationFraction = 0 });
+        // Scoring cannot leave a row out: with skip, bad files are found while listing the folder.
+        var data = SampleData.LoadFolder(ml, folder, badImages, validationFraction: 0, checkImages: badImages == BadImagePolicy.Skip);
         var rows = data.Validation ?? data.Train;
         var fastCnn = ModelParts.FastCnn(model);
         var scored = views == 0 ? model.Transform(rows) : ModelParts.WithTestTimeAugmentation(model, views).Transform(rows);

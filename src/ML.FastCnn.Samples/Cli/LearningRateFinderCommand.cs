@@ -14,7 +14,7 @@ internal static class LearningRateFinderCommand
     {
         var ml = new MLContext(seed: 1);
         TrainingLog.Attach(ml);
-        var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"));
+        var data = SampleData.LoadFolder(ml, folder, options.Learner.BadImages);
         var preprocessing = SampleData.Preprocessing(ml).Fit(data.Train);
         using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(data.Train), options.Learner);
         LearningRateFinderResult result = null!;

@@ -78,14 +78,17 @@ internal static class ServeCommand
             }
             if (bytes.Length == 0)
                 return BadRequest("the request has no image: send the image's bytes as the body (or a multipart file)");
+            // Decoders fill in a truncated PNG, JPEG, GIF or WebP without complaint: check the bytes first.
+            if (ImageFileCheck.Problem(bytes) is { } problem)
+                return BadRequest($"not a readable image ({bytes.Length} bytes): {problem}");
             MLImage image;
             try
             {
                 image = MLImage.CreateFromStream(new MemoryStream(bytes));
             }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+            catch (ArgumentException)
             {
-                return BadRequest($"not a readable image ({bytes.Length} bytes): {e.Message}");
+                return BadRequest($"not a readable image ({bytes.Length} bytes): not an image the decoders read (an unknown format, or a damaged header)");
             }
             if (!batcher.TryEnqueue(image, out var scoring))
             {
@@ -97,9 +100,9 @@ internal static class ServeCommand
             {
                 probabilities = await scoring;
             }
-            catch (Exception e) when (e is UnreadableImageException or InvalidOperationException or ArgumentException)
+            catch (UnreadableImageException e)
             {
-                return BadRequest($"the image could not be scored: {e.Message}");
+                return BadRequest($"not a readable image ({bytes.Length} bytes): {e.Reason}");
             }
             int best = Array.IndexOf(probabilities, probabilities.Max());
             return Results.Json(new { label = classes[best], probabilities = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => probabilities[p.i]) });

@@ -14,7 +14,7 @@ internal static class TrainCommand
     {
         var ml = new MLContext(seed: 1);
         TrainingLog.Attach(ml);
-        var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"));
+        var data = SampleData.LoadFolder(ml, folder, options.Learner.BadImages);
         AnsiConsole.MarkupLineInterpolated($"{data.TrainFiles.Count} training and {data.ValidationFiles.Count} validation images of {data.ClassNames.Count} classes");
         var preprocessing = SampleData.Preprocessing(ml);
         var table = new EpochTable();

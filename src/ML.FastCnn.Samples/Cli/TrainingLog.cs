@@ -4,12 +4,13 @@ namespace ML.FastCnn.Samples;
 
 /// <summary>
 /// Prints the trainer's own announcements from MLContext's log — the plan for the data's size and the
-/// range test, before it starts and with its result — so the console is never silent for long.
+/// range test, before it starts and with its result — so the console is never silent for long — and
+/// each image left out with <c>--bad-images skip</c>.
 /// Epoch rows are the <see cref="EpochTable"/>'s.
 /// </summary>
 internal static class TrainingLog
 {
-    private static readonly string[] Announcements = ["Plan (", "Learning-rate range test", "Backbone:", "Fitting "];
+    private static readonly string[] Announcements = ["Plan (", "Learning-rate range test", "Backbone:", "Fitting ", "Skipped"];
 
     public static void Attach(MLContext ml) => ml.Log += (_, e) =>
     {

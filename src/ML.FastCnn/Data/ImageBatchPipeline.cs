@@ -24,6 +24,7 @@ internal sealed class ImageBatchPipeline : IDisposable
     private readonly CancellationToken _cancellation;
     private int _skipped;
     private readonly bool _dropLast;
+    private readonly bool _scoring;
 
     /// <param name="rows">The epoch's rows, read on the pipeline's own thread.</param>
     /// <param name="size">Side of the rendered squares.</param>
@@ -34,9 +35,12 @@ internal sealed class ImageBatchPipeline : IDisposable
     /// <param name="warn">Told about each skipped image.</param>
     /// <param name="cancellation">Stops reading.</param>
     /// <param name="dropLast">Leave out a last, partial batch when a full one came before (training, as fast.ai's <c>drop_last</c>).</param>
+    /// <param name="scoring">Rendering for scoring (error messages advise accordingly).</param>
     public ImageBatchPipeline(IEnumerable<LabeledImage> rows, int size, int batchSize, int prefetch,
-        Func<LabeledImage, AugmentationDraw[]> views, BadImagePolicy policy, Action<string> warn, CancellationToken cancellation, bool dropLast = false)
+        Func<LabeledImage, AugmentationDraw[]> views, BadImagePolicy policy, Action<string> warn, CancellationToken cancellation, bool dropLast = false,
+        bool scoring = false)
     {
+        _scoring = scoring;
         _dropLast = dropLast;
         _size = size;
         _batchSize = batchSize;
@@ -134,7 +138,7 @@ internal sealed class ImageBatchPipeline : IDisposable
                 }
                 catch (InvalidDataException e)
                 {
-                    errors[i] = new UnreadableImageException(rows[i].Path, rows[i].Position, e.Message, e);
+                    errors[i] = new UnreadableImageException(rows[i].Path, rows[i].Position, e.Message, e, _scoring);
                 }
             });
 

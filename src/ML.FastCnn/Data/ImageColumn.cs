@@ -41,7 +41,9 @@ internal sealed class ImageColumn
     /// A reader bound to a row (or cursor) that has <see cref="Columns"/> active: returns an owned
     /// copy of the current row's image (encoded bytes are decoded later, by whoever renders them).
     /// </summary>
-    public Reader CreateReader(DataViewRow row) => new(this, row);
+    /// <param name="row">The row or cursor.</param>
+    /// <param name="scoring">Reading for scoring (error messages advise accordingly).</param>
+    public Reader CreateReader(DataViewRow row, bool scoring = false) => new(this, row, scoring);
 
     /// <summary>Reads one column's images from one row or cursor.</summary>
     internal sealed class Reader
@@ -52,10 +54,12 @@ internal sealed class ImageColumn
         private readonly ValueGetter<ReadOnlyMemory<char>>? _path;
         private MLImage _current = null!;
         private VBuffer<byte> _buffer;
+        private readonly bool _scoring;
 
-        public Reader(ImageColumn column, DataViewRow row)
+        public Reader(ImageColumn column, DataViewRow row, bool scoring)
         {
             _row = row;
+            _scoring = scoring;
             if (column.IsEncodedBytes)
                 _bytes = row.GetGetter<VBuffer<byte>>(column.Image);
             else
@@ -83,12 +87,23 @@ internal sealed class ImageColumn
                 {
                     _bytes(ref _buffer);
                     var bytes = _buffer.DenseValues().ToArray();
-                    return bytes.Length > 0 ? ImageSource.Encoded(bytes) : throw new InvalidDataException("the file is empty or missing");
+                    if (bytes.Length == 0)
+                        throw new InvalidDataException(Path() is { } missing && !File.Exists(missing) ? "the file does not exist" : "the file is empty");
+                    return ImageFileCheck.Problem(bytes) is { } damaged ? throw new InvalidDataException(damaged) : ImageSource.Encoded(bytes);
                 }
+                // LoadImages has decoded the file already, and decoders fill in a truncated PNG, GIF or WebP: check the file itself.
+                var path = Path();
+                if (path is not null && ImageFileCheck.Problem(path) is { } problem)
+                    throw new InvalidDataException(problem);
                 _image!(ref _current); // LoadImages disposes the previous image here
                 if (_current is null || _current.Width == 0 || _current.Height == 0)
                     throw new InvalidDataException("no image was loaded (empty path?)");
                 return ImageSource.CopyOf(_current);
+            }
+            catch (ArgumentException e) when (e.ParamName == "imageStream")
+            {
+                // ML.NET's words for bytes no decoder recognises: "Invalid input stream contents".
+                throw Unreadable("not an image the decoders read (an unknown format, or a damaged header)", e);
             }
             catch (Exception e) when (e is not (OperationCanceledException or UnreadableImageException))
             {
@@ -110,6 +125,6 @@ internal sealed class ImageColumn
         }
 
         /// <summary>The error for the current row's image.</summary>
-        public UnreadableImageException Unreadable(string reason, Exception? inner) => new(Path(), _row.Position, reason, inner);
+        public UnreadableImageException Unreadable(string reason, Exception? inner) => new(Path(), _row.Position, reason, inner, _scoring);
     }
 }

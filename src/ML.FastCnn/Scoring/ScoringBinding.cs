@@ -32,7 +32,7 @@ internal sealed class ScoringBinding
     /// <summary>The rows of <paramref name="cursor"/> as images to render, read on the pipeline's thread.</summary>
     public IEnumerable<LabeledImage> Rows(DataViewRowCursor cursor)
     {
-        var reader = Image.CreateReader(cursor);
+        var reader = Image.CreateReader(cursor, scoring: true);
         while (cursor.MoveNext())
             yield return reader.ReadRow(cursor.Position, label: -1);
     }
@@ -40,7 +40,7 @@ internal sealed class ScoringBinding
     /// <summary>A pipeline rendering the cursor's images (and their test-time views) in scoring batches, ahead of use.</summary>
     public ImageBatchPipeline Pipeline(DataViewRowCursor cursor) =>
         new(Rows(cursor), Model.Classifier.ImageSize, Settings.ScoringBatchSize, Settings.PrefetchBatches,
-            row => Settings.Views(row.Position), BadImagePolicy.Fail, _ => { }, CancellationToken.None);
+            row => Settings.Views(row.Position), BadImagePolicy.Fail, _ => { }, CancellationToken.None, scoring: true);
 
     public bool IsOutput(DataViewSchema.Column column) => column.Index >= InputSchema.Count;
 

@@ -40,7 +40,7 @@ internal sealed class SingleRowMapper : IRowToRowMapper
                 _current = () => throw new InvalidOperationException("No output column of FastCnn is active.");
                 return;
             }
-            var reader = binding.Image.CreateReader(input);
+            var reader = binding.Image.CreateReader(input, scoring: true);
             long scoredPosition = -1;
             float[] probabilities = [];
             _current = () =>

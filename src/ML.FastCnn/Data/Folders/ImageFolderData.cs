@@ -10,15 +10,15 @@ namespace ML.FastCnn;
 public sealed class ImageFolderData
 {
     internal ImageFolderData(IDataView train, IDataView? validation, IReadOnlyList<ImageFile> trainFiles, IReadOnlyList<ImageFile> validationFiles,
-        IReadOnlyList<string> classNames, int ignoredFiles, int skippedFiles)
+        IReadOnlyList<string> classNames, IReadOnlyList<string> ignoredPaths, IReadOnlyList<string> skippedPaths)
     {
         Train = train;
         Validation = validation;
         TrainFiles = trainFiles;
         ValidationFiles = validationFiles;
         ClassNames = classNames;
-        IgnoredFiles = ignoredFiles;
-        SkippedFiles = skippedFiles;
+        IgnoredPaths = ignoredPaths;
+        SkippedPaths = skippedPaths;
     }
 
     /// <summary>The training rows.</summary>
@@ -36,9 +36,15 @@ public sealed class ImageFolderData
     /// <summary>The classes (folder names), sorted.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>Files ignored because their extension is not an image extension.</summary>
-    public int IgnoredFiles { get; }
+    /// <summary>How many files were ignored because their extension is not one of <see cref="ImageFolderOptions.Extensions"/>.</summary>
+    public int IgnoredFiles => IgnoredPaths.Count;
 
-    /// <summary>Empty image files left out (with <see cref="ImageFolderOptions.EmptyFiles"/> = Skip).</summary>
-    public int SkippedFiles { get; }
+    /// <summary>The files ignored by extension (e.g. <c>.tiff</c>, which the decoders cannot read, or <c>.txt</c>), sorted.</summary>
+    public IReadOnlyList<string> IgnoredPaths { get; }
+
+    /// <summary>How many bad image files were left out (with <see cref="ImageFolderOptions.BadFiles"/> = Skip).</summary>
+    public int SkippedFiles => SkippedPaths.Count;
+
+    /// <summary>The bad image files left out, sorted.</summary>
+    public IReadOnlyList<string> SkippedPaths { get; }
 }

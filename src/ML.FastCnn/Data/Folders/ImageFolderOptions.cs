@@ -18,9 +18,23 @@ public sealed class ImageFolderOptions
     /// <summary>Seed of that split. Default 42.</summary>
     public int Seed { get; set; } = 42;
 
-    /// <summary>File extensions taken as images (case-insensitive); other files are ignored and counted. Default: .jpg, .jpeg, .png, .bmp, .gif, .webp.</summary>
+    /// <summary>
+    /// File extensions taken as images (case-insensitive); other files are ignored and listed in
+    /// <see cref="ImageFolderData.IgnoredPaths"/>. Default: .jpg, .jpeg, .png, .bmp, .gif, .webp (what
+    /// SkiaSharp decodes; .tiff is not among them).
+    /// </summary>
     public IReadOnlyList<string> Extensions { get; set; } = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
 
-    /// <summary>What to do with empty (zero-byte) image files: fail naming the file, or leave them out and count them. Default Fail.</summary>
-    public BadImagePolicy EmptyFiles { get; set; } = BadImagePolicy.Fail;
+    /// <summary>
+    /// What to do with an image file that is empty (or, with <see cref="CheckImages"/>, truncated or not
+    /// decodable): fail naming the file, or leave it out and list it in <see cref="ImageFolderData.SkippedPaths"/>. Default Fail.
+    /// </summary>
+    public BadImagePolicy BadFiles { get; set; } = BadImagePolicy.Fail;
+
+    /// <summary>
+    /// Check every image file while listing the folder — that a decoder recognises it and that it is
+    /// not truncated (reads each file's header and end) — so bad files are found before training, not
+    /// when first read. Default false (empty files are always found).
+    /// </summary>
+    public bool CheckImages { get; set; }
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using SkiaSharp;
 
 namespace ML.FastCnn;
 
@@ -43,13 +44,14 @@ internal static class ImageFolderReader
 
         var trainView = data.LoadFromEnumerable(trainFiles);
         var validView = validFiles.Count > 0 ? data.LoadFromEnumerable(validFiles) : null;
-        return new ImageFolderData(trainView, validView, trainFiles, validFiles, classNames, counts.Ignored, counts.Skipped);
+        return new ImageFolderData(trainView, validView, trainFiles, validFiles, classNames,
+            [.. counts.Ignored.Order(StringComparer.Ordinal)], [.. counts.Skipped.Order(StringComparer.Ordinal)]);
     }
 
     private sealed class Counts
     {
-        public int Ignored;
-        public int Skipped;
+        public List<string> Ignored { get; } = [];
+        public List<string> Skipped { get; } = [];
     }
 
     private static void Check(ImageFolderOptions options)
@@ -74,14 +76,14 @@ internal static class ImageFolderReader
             {
                 if (!extensions.Contains(file.Extension))
                 {
-                    counts.Ignored++;
+                    counts.Ignored.Add(file.FullName);
                     continue;
                 }
-                if (file.Length == 0)
+                if ((file.Length == 0 ? "the file is empty" : options.CheckImages ? Problem(file.FullName) : null) is { } problem)
                 {
-                    if (options.EmptyFiles == BadImagePolicy.Fail)
-                        throw new UnreadableImageException(file.FullName, -1, "the file is empty", null);
-                    counts.Skipped++;
+                    if (options.BadFiles == BadImagePolicy.Fail)
+                        throw new UnreadableImageException(file.FullName, -1, problem, null);
+                    counts.Skipped.Add(file.FullName);
                     continue;
                 }
                 files.Add(file.FullName);
@@ -93,6 +95,15 @@ internal static class ImageFolderReader
             classes[classFolder.Name] = files;
         }
         return classes;
+    }
+
+    /// <summary>Why the file is not a whole, decodable image, or null.</summary>
+    private static string? Problem(string path)
+    {
+        if (ImageFileCheck.Problem(path) is { } damaged)
+            return damaged;
+        using var codec = SKCodec.Create(path, out var result);
+        return codec is null ? $"not an image the decoders read ({result})" : null;
     }
 
     private static List<ImageFile> Flatten(Dictionary<string, List<string>> classes, IEnumerable<string> classNames) =>
