@@ -38,4 +38,37 @@ public static class FastCnn
 
     /// <summary>The weights cache folder used when none is set: <c>FASTCNN_CACHE</c>, else a per-user cache folder.</summary>
     public static string DefaultWeightsCacheFolder => WeightsCache.DefaultFolder();
+
+    /// <summary>
+    /// <c>mlContext.Model.Load</c>, with errors that name the file and say what is wrong and what to
+    /// do: missing, truncated or not a zip, a zip that is no ML.NET model, a model saved by a newer
+    /// ML.FastCnn, damaged network weights (checked against their checksum before libtorch reads them).
+    /// </summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="path">The model's .zip file.</param>
+    /// <param name="inputSchema">The schema the model was saved with.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is damaged or not a model; the message says how.</exception>
+    public static ITransformer LoadModel(MLContext mlContext, string path, out DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return ModelFile.Load(mlContext, path, out inputSchema);
+    }
+
+    /// <summary>
+    /// <c>mlContext.Model.Save</c> that writes the file completely or not at all: into a temporary
+    /// file next to it, then moved into place, so a crash or a full disk never leaves a half-written
+    /// model where a good one was.
+    /// </summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="model">The trained model (pipeline).</param>
+    /// <param name="inputSchema">The schema of the data the model takes.</param>
+    /// <param name="path">The .zip file to write.</param>
+    public static void SaveModel(MLContext mlContext, ITransformer model, DataViewSchema inputSchema, string path)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        AtomicFile.Write(path, stream => mlContext.Model.Save(model, inputSchema, stream));
+    }
 }

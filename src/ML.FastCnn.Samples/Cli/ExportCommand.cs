@@ -29,7 +29,7 @@ internal static class ExportCommand
     private static void Run(string modelPath, string onnxPath, string? folder, string? mlnetPath, ImageResizingEstimator.ResizingKind resizing)
     {
         var ml = new MLContext(seed: 1);
-        var model = ml.Model.Load(CliErrors.ExistingFile(modelPath, "Model"), out _);
+        var model = FastCnn.LoadModel(ml, modelPath, out _);
         var fastCnn = ModelParts.FastCnn(model);
         fastCnn.ExportOnnx(onnxPath);
         Console.WriteLine($"wrote {Path.GetFullPath(onnxPath)} ({new FileInfo(onnxPath).Length / 1048576.0:F1} MB): {fastCnn}; input 'image' float32 [N, 3, {fastCnn.ImageSize}, {fastCnn.ImageSize}] RGB 0-255, output 'probabilities' [N, {fastCnn.ClassNames.Count}]");
@@ -39,7 +39,7 @@ internal static class ExportCommand
             // The chain's input is one text column, ImagePath; fitting it reads no data.
             var empty = ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>());
             var chain = OnnxChain(ml, size, resizing, onnxPath).Fit(empty);
-            ml.Model.Save(chain, empty.Schema, mlnetPath);
+            FastCnn.SaveModel(ml, chain, empty.Schema, mlnetPath);
             Console.WriteLine($"wrote {Path.GetFullPath(mlnetPath)}: ML.NET's {resizing} chain around the ONNX model (input ImagePath, output 'probabilities' in the order {string.Join(", ", fastCnn.ClassNames)})");
         }
         if (folder is null)

@@ -44,7 +44,7 @@ internal static class PredictCommand
     private static int Run(string modelPath, string[] images, OutputFormat format)
     {
         var ml = new MLContext();
-        var model = ml.Model.Load(CliErrors.ExistingFile(modelPath, "Model"), out _);
+        var model = FastCnn.LoadModel(ml, modelPath, out _);
         var classes = ModelParts.FastCnn(model).ClassNames;
         var paths = images.Select(Path.GetFullPath).ToList();
         var results = Score(ml, model, classes, paths);

@@ -47,7 +47,7 @@ internal static class ServeCommand
         if (maxBatch < 1 || maxWaitMs < 0 || capacity < 1)
             throw new CliException("--max-batch and --queue must be 1 or more, --max-wait-ms 0 or more.");
         var ml = new MLContext(seed: 1);
-        var fastCnn = ModelParts.FastCnn(ml.Model.Load(CliErrors.ExistingFile(modelPath, "Model"), out _));
+        var fastCnn = ModelParts.FastCnn(FastCnn.LoadModel(ml, modelPath, out _));
         var classes = fastCnn.ClassNames;
 
         var builder = WebApplication.CreateSlimBuilder();

@@ -29,7 +29,7 @@ internal static class TrainCommand
             Reports.Metrics("Validation", ml.MulticlassClassification.Evaluate(model.Transform(valid)), data.ClassNames);
         Directory.CreateDirectory(output);
         var path = Path.GetFullPath(Path.Combine(output, "model.zip"));
-        ml.Model.Save(model, data.Train.Schema, path);
+        FastCnn.SaveModel(ml, model, data.Train.Schema, path); // whole or not at all
         AnsiConsole.MarkupLineInterpolated($"Saved [bold]{path}[/]");
     }
 }

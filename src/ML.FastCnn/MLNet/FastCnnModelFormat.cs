@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -20,8 +21,8 @@ internal static class FastCnnModelFormat
     // The header names this assembly, so ML.NET loads and registers it by itself on Model.Load.
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "FASTCNN ",
-        verWrittenCur: 0x00010004, // 1.2: blocks per stage; 1.3: prefetch, test-time augmentation; 1.4: head kind
-        verReadableCur: 0x00010004,
+        verWrittenCur: 0x00010005, // 1.2: blocks per stage; 1.3: prefetch, test-time augmentation; 1.4: head kind; 1.5: weights checksum
+        verReadableCur: 0x00010005,
         verWeCanReadBack: 0x00010001,
         loaderAssemblyName: typeof(FastCnnTransformer).Assembly.FullName!,
         loaderSignature: LoaderSignature);
@@ -41,6 +42,7 @@ internal static class FastCnnModelFormat
     // bool, bool, double × 6: the test-time augmentation (FlipHorizontal, Dihedral, MaxRotation, MaxZoom,
     //          MinScale, MaxLighting, AffineProbability, LightingProbability) (since 1.3)
     // int:     classifier head (ClassifierHead value; before 1.4: Linear) (since 1.4)
+    // long, byte[32]: length and SHA-256 of the weights stream, checked before libtorch reads it (since 1.5)
     // stream "FastCnnWeights": the network's parameters and buffers (TorchSharp format)
     public static void Save(ModelSaveContext ctx, ScoringModel model)
     {
@@ -70,7 +72,12 @@ internal static class FastCnnModelFormat
         foreach (var value in new[] { a.MaxRotation, a.MaxZoom, a.MinScale, a.MaxLighting, a.AffineProbability, a.LightingProbability })
             ctx.Writer.Write(value);
         ctx.Writer.Write((int)classifier.Head);
-        ctx.SaveBinaryStream(WeightsStream, classifier.SaveWeights);
+        using var weights = new MemoryStream();
+        using (var writer = new BinaryWriter(weights, System.Text.Encoding.UTF8, leaveOpen: true))
+            classifier.SaveWeights(writer);
+        ctx.Writer.Write(weights.Length);
+        ctx.Writer.Write(SHA256.HashData(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
+        ctx.SaveBinaryStream(WeightsStream, writer => writer.Write(weights.GetBuffer(), 0, (int)weights.Length));
     }
 
     // Found by ML.NET's component catalog through the LoadableClass attribute above.
@@ -133,11 +140,45 @@ internal static class FastCnnModelFormat
             env.CheckDecode(Enum.IsDefined(head), "Unknown classifier head in the FastCnn model.");
         }
 
+        (long Length, byte[] Hash)? checksum = null;
+        if (ctx.Header.ModelVerWritten >= 0x00010005)
+            checksum = (ctx.Reader.ReadInt64(), ctx.Reader.ReadBytes(32));
+
         ImageClassifier? classifier = null;
         var device = DeviceSelector.Resolve(ComputeDevice.Auto);
-        if (!ctx.TryLoadBinaryStream(WeightsStream, reader => classifier = ImageClassifier.Load(architecture, head, blocks, imageSize, classNames, reader, device)) || classifier is null)
-            throw env.ExceptDecode($"The FastCnn model has no '{WeightsStream}' entry; the file is incomplete. Save the model again.");
+        bool found;
+        try
+        {
+            found = ctx.TryLoadBinaryStream(WeightsStream, reader => classifier = LoadWeights(reader, checksum,
+                weights => ImageClassifier.Load(architecture, head, blocks, imageSize, classNames, weights, device)));
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or FormatException or NotSupportedException or InvalidOperationException)
+        {
+            throw env.ExceptDecode(e, $"the network's weights (entry '{WeightsStream}') are damaged: {e.Message.TrimEnd('.')}. Save the model again, or copy the file again in full.");
+        }
+        if (!found || classifier is null)
+            throw env.ExceptDecode($"the model has no '{WeightsStream}' entry: the file is incomplete. Save the model again.");
         var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation, seed);
         return new FastCnnTransformer(new ScoringModel(classifier, settings));
+    }
+
+    /// <summary>
+    /// Reads the weights stream whole and, when the model stores a checksum (1.5), compares it before
+    /// libtorch sees a byte: damaged weights must not load as a silently different network.
+    /// </summary>
+    private static ImageClassifier LoadWeights(BinaryReader reader, (long Length, byte[] Hash)? checksum, Func<BinaryReader, ImageClassifier> load)
+    {
+        using var weights = new MemoryStream();
+        reader.BaseStream.CopyTo(weights);
+        if (checksum is { } expected)
+        {
+            if (weights.Length != expected.Length)
+                throw new InvalidDataException($"{weights.Length} of {expected.Length} bytes");
+            if (!SHA256.HashData(weights.GetBuffer().AsSpan(0, (int)weights.Length)).AsSpan().SequenceEqual(expected.Hash))
+                throw new InvalidDataException("their checksum does not match");
+        }
+        weights.Position = 0;
+        using var weightsReader = new BinaryReader(weights);
+        return load(weightsReader);
     }
 }

@@ -76,7 +76,15 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
         IReadOnlyList<string> classNames, BinaryReader reader, Device device)
     {
         var network = ResNetFactory.Create(architecture, head, classNames.Count, CPU, blocks);
-        network.load(reader);
+        try
+        {
+            network.load(reader);
+        }
+        catch
+        {
+            network.Dispose(); // no half-loaded network left behind
+            throw;
+        }
         network.to(device);
         network.eval();
         return new ImageClassifier(architecture, blocks, imageSize, classNames, network, device);
