@@ -215,20 +215,37 @@ public sealed partial class FastCnnLearner : IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="epochs"/> is below 1, or differs from the epochs an SGDR schedule's cycles take.</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the last good epoch's weights are kept.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the weights are those after the last completed batch.</exception>
+    /// <param name="epochs">Epochs of this fit.</param>
+    /// <param name="learningRates">Peak learning rate(s) of the layer groups.</param>
+    /// <param name="schedule">How the rates (and momentum) follow training progress.</param>
+    /// <param name="callbacks">Callbacks for this fit only, beside <see cref="Callbacks"/>.</param>
+    /// <param name="cancellationToken">Cancels the fit between batches.</param>
+    /// <param name="resumeFrom">
+    /// A checkpoint that <see cref="ModelCheckpoint"/> wrote during this same fit (same epochs, rates,
+    /// schedule, data and batch size): the fit restores it and goes on after its last epoch.
+    /// </param>
+    /// <exception cref="ArgumentException">The checkpoint is from a fit of another shape.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint file is damaged or not a checkpoint; the message says how.</exception>
     public IReadOnlyList<EpochResult> Fit(int epochs, LearningRates learningRates, LearningRateSchedule schedule, IEnumerable<LearnerCallback>? callbacks = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, string? resumeFrom = null)
     {
         ArgumentNullException.ThrowIfNull(schedule);
         Checks.UserArg(epochs >= 1, nameof(epochs), $"must be 1 or more (was {epochs})");
         Checks.UserArg(schedule.Epochs is null || schedule.Epochs == epochs, nameof(epochs),
             $"must be {schedule.Epochs}, the epochs the SGDR schedule's cycles take (was {epochs}); pass schedule.Epochs or use FitSgdr");
         ThrowIfDisposed();
+        var resume = resumeFrom is null ? null : Checkpoint.Read(resumeFrom);
         var peaks = learningRates.ForGroups(LayerGroupCount);
-        _session.Info($"Fitting {epochs} epochs, learning rates {learningRates}, {(IsFrozen ? "frozen" : "all layers")}.");
-        var results = _learner.Fit(this, epochs, new ParameterScheduler(peaks, schedule), Callbacks.Concat(callbacks ?? []), cancellationToken);
+        _session.Info(resume is null
+            ? $"Fitting {epochs} epochs, learning rates {learningRates}, {(IsFrozen ? "frozen" : "all layers")}."
+            : $"Fitting {epochs} epochs, learning rates {learningRates}, {(IsFrozen ? "frozen" : "all layers")}: resuming after epoch {resume.EpochsDone} from '{Path.GetFullPath(resumeFrom!)}'.");
+        var results = _learner.Fit(this, epochs, new ParameterScheduler(peaks, schedule), Callbacks.Concat(callbacks ?? []), cancellationToken, resume);
         _history.AddRange(results);
         return results;
     }
+
+    /// <summary>Writes a checkpoint of the running fit (used by <see cref="ModelCheckpoint"/>).</summary>
+    internal void WriteCheckpoint(string path, FitContext context) => _learner.WriteCheckpoint(path, context);
 
     /// <summary>fast.ai <c>fit_one_cycle</c>: <see cref="Fit"/> with <see cref="LearningRateSchedule.OneCycle"/>'s defaults.</summary>
     public IReadOnlyList<EpochResult> FitOneCycle(int epochs, LearningRates maxLearningRates, CancellationToken cancellationToken = default) =>

@@ -21,6 +21,9 @@ public static class CallbackOrder
     /// <summary>40: keep-best records the epoch's weights and puts the best back at the end.</summary>
     public const int KeepBestModel = 40;
 
+    /// <summary>45: the checkpoint is written after the epoch is complete and recorded.</summary>
+    public const int Checkpoint = 45;
+
     /// <summary>50: callbacks that do not say otherwise, after every built-in one.</summary>
     public const int Default = 50;
 }

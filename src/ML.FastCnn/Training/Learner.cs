@@ -74,10 +74,11 @@ internal sealed class Learner : IDisposable
     /// <summary>
     /// Trains for <paramref name="epochs"/> epochs with an optimizer over the trainable parameters (one
     /// parameter group per layer group that has any); <paramref name="scheduler"/> sets their rates.
-    /// Callbacks run in ascending <see cref="LearnerCallback.Order"/>, ties in the order given.
+    /// Callbacks run in ascending <see cref="LearnerCallback.Order"/>, ties in the order given. With a
+    /// checkpoint of this same fit (<c>resume</c>), its state is restored and its epochs done are skipped.
     /// </summary>
     public IReadOnlyList<EpochResult> Fit(FastCnnLearner owner, int epochs, ParameterScheduler scheduler, IEnumerable<LearnerCallback> callbacks,
-        CancellationToken cancellation)
+        CancellationToken cancellation, Checkpoint.State? resume = null)
     {
         bool precomputed = UsesPrecomputedActivations;
         if (precomputed)
@@ -88,13 +89,24 @@ internal sealed class Learner : IDisposable
         var groups = Groups.ParameterGroups(headOnly: precomputed);
         using var optimizer = CreateOptimizer(groups.Select(g => (g.Parameters, g.Decay ? Settings.WeightDecay : 0)));
         var context = new FitContext(owner, Model, optimizer, groups.Select(g => g.Group).ToArray(), epochs, BatchesPerEpoch, _session.Info);
+        int start = 0;
+        if (resume is not null)
+        {
+            if (resume.Epochs != epochs || resume.BatchesPerEpoch != BatchesPerEpoch)
+                throw new ArgumentException($"The checkpoint is from a fit of {resume.Epochs} epochs of {resume.BatchesPerEpoch} batches, this one has {epochs} of {BatchesPerEpoch}: " +
+                    "resume with the same epochs, learning rates and schedule, on the same data and batch size.", nameof(resume));
+            Checkpoint.Restore(resume, Model, optimizer);
+            _epochsRun = resume.EpochsRun;
+            start = resume.EpochsDone;
+            context.Iteration = start * BatchesPerEpoch;
+        }
         var all = callbacks.Prepend(scheduler).OrderBy(c => c.Order).ToList();
         var results = new List<EpochResult>();
         var outcome = FitOutcome.Failed;
         try
         {
             all.ForEach(c => c.BeforeFit(context));
-            for (int epoch = 0; epoch < epochs && !context.StopRequested; epoch++)
+            for (int epoch = start; epoch < epochs && !context.StopRequested; epoch++)
             {
                 context.Epoch = epoch;
                 all.ForEach(c => c.BeforeEpoch(context));
@@ -248,6 +260,9 @@ internal sealed class Learner : IDisposable
     }
 
     public bool HasFeatures => _trainFeatures is not null;
+
+    /// <summary>Writes a checkpoint of the fit <paramref name="context"/> describes, after its current epoch.</summary>
+    public void WriteCheckpoint(string path, FitContext context) => Checkpoint.Write(path, context, _epochsRun);
 
     /// <summary>Forgets precomputed activations (they no longer match the body).</summary>
     public void DropFeatures()

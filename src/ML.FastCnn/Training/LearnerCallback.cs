@@ -5,7 +5,7 @@ namespace ML.FastCnn;
 /// reporting, early stopping, keep-best and the divergence guard are all callbacks; the loop itself
 /// stays small. Derive from it and override the events you need; pass instances in
 /// <see cref="FastCnnLearner.Options.Callbacks"/> (every fit) or to
-/// <see cref="FastCnnLearner.Fit(int, LearningRates, LearningRateSchedule, IEnumerable{LearnerCallback}?, CancellationToken)"/> (one fit).
+/// <see cref="FastCnnLearner.Fit(int, LearningRates, LearningRateSchedule, IEnumerable{LearnerCallback}?, CancellationToken, string?)"/> (one fit).
 /// </summary>
 /// <remarks>
 /// Each event runs the callbacks in ascending <see cref="Order"/> (ties keep the order they were
