@@ -49,11 +49,8 @@ public sealed class BadImageTests
         };
 
         var ml = new MLContext(seed: 1);
-        var raw = ml.Data.LoadFromEnumerable(s_rows);
-        var preprocessing = TestData.Preprocessing(ml).Fit(raw);
-        var options = TestData.TinyOptions();
-        options.Epochs = 1;
-        using var model = FastCnn.Train(ml, options).Fit(preprocessing.Transform(raw));
+        var (model, preprocessing, raw) = TestData.TinyModel(ml, s_rows);
+        using var trained = model;
         s_model = Path.Combine(s_images.Folder, "model.zip");
         ml.Model.Save(preprocessing.Append(model), raw.Schema, s_model);
     }

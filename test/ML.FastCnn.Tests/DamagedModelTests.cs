@@ -22,11 +22,8 @@ public sealed class DamagedModelTests
     {
         s_folder = Directory.CreateTempSubdirectory("fastcnn-damaged-").FullName;
         var ml = new MLContext(seed: 1);
-        var raw = ml.Data.LoadFromEnumerable(TestData.FashionMnist("valid", 2));
-        var preprocessing = TestData.Preprocessing(ml).Fit(raw);
-        var options = TestData.TinyOptions();
-        options.Epochs = 1;
-        using var model = FastCnn.Train(ml, options).Fit(preprocessing.Transform(raw));
+        var (model, preprocessing, raw) = TestData.TinyModel(ml, TestData.FashionMnist("valid", 2));
+        using var trained = model;
         s_model = Path.Combine(s_folder, "model.zip");
         FastCnn.SaveModel(ml, preprocessing.Append(model), raw.Schema, s_model);
     }

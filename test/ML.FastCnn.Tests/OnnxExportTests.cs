@@ -24,12 +24,8 @@ public sealed class OnnxExportTests
     {
         var ml = new MLContext(seed: 1);
         var rows = TestData.FashionMnist("valid", 4);
-        var raw = ml.Data.LoadFromEnumerable(rows);
-        var preprocessing = TestData.Preprocessing(ml).Fit(raw);
-        var options = TestData.TinyOptions();
-        options.Epochs = 2;
-        options.Learner.Head = head;
-        using var model = FastCnn.Train(ml, options).Fit(preprocessing.Transform(raw));
+        var (model, preprocessing, raw) = TestData.TinyModel(ml, rows, epochs: 2, head);
+        using var disposeModel = model;
         var path = Path.Combine(Path.GetTempPath(), $"fastcnn-{Guid.NewGuid():N}.onnx");
         model.ExportOnnx(path);
         try
@@ -84,16 +80,13 @@ public sealed class OnnxExportTests
     {
         var ml = new MLContext(seed: 1);
         var rows = TestData.FashionMnist("valid", 2);
-        var raw = ml.Data.LoadFromEnumerable(rows);
-        var preprocessing = TestData.Preprocessing(ml).Fit(raw);
-        var options = TestData.TinyOptions();
-        options.Epochs = 1;
+        var (trained, preprocessing, raw) = TestData.TinyModel(ml, rows);
         var folder = Directory.CreateTempSubdirectory("fastcnn-export-").FullName;
         try
         {
             var modelPath = Path.Combine(folder, "model.zip");
-            using (var model = FastCnn.Train(ml, options).Fit(preprocessing.Transform(raw)))
-                ml.Model.Save(preprocessing.Append(model), raw.Schema, modelPath);
+            using (trained)
+                ml.Model.Save(preprocessing.Append(trained), raw.Schema, modelPath);
             string onnx = Path.Combine(folder, "model.onnx"), mlnet = Path.Combine(folder, "model-onnx.zip");
             var (code, output) = TestData.Cli("export", modelPath, onnx, "--mlnet", mlnet, "--check", Path.Combine(TestData.RepositoryRoot(), "data", "fashion-mnist-sample"));
             Assert.AreEqual(0, code, output);

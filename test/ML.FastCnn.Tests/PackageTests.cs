@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace ML.FastCnn.Tests;
 
 /// <summary>
@@ -24,10 +22,10 @@ public sealed class PackageTests
         }
         string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
         string feed = Path.Combine(images.Folder, "feed"), app = Path.Combine(images.Folder, "app");
-        string globalPackages = Run("dotnet", "nuget", "locals", "global-packages", "--list").Split(':', 2)[1].Trim();
+        string globalPackages = TestData.Run("dotnet", "nuget", "locals", "global-packages", "--list").Split(':', 2)[1].Trim();
         try
         {
-            var packed = Run("dotnet", "pack", Path.Combine(TestData.RepositoryRoot(), "src", "ML.FastCnn", "ML.FastCnn.csproj"),
+            var packed = TestData.Run("dotnet", "pack", Path.Combine(TestData.RepositoryRoot(), "src", "ML.FastCnn", "ML.FastCnn.csproj"),
                 "-c", TestData.Configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}");
             var package = Path.Combine(feed, $"ML.FastCnn.{version}.nupkg");
             Assert.IsTrue(File.Exists(package), packed);
@@ -49,16 +47,16 @@ public sealed class PackageTests
                   </packageSources>
                 </configuration>
                 """);
-            var built = Run("dotnet", "build", app, "-c", "Release", $"-p:FastCnnVersion={version}");
+            var built = TestData.Run("dotnet", "build", app, "-c", "Release", $"-p:FastCnnVersion={version}");
             StringAssert.Contains(built, "Build succeeded");
             StringAssert.Contains(built, "0 Warning(s)", built);
 
             var program = Path.Combine(app, "bin", "Release", "net10.0", "PackageConsumer.dll");
             var model = Path.Combine(app, "model.zip");
-            var trained = Lines(Run("dotnet", program, "train", data, model));
+            var trained = Lines(TestData.Run("dotnet", program, "train", data, model));
             Assert.AreEqual(18, trained.Count, string.Join('\n', trained));
             var files = Directory.GetFiles(data, "*.png", SearchOption.AllDirectories).ToDictionary(f => Path.GetFileName(f)!, f => f);
-            var predicted = Lines(Run("dotnet", [program, "predict", model, .. trained.Select(line => files[line.Split(' ')[0]])]));
+            var predicted = Lines(TestData.Run("dotnet", [program, "predict", model, .. trained.Select(line => files[line.Split(' ')[0]])]));
             CollectionAssert.AreEqual(trained, predicted, "the model loaded in a second process predicts what the trained one did");
             Assert.IsTrue(trained.All(line => GeneratedImages.Classes.Contains(line.Split(' ')[1])), "predictions are class names");
         }
@@ -72,17 +70,4 @@ public sealed class PackageTests
     }
 
     private static List<string> Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-
-    private static string Run(string command, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, $"{command} {string.Join(' ', arguments)}:\n{stdout.Result}\n{stderr}");
-        return stdout.Result;
-    }
 }

@@ -46,6 +46,7 @@ public sealed class PublicApiTests
             "ML.FastCnn.LearningRates",
             "ML.FastCnn.LearningRateSchedule",
             "ML.FastCnn.LearningRateSuggestion",
+            "ML.FastCnn.ModelCheckpoint",
             "ML.FastCnn.OptimizerKind",
             "ML.FastCnn.PretrainedWeights",
             "ML.FastCnn.ResNetArchitecture",

@@ -231,6 +231,7 @@ public sealed class RecipeTests
         options.Learner.EarlyStoppingPatience = 1;
         options.Learner.Monitor = TrainingMetric.Accuracy;
         options.Learner.TrainBatchNormWhenFrozen = false; // frozen body in evaluation mode: its statistics stay put
+        options.Learner.Head = ClassifierHead.Linear; // fast.ai's head has BatchNorm, whose running statistics move at any rate
         using var learner = FastCnnLearner.Create(ml, train, options.Learner);
         learner.Freeze();
         var outcome = new OutcomeProbe();

@@ -18,11 +18,8 @@ public sealed class ServeTests
     {
         var ml = new MLContext(seed: 1);
         var rows = TestData.FashionMnist("valid", 2);
-        var raw = ml.Data.LoadFromEnumerable(rows);
-        var preprocessing = TestData.Preprocessing(ml).Fit(raw);
-        var options = TestData.TinyOptions();
-        options.Epochs = 1;
-        var trained = preprocessing.Append(FastCnn.Train(ml, options).Fit(preprocessing.Transform(raw)));
+        var (fastCnn, preprocessing, raw) = TestData.TinyModel(ml, rows);
+        var trained = preprocessing.Append(fastCnn);
         var modelPath = Path.Combine(Path.GetTempPath(), $"fastcnn-serve-{Guid.NewGuid():N}.zip");
         ml.Model.Save(trained, raw.Schema, modelPath);
         var model = ml.Model.Load(modelPath, out _);

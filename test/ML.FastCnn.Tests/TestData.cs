@@ -69,31 +69,49 @@ internal static class TestData
         RunProgram(Path.Combine(RepositoryRoot(), "test", "ML.FastCnn.ModelProbe", "bin", Configuration, "net10.0", "ML.FastCnn.ModelProbe.dll"), arguments.Prepend(first));
 
     /// <summary>Runs a built .NET program (<paramref name="dll"/>) in a fresh process; asserts it succeeds and returns its output lines.</summary>
-    public static List<string> RunProgram(string dll, IEnumerable<string> arguments)
+    public static List<string> RunProgram(string dll, IEnumerable<string> arguments) =>
+        Run("dotnet", [dll, .. arguments]).Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+
+    /// <summary>Runs <paramref name="command"/>; asserts it succeeds (else fails with its output) and returns its standard output.</summary>
+    public static string Run(string command, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments.Prepend(dll))
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, stderr);
-        return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var (code, stdout, stderr) = Start(command, arguments);
+        Assert.AreEqual(0, code, $"{command} {string.Join(' ', arguments)}:\n{stdout}\n{stderr}");
+        return stdout;
     }
 
     /// <summary>Runs the samples' command line (src/ML.FastCnn.Samples) in a fresh process: exit code and stdout + stderr.</summary>
     public static (int ExitCode, string Output) Cli(params string[] args)
     {
         var program = Path.Combine(RepositoryRoot(), "src", "ML.FastCnn.Samples", "bin", Configuration, "net10.0", "ML.FastCnn.Samples.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(program);
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
+        var (code, stdout, stderr) = Start("dotnet", [program, .. args]);
+        return (code, stdout + stderr);
+    }
+
+    private static (int ExitCode, string Stdout, string Stderr) Start(string command, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr);
+        return (process.ExitCode, stdout.Result, stderr);
+    }
+
+    /// <summary>
+    /// A tiny model trained on <paramref name="rows"/> (see <see cref="TinyOptions"/>), with the preprocessing it
+    /// follows and the raw rows: <c>Preprocessing.Append(Model)</c> is what a user saves.
+    /// </summary>
+    public static (FastCnnTransformer Model, ITransformer Preprocessing, IDataView Raw) TinyModel(MLContext ml, IEnumerable<ImageRow> rows, int epochs = 1,
+        ClassifierHead head = ClassifierHead.Fastai)
+    {
+        var raw = ml.Data.LoadFromEnumerable(rows);
+        var preprocessing = Preprocessing(ml).Fit(raw);
+        var options = TinyOptions();
+        options.Epochs = epochs;
+        options.Learner.Head = head;
+        return (FastCnn.Train(ml, options).Fit(preprocessing.Transform(raw)), preprocessing, raw);
     }
 }
