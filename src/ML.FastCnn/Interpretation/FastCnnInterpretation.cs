@@ -177,19 +177,18 @@ public sealed class FastCnnInterpretation
     /// </summary>
     /// <param name="image">One of <see cref="Predictions"/>.</param>
     /// <param name="className">The class to explain; default: the predicted class.</param>
-    /// <returns><see cref="ImageSize"/>² values in [0, 1], row-major (row 0 at the top); all 0 when nothing speaks for the class.</returns>
+    /// <returns><see cref="ImageSize"/>² values scaled to [0, 1] (1: strongest evidence, 0: weakest), row-major (row 0 at the top); all 0 when the map is flat.</returns>
     public float[] GradCam(ImagePrediction image, string? className = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         int c = className is null ? image.Predicted : ClassIndex(className);
         using var scope = NewDisposeScope();
         var map = _transformer.LiveClassifier.GradCam(tensor(Image(image), [3, ImageSize, ImageSize]), c);
-        float max = map.Max();
-        if (max > 0)
-        {
-            for (int i = 0; i < map.Length; i++)
-                map[i] /= max;
-        }
+        // Min-max scaling, as the usual Grad-CAM tools do: at 1/32 of the input side the map is coarse and
+        // often positive everywhere, so scaling by the maximum alone would paint the whole image hot.
+        float min = map.Min(), max = map.Max();
+        for (int i = 0; i < map.Length; i++)
+            map[i] = max > min ? (map[i] - min) / (max - min) : 0;
         return map;
     }
 

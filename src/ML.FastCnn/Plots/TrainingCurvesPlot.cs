@@ -27,6 +27,7 @@ internal static class TrainingCurvesPlot
             loss.Series.Add(Line("validation (per epoch)", OxyColors.DarkOrange, valid.Select(e => new DataPoint(e.Iteration, e.Result.ValidLoss!.Value)), marker: true));
 
         var accuracy = Panel("Validation accuracy", "accuracy", fitStarts);
+        accuracy.Legends[0].LegendPosition = LegendPosition.BottomRight; // accuracy climbs towards the top right
         var accuracies = epochs.Where(e => e.Result.Accuracy is not null).ToList();
         accuracy.Series.Add(Line("accuracy (per epoch)", OxyColors.ForestGreen, accuracies.Select(e => new DataPoint(e.Iteration, e.Result.Accuracy!.Value)), marker: true));
         if (accuracies.Count == 0)
