@@ -1,5 +1,5 @@
 // ML.FastCnn's command line. Without arguments it runs the main job — fast.ai's lesson 1 on the
-// Fashion-MNIST sample in data/ — and `train`, `lr-find`, `evaluate`, `predict` do the same for
+// Fashion-MNIST sample in data/ — and `train`, `lr-find`, `evaluate`, `interpret`, `predict` do the same for
 // your own folders; `bench` measures. See README.md.
 using System.CommandLine;
 using ML.FastCnn.Samples;
@@ -11,6 +11,7 @@ root.SetAction(result => CliErrors.Run(() => Lesson1.Run(SampleData.FashionMnist
 root.Add(TrainCommand.Create());
 root.Add(LearningRateFinderCommand.Create());
 root.Add(EvaluateCommand.Create());
+root.Add(InterpretCommand.Create());
 root.Add(PredictCommand.Create());
 root.Add(ExportCommand.Create());
 root.Add(ServeCommand.Create());

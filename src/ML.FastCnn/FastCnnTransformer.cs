@@ -29,6 +29,9 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
 
     internal ImageClassifier Classifier => _model.Classifier;
 
+    /// <summary>The network, for Grad-CAM; throws once this transformer is disposed.</summary>
+    internal ImageClassifier LiveClassifier => Model.Classifier;
+
     /// <summary>The network's architecture.</summary>
     public ResNetArchitecture Architecture => Classifier.Architecture;
 

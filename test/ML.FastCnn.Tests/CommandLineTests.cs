@@ -58,6 +58,31 @@ public sealed class CommandLineTests
         Assert.AreEqual(InProcessPrediction(model, image), printed.Single(), predictOutput);
     }
 
+    [TestMethod]
+    public void TrainWritesHistoryCurvesAndReportAndInterpretExplainsTheSavedModel()
+    {
+        var output = Path.Combine(s_images.Folder, "out-interpret");
+        var (trained, trainOutput) = Cli("train", s_data, "--size", "32", "--epochs", "2", "--weights", "none", "--lr", "0.002", "--out", output);
+        Assert.AreEqual(0, trained, trainOutput);
+        foreach (var name in new[] { "model.zip", "history.csv", "training_curves.png", "confusion_matrix.png", "top_losses.png", "report.html" })
+            Assert.IsTrue(File.Exists(Path.Combine(output, name)), $"train wrote {name}\n{trainOutput}");
+        var history = File.ReadAllLines(Path.Combine(output, "history.csv"));
+        Assert.AreEqual(3, history.Length, "a header and one row per epoch");
+        StringAssert.Contains(File.ReadAllText(Path.Combine(output, "report.html")), "data:image/png;base64,");
+
+        var interpreted = Path.Combine(output, "interpretation");
+        var (exit, interpretOutput) = Cli("interpret", Path.Combine(output, "model.zip"), s_data, "--out", interpreted, "--top", "4", "--gradcam");
+        Assert.AreEqual(0, exit, interpretOutput);
+        foreach (var name in new[] { "confusion_matrix.png", "top_losses.png", "top_losses_gradcam.png", "most_confused.csv", "report.html" })
+            Assert.IsTrue(File.Exists(Path.Combine(interpreted, name)), $"interpret wrote {name}\n{interpretOutput}");
+        StringAssert.Contains(interpretOutput, "6 images"); // valid/: 2 per class
+        Assert.AreEqual("actual,predicted,count", File.ReadLines(Path.Combine(interpreted, "most_confused.csv")).First());
+
+        var (bad, badOutput) = Cli("interpret", Path.Combine(output, "model.zip"), s_data, "--top", "0");
+        Assert.AreEqual(1, bad, badOutput);
+        StringAssert.Contains(badOutput, "--top must be 1 or more (was 0)");
+    }
+
     /// <summary>The class the saved model predicts for <paramref name="image"/>, through ML.NET in this process.</summary>
     private static string InProcessPrediction(string modelPath, string image)
     {

@@ -23,6 +23,7 @@ internal static class Lesson1
 
         var preprocessing = SampleData.Preprocessing(ml).Fit(data.Train);
         var table = new EpochTable();
+        var recorder = new Recorder(); // history.csv, training_curves.png, the report's epoch table
         var options = new FastCnnLearner.Options
         {
             Architecture = ResNetArchitecture.ResNet18,  // ImageNet weights from ML.NET's package: no download
@@ -31,6 +32,7 @@ internal static class Lesson1
             ValidationSet = data.Validation is { } v ? preprocessing.Transform(v) : null,
             Progress = table,
             BatchProgress = table,
+            Callbacks = { recorder },
         };
         using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(data.Train), options);
 
@@ -60,6 +62,22 @@ internal static class Lesson1
         Reports.Metrics("Validation with TTA (original + 4 augmented views)", ttaMetrics, fastCnn.ClassNames);
         AnsiConsole.MarkupLineInterpolated($"TTA changed the error rate from {1 - metrics.MicroAccuracy:P1} to {1 - ttaMetrics.MicroAccuracy:P1}.");
 
+        var report = new FastCnnReport("fast.ai lesson 1 (v0.7) on the Fashion-MNIST sample")
+            .AddSettings("Run", [
+                new("data", $"{dataFolder}: {data.TrainFiles.Count} training, {data.ValidationFiles.Count} validation images, {data.ClassNames.Count} classes"),
+                new("network", $"{fastCnn.NetworkDescription}, {fastCnn.ImageSize} px, ImageNet weights"),
+                new("range test", $"valley {lr:G3} (used), steep {rangeTest.Suggest(LearningRateSuggestion.Steep):G3}"),
+                new("phase 1", $"frozen body, head on stored activations: one cycle of 8 epochs at {lr:G3}"),
+                new("phase 2", $"all layers, augmentation (side-on), BatchNorm statistics kept: SGDR cycle_len 1, cycle_mult 2, rates {lr / 200:G3}..{lr / 2:G3}"),
+            ])
+            .AddEpochs("Epochs", recorder.Epochs)
+            .AddPicture("Learning-rate range test", Path.Combine(outputFolder, "lr_find.png"));
+        if (RunReport.SaveHistory(recorder, outputFolder) is { } curves)
+            report.AddPicture("Training curves", curves, "Training loss per batch (smoothed) and validation loss per epoch; accuracy; learning rate and momentum per batch. Dotted line: phase 2 starts.");
+        report.AddSettings("Validation metrics (ML.NET's evaluator)", RunReport.Metrics(metrics))
+            .AddSettings("Validation metrics with TTA (original + 4 views)", RunReport.Metrics(ttaMetrics));
+        RunReport.Interpret(report, model, valid, outputFolder, top: 9, gradCam: true);
+
         var modelPath = Path.Combine(outputFolder, "model.zip");
         ml.Model.Save(model, data.Train.Schema, modelPath);
         var loaded = ml.Model.Load(modelPath, out _);
@@ -73,7 +91,9 @@ internal static class Lesson1
             predictions.AddRow(Path.GetFileName(file.ImagePath), file.Label, prediction.PredictedClass, $"{prediction.Score.Max():P0}");
         }
         AnsiConsole.Write(predictions);
-        AnsiConsole.MarkupLineInterpolated($"Output: [bold]{outputFolder}[/] (model.zip, lr_find.png, lr_find.csv)");
+        RunReport.Save(report, outputFolder);
+        AnsiConsole.MarkupLineInterpolated(
+            $"Output: [bold]{outputFolder}[/] (model.zip, lr_find.png, lr_find.csv, history.csv, training_curves.png, confusion_matrix.png, top_losses.png, top_losses_gradcam.png, most_*.png, most_confused.csv, report.html)");
     }
 
     private sealed class Prediction

@@ -66,6 +66,18 @@ internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => Classifier.forward(Features(input));
 
+    /// <summary>The last convolutional stage's output (<c>layer4</c>) [N, C, h, w]: what Grad-CAM weighs.</summary>
+    public Tensor LastStageActivations(Tensor input)
+    {
+        var x = input;
+        foreach (var module in _body)
+            x = module.forward(x);
+        return x;
+    }
+
+    /// <summary>Class scores (logits) from <see cref="LastStageActivations"/>: pooling and the head, so gradients can be taken with respect to the activations.</summary>
+    public Tensor LogitsFromLastStage(Tensor activations) => Classifier.forward(_pool.forward(activations).flatten(1));
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

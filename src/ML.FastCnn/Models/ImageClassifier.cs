@@ -68,6 +68,32 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
         }
     }
 
+    /// <summary>
+    /// Grad-CAM (Selvaraju et al.) of one resized uint8 image [3, S, S] for class <paramref name="classIndex"/>:
+    /// the <c>layer4</c> activations weighted by the spatial mean of the class score's gradient with respect
+    /// to them, summed over channels, ReLU, upsampled bilinearly to S×S. Returns S·S values, row-major, not normalised.
+    /// </summary>
+    public float[] GradCam(Tensor imageBytes, int classIndex)
+    {
+        lock (_forward)
+        {
+            using var scope = NewDisposeScope();
+            using var grad = enable_grad();
+            Network.eval();
+            var input = ImageTensorConverter.Normalize(imageBytes.unsqueeze(0), Device);
+            Tensor activations;
+            using (no_grad())
+                activations = Network.LastStageActivations(input);
+            activations = activations.detach().requires_grad_(true);
+            var score = Network.LogitsFromLastStage(activations).select(1, classIndex).sum();
+            var gradients = autograd.grad([score], [activations])[0];
+            var weights = gradients.mean([2L, 3L], keepdim: true);
+            var cam = nn.functional.relu(weights.mul(activations).sum(1, keepdim: true));
+            var upsampled = nn.functional.interpolate(cam.detach(), [ImageSize, ImageSize], mode: InterpolationMode.Bilinear, align_corners: false);
+            return upsampled.cpu().contiguous().data<float>().ToArray();
+        }
+    }
+
     /// <summary>Writes the weights in TorchSharp's format; the writer stays open.</summary>
     public void SaveWeights(BinaryWriter writer) => Network.save(writer);
 
