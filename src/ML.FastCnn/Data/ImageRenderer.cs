@@ -3,8 +3,10 @@ using SkiaSharp;
 namespace ML.FastCnn;
 
 /// <summary>
-/// Renders an image into the network's input square with SkiaSharp: resized (bilinear, with
-/// mipmaps so shrinking averages rather than skips pixels; aspect ratio not kept), optionally
+/// Renders an image into the network's input square with SkiaSharp: resized with Skia's high
+/// quality filter (bicubic when enlarging, mipmaps when shrinking: the filter ML.NET's
+/// <c>ResizeImages</c> uses for IsoCrop/IsoPad, so an exported ONNX model fed by ML.NET sees the
+/// same pixels FastCnn trained on; aspect ratio not kept), optionally
 /// cropped, zoomed, rotated, flipped and relit, with mirrored edges where a rotation reveals
 /// them (fast.ai's reflection padding). Alpha is dropped. Writes 3·S² bytes, R then G then B planes (CHW).
 /// Thread-safe: every call uses its own bitmaps.
@@ -18,7 +20,7 @@ internal static class ImageRenderer
 
         using var target = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul));
         using (var canvas = new SKCanvas(target))
-        using (var paint = new SKPaint { FilterQuality = SKFilterQuality.Medium, IsAntialias = true })
+        using (var paint = new SKPaint { FilterQuality = SKFilterQuality.High, IsAntialias = true })
         {
             using var shader = SKShader.CreateBitmap(source, SKShaderTileMode.Mirror, SKShaderTileMode.Mirror, SourceToTarget(source, size, draw));
             using var lighting = draw.ChangesLighting ? Lighting(draw) : null;
