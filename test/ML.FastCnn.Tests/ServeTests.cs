@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.ML;
+using ML.FastCnn.Samples;
 
 namespace ML.FastCnn.Tests;
 
 /// <summary>
 /// `serve` on loopback, as a client meets it: 16 concurrent clients get PredictionEngine's
-/// probabilities (scored in micro-batches), bad input gets 400 with the reason.
+/// probabilities (scored in micro-batches), bad input gets 400 with the reason, a full queue 503.
 /// </summary>
 [TestClass]
 public sealed class ServeTests
@@ -26,7 +26,7 @@ public sealed class ServeTests
         using var engine = ml.Model.CreatePredictionEngine<ImageRow, Prediction>(model);
         var expected = rows.ToDictionary(r => r.ImagePath, r => engine.Predict(r).Score);
 
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         using var server = StartServer(modelPath, port);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         try
@@ -87,20 +87,54 @@ public sealed class ServeTests
         }
     }
 
-    private static int FreePort()
+    [TestMethod]
+    public async Task AFullQueueAnswers503AndTheRestAreStillScored()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        var ml = new MLContext(seed: 1);
+        var rows = TestData.FashionMnist("valid", 1);
+        var (fastCnn, preprocessing, raw) = TestData.TinyModel(ml, rows);
+        var modelPath = Path.Combine(Path.GetTempPath(), $"fastcnn-serve-{Guid.NewGuid():N}.zip");
+        using (fastCnn)
+            ml.Model.Save(preprocessing.Append(fastCnn), raw.Schema, modelPath);
+        int port = LoopbackPort.Free();
+        // One image waits at most, scored one at a time: concurrent requests overflow the queue.
+        using var server = StartServer(modelPath, port, "--queue", "1", "--max-batch", "1", "--max-wait-ms", "0");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        try
+        {
+            await WaitUntilHealthy(http, server);
+            var image = await File.ReadAllBytesAsync(rows[0].ImagePath);
+            var answers = new List<(HttpStatusCode Status, string Body)>();
+            for (int round = 0; round < 5 && !answers.Any(a => a.Status == HttpStatusCode.ServiceUnavailable); round++)
+            {
+                answers.AddRange(await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+                {
+                    using var response = await http.PostAsync("/predict", new ByteArrayContent(image));
+                    return (response.StatusCode, await response.Content.ReadAsStringAsync());
+                })));
+            }
+            var busy = answers.Where(a => a.Status == HttpStatusCode.ServiceUnavailable).ToList();
+            Assert.IsTrue(busy.Count > 0, "64 concurrent requests against a queue of one: some are refused");
+            Assert.AreEqual("{\"error\":\"busy: the queue (--queue 1) is full; retry later\"}", busy[0].Body);
+            var other = answers.Where(a => a.Status != HttpStatusCode.ServiceUnavailable).ToList();
+            Assert.IsTrue(other.Count > 0 && other.All(a => a.Status == HttpStatusCode.OK && a.Body.Contains("\"probabilities\"", StringComparison.Ordinal)),
+                string.Join('\n', other.Where(a => a.Status != HttpStatusCode.OK).Take(5)));
+            var health = JsonDocument.Parse(await http.GetStringAsync("/health")).RootElement;
+            Assert.AreEqual(other.Count, health.GetProperty("images").GetInt64(), "every accepted request was scored, the refused ones were not");
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            server.WaitForExit();
+            File.Delete(modelPath);
+        }
     }
 
-    private static Process StartServer(string model, int port)
+    private static Process StartServer(string model, int port, params string[] options)
     {
         var program = Path.Combine(TestData.RepositoryRoot(), "src", "ML.FastCnn.Samples", "bin", TestData.Configuration, "net10.0", "ML.FastCnn.Samples.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { program, "serve", model, "--port", port.ToString(), "--max-batch", "8", "--max-wait-ms", "20" })
+        foreach (var argument in new[] { program, "serve", model, "--port", port.ToString() }.Concat(options.Length > 0 ? options : ["--max-batch", "8", "--max-wait-ms", "20"]))
             start.ArgumentList.Add(argument);
         var process = Process.Start(start)!;
         process.BeginOutputReadLine();

@@ -18,9 +18,11 @@ internal static class BenchCommand
         pipeline.SetAction(r => CliErrors.Run(() => PipelineBenchmark.Run(r.GetValue(size), r.GetValue(batch), r.GetValue(images))));
         bench.Add(pipeline);
 
+        var noBaseline = new Option<bool>("--no-baseline") { Description = "skip ML.NET's baseline (tuning runs)" };
         var onnx = new Command("onnx", "Scoring throughput of FastCnn's ResNet18 against ML.NET's ONNX Runtime path (224 px), and ML.NET's own baseline: ResNet18 features + LbfgsMaximumEntropy.");
         onnx.Add(images);
-        onnx.SetAction(r => CliErrors.Run(() => OnnxBenchmark.Run(r.GetValue(images))));
+        onnx.Add(noBaseline);
+        onnx.SetAction(r => CliErrors.Run(() => OnnxBenchmark.Run(r.GetValue(images), baseline: !r.GetValue(noBaseline))));
         bench.Add(onnx);
 
         var epochs = new Option<int?>("--epochs") { Description = "epochs of the unfrozen phase (default: the plan's)" };
@@ -40,7 +42,6 @@ internal static class BenchCommand
         var augment = new Option<bool>("--augment") { Description = "override: SideOn augmentation" };
         var head = new Option<ClassifierHead?>("--head") { Description = "override: Fastai or Linear" };
         var lr = new Option<double?>("--lr") { Description = "override: learning rate" };
-        var noBaseline = new Option<bool>("--no-baseline") { Description = "skip ML.NET's baseline (tuning runs)" };
         var watch = new Option<bool>("--watch") { Description = "tuning: validate after every epoch (slower)" };
         var cache = new Option<bool?>("--cache") { Description = "override: CacheImages" };
         var small = new Command("small-data", "FastCnn's defaults against ML.NET's ResNet18 features + LbfgsMaximumEntropy on small sets: accuracy and wall time.");

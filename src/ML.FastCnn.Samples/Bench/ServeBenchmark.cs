@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace ML.FastCnn.Samples;
 
@@ -25,7 +23,7 @@ internal static class ServeBenchmark
 
     private static async Task<(double PerSecond, double P50, double P99)> Measure(string modelPath, int maxBatch, int clients, int requests, byte[][] images)
     {
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         var (app, batcher, _) = ServeCommand.Build(modelPath, "127.0.0.1", port, maxBatch, maxWaitMs: 5, capacity: 1024);
         await app.StartAsync();
         try
@@ -56,14 +54,5 @@ internal static class ServeBenchmark
             await app.StopAsync();
             await batcher.DisposeAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -93,7 +93,7 @@ internal static class ServeCommand
             if (!batcher.TryEnqueue(image, out var scoring))
             {
                 image.Dispose();
-                return Results.Json(new { error = $"busy: {capacity} images are already waiting; retry later" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+                return Results.Json(new { error = $"busy: the queue (--queue {capacity}) is full; retry later" }, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
             float[] probabilities;
             try

@@ -14,11 +14,9 @@ namespace ML.FastCnn;
 /// </summary>
 internal static class OnnxExporter
 {
-    private const double Epsilon = 1e-5; // BatchNorm's eps in every FastCnn network
-
     public static void Write(ImageClassifier classifier, Stream stream)
     {
-        var state = Weights(classifier);
+        using var folded = FoldedNetwork.From(classifier.Network, classifier.Head);
         var graph = new OnnxGraph();
         int size = classifier.ImageSize;
         graph.Graph.Input.Add(OnnxGraph.FloatValue("image", 3, size, size));
@@ -29,17 +27,22 @@ internal static class OnnxExporter
         string x = graph.Node("Mul", ["image", graph.Constant("input_scale", scale, 1, 3, 1, 1)]);
         x = graph.Node("Add", [x, graph.Constant("input_shift", shift, 1, 3, 1, 1)]);
 
-        x = graph.Node("Relu", [ConvBatchNorm(graph, state, x, "conv1", "bn1", stride: 2)]);
+        x = graph.Node("Relu", [Convolution(graph, folded.Stem, x)]);
         x = graph.Node("MaxPool", [x], OnnxGraph.Ints("kernel_shape", 3, 3), OnnxGraph.Ints("strides", 2, 2), OnnxGraph.Ints("pads", 1, 1, 1, 1));
-        for (int stage = 1; stage <= 4; stage++)
-        {
-            for (int block = 0; state.ContainsKey($"layer{stage}.{block}.conv1.weight"); block++)
-                x = Block(graph, state, x, $"layer{stage}.{block}", stride: stage > 1 && block == 0 ? 2 : 1);
-        }
+        foreach (var block in folded.Blocks)
+            x = Block(graph, block, x);
 
-        string logits = classifier.Head == ClassifierHead.Linear
-            ? Linear(graph, state, graph.Node("Flatten", [graph.Node("GlobalAveragePool", [x])]), "fc", batchNorm: null)
-            : FastaiHead(graph, state, x);
+        string logits;
+        if (folded.Head == ClassifierHead.Linear)
+        {
+            logits = Linear(graph, folded.Classifier[0], graph.Node("Flatten", [graph.Node("GlobalAveragePool", [x])]));
+        }
+        else
+        {
+            // fast.ai's head: concat pooling (max, then average) → Linear → ReLU → Linear (BatchNorm folded in).
+            string pooled = graph.Node("Concat", [graph.Node("GlobalMaxPool", [x]), graph.Node("GlobalAveragePool", [x])], OnnxGraph.Int("axis", 1));
+            logits = Linear(graph, folded.Classifier[1], graph.Node("Relu", [Linear(graph, folded.Classifier[0], graph.Node("Flatten", [pooled]))]));
+        }
         graph.NameOutput(graph.Node("Softmax", [logits], OnnxGraph.Int("axis", 1)), "probabilities");
         graph.Graph.Output.Add(OnnxGraph.FloatValue("probabilities", classifier.ClassNames.Count));
 
@@ -57,83 +60,30 @@ internal static class OnnxExporter
         model.WriteTo(stream);
     }
 
-    /// <summary>The network's parameters and buffers as (shape, values), copied to .NET arrays.</summary>
-    private static Dictionary<string, (long[] Shape, float[] Values)> Weights(ImageClassifier classifier)
+    private static string Convolution(OnnxGraph graph, FoldedNetwork.Convolution c, string input)
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        return classifier.Network.state_dict()
-            .Where(kv => kv.Value.dtype == ScalarType.Float32)
-            .ToDictionary(kv => kv.Key, kv => (kv.Value.shape, kv.Value.cpu().data<float>().ToArray()));
+        var shape = c.Weight.shape;
+        return graph.Node("Conv", [input, graph.Constant($"{c.Name}.weight", Values(c.Weight), shape), graph.Constant($"{c.Name}.bias", Values(c.Bias), shape[0])],
+            OnnxGraph.Ints("kernel_shape", shape[2], shape[3]), OnnxGraph.Ints("strides", c.Stride, c.Stride), OnnxGraph.Ints("pads", c.Padding, c.Padding, c.Padding, c.Padding));
     }
 
-    /// <summary>BatchNorm in evaluation mode as y = x·scale + shift per channel.</summary>
-    private static (double[] Scale, double[] Shift) BatchNorm(Dictionary<string, (long[] Shape, float[] Values)> state, string name)
+    /// <summary>A residual block: its convolutions with ReLU between them, plus the shortcut, then ReLU.</summary>
+    private static string Block(OnnxGraph graph, FoldedNetwork.Block block, string input)
     {
-        var (gamma, beta) = (state[$"{name}.weight"].Values, state[$"{name}.bias"].Values);
-        var (mean, variance) = (state[$"{name}.running_mean"].Values, state[$"{name}.running_var"].Values);
-        var scale = gamma.Select((g, c) => g / Math.Sqrt(variance[c] + Epsilon)).ToArray();
-        return (scale, beta.Select((b, c) => b - mean[c] * scale[c]).ToArray());
-    }
-
-    /// <summary>A bias-free convolution followed by BatchNorm, as one convolution with a bias.</summary>
-    private static string ConvBatchNorm(OnnxGraph graph, Dictionary<string, (long[] Shape, float[] Values)> state, string input, string conv, string bn, int stride)
-    {
-        var (shape, weight) = state[$"{conv}.weight"];
-        var (scale, shift) = BatchNorm(state, bn);
-        int perOutput = weight.Length / (int)shape[0];
-        var folded = weight.Select((w, i) => (float)(w * scale[i / perOutput])).ToArray();
-        long kernel = shape[2], pad = kernel / 2;
-        return graph.Node("Conv", [input, graph.Constant($"{conv}.weight", folded, shape), graph.Constant($"{conv}.bias", shift.Select(v => (float)v).ToArray(), shape[0])],
-            OnnxGraph.Ints("kernel_shape", kernel, shape[3]), OnnxGraph.Ints("strides", stride, stride), OnnxGraph.Ints("pads", pad, pad, pad, pad));
-    }
-
-    /// <summary>A residual block (basic or bottleneck, TorchVision's layout: the stride on the 3×3 convolution).</summary>
-    private static string Block(OnnxGraph graph, Dictionary<string, (long[] Shape, float[] Values)> state, string input, string prefix, int stride)
-    {
-        bool bottleneck = state.ContainsKey($"{prefix}.conv3.weight");
-        string x = graph.Node("Relu", [ConvBatchNorm(graph, state, input, $"{prefix}.conv1", $"{prefix}.bn1", bottleneck ? 1 : stride)]);
-        x = ConvBatchNorm(graph, state, x, $"{prefix}.conv2", $"{prefix}.bn2", bottleneck ? stride : 1);
-        if (bottleneck)
-            x = ConvBatchNorm(graph, state, graph.Node("Relu", [x]), $"{prefix}.conv3", $"{prefix}.bn3", 1);
-        string shortcut = state.ContainsKey($"{prefix}.downsample.0.weight")
-            ? ConvBatchNorm(graph, state, input, $"{prefix}.downsample.0", $"{prefix}.downsample.1", stride)
-            : input;
+        string x = input;
+        for (int i = 0; i < block.Convolutions.Count; i++)
+        {
+            x = Convolution(graph, block.Convolutions[i], x);
+            if (i < block.Convolutions.Count - 1)
+                x = graph.Node("Relu", [x]);
+        }
+        string shortcut = block.Downsample is { } downsample ? Convolution(graph, downsample, input) : input;
         return graph.Node("Relu", [graph.Node("Add", [x, shortcut])]);
     }
 
-    /// <summary>fast.ai's head: concat pooling (max, then average) → [BatchNorm → Linear] → ReLU → [BatchNorm → Linear], BatchNorm folded in.</summary>
-    private static string FastaiHead(OnnxGraph graph, Dictionary<string, (long[] Shape, float[] Values)> state, string features)
-    {
-        string pooled = graph.Node("Concat", [graph.Node("GlobalMaxPool", [features]), graph.Node("GlobalAveragePool", [features])], OnnxGraph.Int("axis", 1));
-        string x = Linear(graph, state, graph.Node("Flatten", [pooled]), "head.lin1", batchNorm: "head.bn1");
-        return Linear(graph, state, graph.Node("Relu", [x]), "head.lin2", batchNorm: "head.bn2");
-    }
-
-    /// <summary>Linear(x) or Linear(BatchNorm(x)) as one Gemm: W' = W·diag(scale), b' = b + W·shift.</summary>
-    private static string Linear(OnnxGraph graph, Dictionary<string, (long[] Shape, float[] Values)> state, string input, string name, string? batchNorm)
-    {
-        var (shape, weight) = state[$"{name}.weight"];
-        int outputs = (int)shape[0], inputs = (int)shape[1];
-        var bias = state.TryGetValue($"{name}.bias", out var b) ? b.Values.Select(v => (double)v).ToArray() : new double[outputs];
-        var folded = new float[weight.Length];
-        if (batchNorm is null)
-        {
-            weight.CopyTo(folded, 0);
-        }
-        else
-        {
-            var (scale, shift) = BatchNorm(state, batchNorm);
-            for (int o = 0; o < outputs; o++)
-            {
-                for (int i = 0; i < inputs; i++)
-                {
-                    folded[o * inputs + i] = (float)(weight[o * inputs + i] * scale[i]);
-                    bias[o] += weight[o * inputs + i] * shift[i];
-                }
-            }
-        }
-        return graph.Node("Gemm", [input, graph.Constant($"{name}.weight", folded, shape), graph.Constant($"{name}.bias", bias.Select(v => (float)v).ToArray(), outputs)],
+    private static string Linear(OnnxGraph graph, FoldedNetwork.Linear linear, string input) =>
+        graph.Node("Gemm", [input, graph.Constant($"{linear.Name}.weight", Values(linear.Weight), linear.Weight.shape), graph.Constant($"{linear.Name}.bias", Values(linear.Bias), linear.Bias.shape[0])],
             OnnxGraph.Int("transB", 1));
-    }
+
+    private static float[] Values(Tensor t) => t.cpu().data<float>().ToArray();
 }

@@ -53,15 +53,20 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
     // Scoring can come from several cursors (threads) at once; TorchSharp modules are not thread-safe.
     private readonly Lock _forward = new();
 
-    /// <summary>Class probabilities [N, classes] of a batch of resized uint8 images [N, 3, S, S].</summary>
+    private FoldedNetwork? _folded;
+
+    /// <summary>
+    /// Class probabilities [N, classes] of a batch of resized uint8 images [N, 3, S, S]. Runs the network
+    /// with BatchNorm folded in, folded at the first call: only scoring copies (which never train) call this.
+    /// </summary>
     public float[][] PredictProbabilities(Tensor imageBytes)
     {
         lock (_forward)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            Network.eval();
-            var probabilities = nn.functional.softmax(Network.forward(ImageTensorConverter.Normalize(imageBytes, Device)), 1).cpu();
+            _folded ??= FoldedNetwork.From(Network, Head);
+            var probabilities = nn.functional.softmax(_folded.Forward(ImageTensorConverter.Normalize(imageBytes, Device)), 1).cpu();
             var flat = probabilities.data<float>().ToArray();
             int classes = ClassNames.Count;
             return Enumerable.Range(0, (int)probabilities.shape[0]).Select(i => flat[(i * classes)..((i + 1) * classes)]).ToArray();
@@ -150,5 +155,9 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
         }
     }
 
-    public void Dispose() => Network.Dispose();
+    public void Dispose()
+    {
+        _folded?.Dispose();
+        Network.Dispose();
+    }
 }
