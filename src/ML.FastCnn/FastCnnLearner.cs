@@ -63,7 +63,7 @@ public sealed partial class FastCnnLearner : IDisposable
             var (train, validation, classNames, batchSize, imageSize) = TrainingInput.Bind(trainingData, options, seed, session.Warning, cancellation);
             var device = DeviceSelector.Resolve(options.Device);
             classifier = BackboneFactory.Create(options, imageSize, classNames, device, seed, session.Info, cancellation);
-            var settings = new LearnerSettings(batchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, seed,
+            var settings = new LearnerSettings(batchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, options.MixUp, seed,
                 options.TrainBatchNormWhenFrozen);
             session.Info($"{classifier.Description} ({options.Weights}) for {classNames.Count} classes at {imageSize}px on {device.type}: " +
                          $"{train.Count} training images{(validation is null ? "" : $", {validation.Count} validation images")}, batch size {batchSize}" +

@@ -111,6 +111,47 @@ public sealed class FidelityTests
     }
 
     [TestMethod]
+    [DataRow(0.4)]
+    [DataRow(2.0)]
+    public void MixUpDrawsLambdaFromBetaAlphaAlphaAndKeepsItAboveOneHalf(double alpha)
+    {
+        var random = new Random(1);
+        var draws = Enumerable.Range(0, 40_000).Select(_ => MixUp.Beta(random, alpha)).ToArray();
+        double mean = draws.Average(), variance = draws.Average(d => (d - mean) * (d - mean));
+
+        Assert.AreEqual(0.5, mean, 0.01);
+        Assert.AreEqual(1 / (4 * (2 * alpha + 1)), variance, 0.05 / (4 * (2 * alpha + 1)), "Beta(α, α) has variance 1 / (4(2α + 1))");
+        for (int batch = 0; batch < 100; batch++)
+        {
+            var (lambda, permutation) = MixUp.Draw(random, alpha, 16);
+            Assert.IsTrue(lambda is >= 0.5 and <= 1, $"λ = {lambda}");
+            CollectionAssert.AreEquivalent(Enumerable.Range(0, 16).Select(i => (long)i).ToArray(), permutation);
+        }
+    }
+
+    [TestMethod]
+    public void MixUpBlendsTheTrainingBatchesAndRepeatsWithTheSameSeed()
+    {
+        using var plain = NewLearner();
+        using var mixed = NewLearner(o => o.MixUp = 0.4);
+        using var again = NewLearner(o => o.MixUp = 0.4);
+
+        var (p, m, a) = (plain.FitOneCycle(1, 1e-3)[0], mixed.FitOneCycle(1, 1e-3)[0], again.FitOneCycle(1, 1e-3)[0]);
+
+        Assert.AreNotEqual(p.TrainLoss, m.TrainLoss, 1e-6, "the training loss is the blended batches' blended loss");
+        Assert.AreNotEqual(p.ValidLoss!.Value, m.ValidLoss!.Value, 1e-6, "the network learned from other inputs");
+        Assert.AreEqual(m.TrainLoss, a.TrainLoss, "the same seed blends the same way");
+        Assert.AreEqual(m.ValidLoss, a.ValidLoss);
+    }
+
+    [TestMethod]
+    public void MixUpOutOfRangeIsRefusedWithTheRule()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => NewLearner(o => o.MixUp = -1));
+        StringAssert.Contains(e.Message, "must be 0 (off) or an α in (0, 10], e.g. 0.4 (was -1)");
+    }
+
+    [TestMethod]
     public void FitRefusesAnEpochCountOtherThanTheSgdrCycles()
     {
         using var learner = NewLearner();

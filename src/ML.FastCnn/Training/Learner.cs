@@ -159,7 +159,9 @@ internal sealed class Learner : IDisposable
             _session.ThrowIfCancelled(); // ML.NET's own cancellation of the environment
             callbacks.ForEach(c => c.BeforeBatch(context));
             var forward = precomputed ? Model.Network.Classifier : Model.Network;
-            var loss = nn.functional.cross_entropy(forward.forward(input), labels, label_smoothing: Settings.LabelSmoothing);
+            var loss = precomputed || Settings.MixUp == 0
+                ? nn.functional.cross_entropy(forward.forward(input), labels, label_smoothing: Settings.LabelSmoothing)
+                : MixedLoss(forward, input, labels, SampleRandom.For(Settings.Seed, _epochsRun, context.Batch, view: -1));
             double value = loss.ToDouble();
             if (double.IsFinite(value)) // a non-finite loss skips the step; the callbacks decide what follows
             {
@@ -176,6 +178,19 @@ internal sealed class Learner : IDisposable
                 break;
         }
         return seen == 0 ? double.NaN : lossSum / seen;
+    }
+
+    /// <summary>MixUp's step: the batch blended with a shuffled copy of itself, the loss blended between both label sets.</summary>
+    private Tensor MixedLoss(nn.Module<Tensor, Tensor> network, Tensor input, Tensor labels, Random random)
+    {
+        var (lambda, order) = MixUp.Draw(random, Settings.MixUp, (int)input.shape[0]);
+        var permutation = tensor(order, device: input.device);
+        using var own = lambda.ToScalar();
+        using var other = (1 - lambda).ToScalar();
+        var output = network.forward(input.mul(own).add_(input.index_select(0, permutation).mul(other), KeptAliveScalars.One)); // λ·x + (1 − λ)·x[perm]
+        var ownLoss = nn.functional.cross_entropy(output, labels, label_smoothing: Settings.LabelSmoothing);
+        var otherLoss = nn.functional.cross_entropy(output, labels.index_select(0, permutation), label_smoothing: Settings.LabelSmoothing);
+        return ownLoss.mul(own).add_(otherLoss.mul(other), KeptAliveScalars.One);
     }
 
     /// <summary>

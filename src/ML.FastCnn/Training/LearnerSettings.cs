@@ -6,5 +6,6 @@ internal sealed record LearnerSettings(
     OptimizerKind Optimizer,
     double WeightDecay,
     double LabelSmoothing,
+    double MixUp,
     int Seed,
     bool TrainBatchNormWhenFrozen);
