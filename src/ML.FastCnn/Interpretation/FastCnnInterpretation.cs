@@ -78,7 +78,7 @@ public sealed class FastCnnInterpretation
                 if (probabilities.Length != classes.Count)
                     throw new InvalidOperationException($"Expected {classes.Count} scores per row, found {probabilities.Length}.");
                 getPath?.Invoke(ref text);
-                predictions.Add(new ImagePrediction(predictions.Count, getPath is null ? null : text.ToString(), actual, ArgMax(probabilities), probabilities));
+                predictions.Add(new ImagePrediction(predictions.Count, getPath is null ? null : text.ToString(), actual, ScoringBinding.ArgMax(probabilities), probabilities));
                 positions.Add(cursor.Position);
             }
         }
@@ -279,17 +279,6 @@ public sealed class FastCnnInterpretation
         if (next != _positions.Length)
             throw new InvalidOperationException($"Read {next} of {_positions.Length} images again: the data changed since it was scored.");
         return images;
-    }
-
-    private static int ArgMax(float[] values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-                best = i;
-        }
-        return best;
     }
 
     /// <summary>A function that, for a cursor, returns a getter of the current row's class index (−1: missing).</summary>

@@ -103,7 +103,8 @@ internal sealed class ScoringBinding
             ?? throw new InvalidOperationException($"Column '{column.Name}' has type {column.Type}; it cannot be read as {typeof(TValue).Name}.");
     }
 
-    private static int ArgMax(float[] values)
+    /// <summary>The predicted class: the index of the largest probability (the first on ties).</summary>
+    internal static int ArgMax(float[] values)
     {
         int best = 0;
         for (int i = 1; i < values.Length; i++)
