@@ -124,6 +124,15 @@ public sealed partial class FastCnnLearner
         public IDataView? ValidationSet { get; set; }
 
         /// <summary>
+        /// How an image that is not square becomes the square input: <see cref="ResizeMethod.Squish"/>
+        /// (stretch, the default), <see cref="ResizeMethod.Crop"/> (largest square, random position in
+        /// training, centred when scoring) or <see cref="ResizeMethod.Pad"/> (whole image, reflected edges).
+        /// The trained model stores it and scores with it. Crop turns the automatic image cache off
+        /// (set <see cref="CacheImages"/> to cache anyway, then the crop is always centred).
+        /// </summary>
+        public ResizeMethod Resize { get; set; } = ResizeMethod.Squish;
+
+        /// <summary>
         /// Random changes made to each training image, each drawn for that image (see the presets
         /// <see cref="ML.FastCnn.Augmentation.SideOn"/> and <see cref="ML.FastCnn.Augmentation.TopDown"/>).
         /// Default <see langword="null"/>: off.
@@ -191,6 +200,7 @@ public sealed partial class FastCnnLearner
             Checks.UserArg(ImageSize is null or >= 16, nameof(ImageSize), $"must be 16 or more, or null for the images' own size (was {ImageSize})");
             Checks.UserArg(BatchSize is null or >= 1, nameof(BatchSize), $"must be 1 or more, or null for the data-size default (was {BatchSize})");
             Checks.UserArg(PrefetchBatches >= 1, nameof(PrefetchBatches), $"must be 1 or more (was {PrefetchBatches})");
+            Checks.UserArg(Enum.IsDefined(Resize), nameof(Resize), $"must be Squish, Crop or Pad (was {Resize})");
             Augmentation?.Check();
             Checks.UserArg(Enum.IsDefined(Optimizer), nameof(Optimizer), $"must be AdamW or Sgd (was {Optimizer})");
             Checks.UserArg(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), $"must be 0 or more (was {WeightDecay})");

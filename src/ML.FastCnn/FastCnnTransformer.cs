@@ -65,6 +65,9 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
     /// <summary>Augmented views averaged with each image (test-time augmentation); 0 when off.</summary>
     public int TestTimeAugmentation => Settings.TestTimeAugmentation;
 
+    /// <summary>How images are made square before scoring (<see cref="FastCnnLearner.Options.Resize"/> at training; crops centred). Models saved before format 1.6 squish.</summary>
+    public ResizeMethod Resize => Settings.Resize;
+
     /// <summary>
     /// The same model (sharing its network) scoring each image together with
     /// <paramref name="augmentedViews"/> augmented views, probabilities averaged (fast.ai's

@@ -7,7 +7,11 @@ namespace ML.FastCnn;
 /// </summary>
 internal sealed class ImageData(ImageRows rows, int size, int batchSize, int prefetch, int seed, BadImagePolicy policy, Action<string> warn, string what)
 {
+    private const int ResizeView = 1 << 20;
     private bool _skipsReported;
+
+    /// <summary>How images become squares; cached rows are squares already (rendered with this method, centred).</summary>
+    public ResizeMethod Resize { get; init; }
 
     /// <summary>Whether the images are held decoded in memory.</summary>
     public bool IsCached => rows is CachedImageRows;
@@ -23,9 +27,13 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
     public IEnumerable<ImageBatch> Epoch(int epoch, bool shuffle, Augmentation? augmentation, CancellationToken cancellation, bool dropLast = false)
     {
         var random = shuffle ? SampleRandom.For(seed, epoch, position: -1) : null;
+        // Crop: a random position along the long side in training (shuffled epochs), centred otherwise,
+        // from its own random stream so the augmentation draws stay as they were.
+        var resize = Resize;
+        double Position(LabeledImage row) => resize == ResizeMethod.Crop && shuffle ? SampleRandom.For(seed, epoch, row.Position, ResizeView).NextDouble() : 0.5;
         Func<LabeledImage, AugmentationDraw[]> views = augmentation is null
-            ? _ => [AugmentationDraw.Identity]
-            : row => [augmentation.Draw(SampleRandom.For(seed, epoch, row.Position))];
+            ? row => [AugmentationDraw.Identity with { Resize = resize, ResizePosition = Position(row) }]
+            : row => [augmentation.Draw(SampleRandom.For(seed, epoch, row.Position)) with { Resize = resize, ResizePosition = Position(row) }];
         using var pipeline = new ImageBatchPipeline(rows.Read(random, cancellation), size, batchSize, prefetch, views, policy,
             _skipsReported ? _ => { } : warn, cancellation, dropLast);
         int read = 0;

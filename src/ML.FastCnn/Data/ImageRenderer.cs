@@ -6,7 +6,8 @@ namespace ML.FastCnn;
 /// Renders an image into the network's input square with SkiaSharp: resized with Skia's high
 /// quality filter (bicubic when enlarging, mipmaps when shrinking: the filter ML.NET's
 /// <c>ResizeImages</c> uses for IsoCrop/IsoPad, so an exported ONNX model fed by ML.NET sees the
-/// same pixels FastCnn trained on; aspect ratio not kept), optionally
+/// same pixels FastCnn trained on), squished, cropped or padded to a square as the draw's
+/// <see cref="ResizeMethod"/> says (padding reflects the image, as fast.ai's default pad mode), optionally
 /// cropped, zoomed, rotated, flipped and relit, with mirrored edges where a rotation reveals
 /// them (fast.ai's reflection padding). Alpha is dropped. Writes 3·S² bytes, R then G then B planes (CHW).
 /// Thread-safe: every call uses its own bitmaps.
@@ -50,11 +51,35 @@ internal static class ImageRenderer
         }
     }
 
+    /// <summary>
+    /// The region of the source (in source pixels) that becomes the square before augmentation: the whole
+    /// image (Squish), its largest square placed along the long side (Crop), or the square around it (Pad).
+    /// </summary>
+    internal static (double X, double Y, double Width, double Height) Region(int width, int height, ResizeMethod method, double position)
+    {
+        switch (method)
+        {
+            case ResizeMethod.Crop:
+            {
+                int side = Math.Min(width, height);
+                return (position * (width - side), position * (height - side), side, side);
+            }
+            case ResizeMethod.Pad:
+            {
+                int side = Math.Max(width, height);
+                return ((width - side) / 2.0, (height - side) / 2.0, side, side);
+            }
+            default:
+                return (0, 0, width, height);
+        }
+    }
+
     /// <summary>Maps source pixels to target pixels: crop centre to the origin, turn, flip, scale the crop to the square, centre it.</summary>
     private static SKMatrix SourceToTarget(SKBitmap source, int size, AugmentationDraw draw)
     {
-        float cropWidth = (float)(draw.CropWidth * source.Width), cropHeight = (float)(draw.CropHeight * source.Height);
-        float centreX = (float)(draw.CropX * source.Width) + cropWidth / 2, centreY = (float)(draw.CropY * source.Height) + cropHeight / 2;
+        var region = Region(source.Width, source.Height, draw.Resize, draw.ResizePosition);
+        float cropWidth = (float)(draw.CropWidth * region.Width), cropHeight = (float)(draw.CropHeight * region.Height);
+        float centreX = (float)(region.X + draw.CropX * region.Width) + cropWidth / 2, centreY = (float)(region.Y + draw.CropY * region.Height) + cropHeight / 2;
         var matrix = SKMatrix.CreateTranslation(-centreX, -centreY);
         matrix = matrix.PostConcat(SKMatrix.CreateScale(size / cropWidth, size / cropHeight)); // the crop becomes the square; turning a square keeps it
         matrix = matrix.PostConcat(SKMatrix.CreateRotationDegrees((float)(draw.QuarterTurns * 90 + draw.Angle)));

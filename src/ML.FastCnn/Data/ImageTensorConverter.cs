@@ -15,11 +15,11 @@ internal static class ImageTensorConverter
     public static readonly float[] Std = [0.229f, 0.224f, 0.225f];
 
     /// <summary>Resized RGB pixels, 0–255, shape [3, size, size], dtype uint8.</summary>
-    public static Tensor ToResizedBytes(MLImage image, int size)
+    public static Tensor ToResizedBytes(MLImage image, int size, ResizeMethod resize = ResizeMethod.Squish)
     {
         using var source = ImageSource.CopyOf(image);
         var chw = new byte[3 * size * size];
-        ImageRenderer.Render(source.Bitmap, size, AugmentationDraw.Identity, chw);
+        ImageRenderer.Render(source.Bitmap, size, AugmentationDraw.Identity with { Resize = resize }, chw);
         return tensor(chw, [3, size, size]);
     }
 

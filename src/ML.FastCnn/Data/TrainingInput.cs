@@ -108,8 +108,9 @@ internal static class TrainingInput
         var image = ImageColumn.Bind(data.Schema, options.ImageColumnName, options.ImagePathColumnName);
         var label = data.Schema[options.LabelColumnName];
         var streamed = new ImageData(new DataViewImageRows(data, image, label, rows, shufflePool: Math.Max(1024, 8 * batchSize)),
-            imageSize, batchSize, options.PrefetchBatches, seed, options.BadImages, warn, what);
-        return options.CacheImages ?? rows * 4L * imageSize * imageSize <= CacheBudget ? streamed.Cached(cancellation) : streamed;
+            imageSize, batchSize, options.PrefetchBatches, seed, options.BadImages, warn, what) { Resize = options.Resize };
+        // Crop draws its position per epoch from the whole image, so it is not cached unless asked for (then centred).
+        return options.CacheImages ?? (options.Resize != ResizeMethod.Crop && rows * 4L * imageSize * imageSize <= CacheBudget) ? streamed.Cached(cancellation) : streamed;
     }
 
     /// <summary>

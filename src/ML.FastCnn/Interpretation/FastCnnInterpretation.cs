@@ -273,7 +273,7 @@ public sealed class FastCnnInterpretation
                 continue;
             using var source = reader.Read();
             var chw = new byte[3 * ImageSize * ImageSize];
-            ImageRenderer.Render(source.Bitmap, ImageSize, AugmentationDraw.Identity, chw);
+            ImageRenderer.Render(source.Bitmap, ImageSize, AugmentationDraw.Identity with { Resize = _transformer.Resize }, chw);
             images[next++] = chw;
         }
         if (next != _positions.Length)

@@ -21,8 +21,8 @@ internal static class FastCnnModelFormat
     // The header names this assembly, so ML.NET loads and registers it by itself on Model.Load.
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "FASTCNN ",
-        verWrittenCur: 0x00010005, // 1.2: blocks per stage; 1.3: prefetch, test-time augmentation; 1.4: head kind; 1.5: weights checksum
-        verReadableCur: 0x00010005,
+        verWrittenCur: 0x00010006, // 1.2: blocks per stage; 1.3: prefetch, test-time augmentation; 1.4: head kind; 1.5: weights checksum; 1.6: resize method
+        verReadableCur: 0x00010006,
         verWeCanReadBack: 0x00010001,
         loaderAssemblyName: typeof(FastCnnTransformer).Assembly.FullName!,
         loaderSignature: LoaderSignature);
@@ -43,6 +43,7 @@ internal static class FastCnnModelFormat
     //          MinScale, MaxLighting, AffineProbability, LightingProbability) (since 1.3)
     // int:     classifier head (ClassifierHead value; before 1.4: Linear) (since 1.4)
     // long, byte[32]: length and SHA-256 of the weights stream, checked before libtorch reads it (since 1.5)
+    // int:     resize method (ResizeMethod value; before 1.6: Squish) (since 1.6)
     // stream "FastCnnWeights": the network's parameters and buffers (TorchSharp format)
     public static void Save(ModelSaveContext ctx, ScoringModel model)
     {
@@ -77,6 +78,7 @@ internal static class FastCnnModelFormat
             classifier.SaveWeights(writer);
         ctx.Writer.Write(weights.Length);
         ctx.Writer.Write(SHA256.HashData(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
+        ctx.Writer.Write((int)settings.Resize);
         ctx.SaveBinaryStream(WeightsStream, writer => writer.Write(weights.GetBuffer(), 0, (int)weights.Length));
     }
 
@@ -144,6 +146,13 @@ internal static class FastCnnModelFormat
         if (ctx.Header.ModelVerWritten >= 0x00010005)
             checksum = (ctx.Reader.ReadInt64(), ctx.Reader.ReadBytes(32));
 
+        var resize = ResizeMethod.Squish;
+        if (ctx.Header.ModelVerWritten >= 0x00010006)
+        {
+            resize = (ResizeMethod)ctx.Reader.ReadInt32();
+            env.CheckDecode(Enum.IsDefined(resize), "Unknown resize method in the FastCnn model.");
+        }
+
         ImageClassifier? classifier = null;
         var device = DeviceSelector.Resolve(ComputeDevice.Auto);
         bool found;
@@ -158,7 +167,7 @@ internal static class FastCnnModelFormat
         }
         if (!found || classifier is null)
             throw env.ExceptDecode($"the model has no '{WeightsStream}' entry: the file is incomplete. Save the model again.");
-        var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation, seed);
+        var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation, seed, resize);
         return new FastCnnTransformer(new ScoringModel(classifier, settings));
     }
 

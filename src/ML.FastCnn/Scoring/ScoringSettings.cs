@@ -10,11 +10,15 @@ internal sealed record ScoringSettings(
     int PrefetchBatches,
     int TestTimeAugmentation,
     Augmentation TestTimeAugmentationKind,
-    int Seed)
+    int Seed,
+    ResizeMethod Resize = ResizeMethod.Squish)
 {
+    /// <summary>The image itself, made square with <see cref="Resize"/> (crops centred).</summary>
+    public AugmentationDraw Plain => AugmentationDraw.Identity with { Resize = Resize };
+
     public static ScoringSettings From(FastCnnLearner.Options learner, FastCnnTransformer.Options scoring, Augmentation? trainingAugmentation, int seed) => new(
         learner.ImageColumnName, learner.ImagePathColumnName, scoring.ScoreColumnName, scoring.PredictedLabelColumnName,
-        scoring.BatchSize, scoring.PrefetchBatches, scoring.TestTimeAugmentation, trainingAugmentation ?? Augmentation.SideOn, seed);
+        scoring.BatchSize, scoring.PrefetchBatches, scoring.TestTimeAugmentation, trainingAugmentation ?? Augmentation.SideOn, seed, learner.Resize);
 
     /// <summary>
     /// The views scored for the row at <paramref name="position"/>: the image itself, then
@@ -23,9 +27,9 @@ internal sealed record ScoringSettings(
     public AugmentationDraw[] Views(long position)
     {
         var views = new AugmentationDraw[1 + TestTimeAugmentation];
-        views[0] = AugmentationDraw.Identity;
+        views[0] = Plain;
         for (int v = 1; v < views.Length; v++)
-            views[v] = TestTimeAugmentationKind.Draw(SampleRandom.For(Seed, epoch: -1, position, v));
+            views[v] = TestTimeAugmentationKind.Draw(SampleRandom.For(Seed, epoch: -1, position, v)) with { Resize = Resize };
         return views;
     }
 }
