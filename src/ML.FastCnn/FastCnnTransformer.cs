@@ -68,6 +68,9 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
     /// <summary>How images are made square before scoring (<see cref="FastCnnLearner.Options.Resize"/> at training; crops centred). Models saved before format 1.6 squish.</summary>
     public ResizeMethod Resize => Settings.Resize;
 
+    /// <summary>The same network scoring with another resize method (for comparisons; the model's own method is <see cref="Resize"/>).</summary>
+    internal FastCnnTransformer WithResize(ResizeMethod resize) => new(Model with { Settings = Settings with { Resize = resize } });
+
     /// <summary>
     /// The same model (sharing its network) scoring each image together with
     /// <paramref name="augmentedViews"/> augmented views, probabilities averaged (fast.ai's

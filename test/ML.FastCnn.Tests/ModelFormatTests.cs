@@ -32,6 +32,7 @@ public sealed class ModelFormatTests
         CollectionAssert.AreEqual(new[] { "a", "b" }, fastCnn.ClassNames.ToArray());
         Assert.AreEqual(32, fastCnn.ImageSize);
         Assert.AreEqual("ResNet18", fastCnn.NetworkDescription);
+        Assert.AreEqual(ResizeMethod.Squish, fastCnn.Resize, "models saved before format 1.6 squish");
         float[] before = [0.48674172f, 0.5132583f];
         foreach (var score in scores)
         {

@@ -57,6 +57,7 @@ public sealed class PublicApiTests
             "ML.FastCnn.RecordedBatch",
             "ML.FastCnn.RecordedEpoch",
             "ML.FastCnn.Recorder",
+            "ML.FastCnn.ResizeMethod",
             "ML.FastCnn.ResNetArchitecture",
             "ML.FastCnn.Schedule",
             "ML.FastCnn.TrainingDivergedException",
