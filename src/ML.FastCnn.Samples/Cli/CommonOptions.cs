@@ -10,6 +10,8 @@ internal sealed class CommonOptions
 
     public Option<int?> Size { get; } = new("--size") { Description = "side of the square images the network sees, in pixels (default: from the images)" };
 
+    public Option<ResizeMethod> Resize { get; } = new("--resize") { Description = "squish, crop or pad: how non-square images become the square (stored in the model)", DefaultValueFactory = _ => ResizeMethod.Squish };
+
     public Option<int?> Epochs { get; } = new("--epochs") { Description = "epochs of the unfrozen phase (default: from the number of images)" };
 
     public Option<double?> LearningRate { get; } = new("--lr") { Description = "peak learning rate (default: the range test's suggestion)" };
@@ -33,6 +35,7 @@ internal sealed class CommonOptions
     public static string? FlagFor(string optionName) => optionName switch
     {
         nameof(FastCnnLearner.Options.ImageSize) => "--size",
+        nameof(FastCnnLearner.Options.Resize) => "--resize",
         nameof(FastCnnOptions.Epochs) => "--epochs",
         nameof(FastCnnOptions.LearningRate) => "--lr",
         _ => null,
@@ -40,7 +43,7 @@ internal sealed class CommonOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Architecture, Size, Epochs, LearningRate, Weights, Device, BadImages, Output })
+        foreach (var option in new Option[] { Architecture, Size, Resize, Epochs, LearningRate, Weights, Device, BadImages, Output })
             command.Add(option);
     }
 
@@ -55,6 +58,7 @@ internal sealed class CommonOptions
             {
                 Architecture = result.GetValue(Architecture),
                 ImageSize = result.GetValue(Size),
+                Resize = result.GetValue(Resize),
                 Device = result.GetValue(Device),
                 BadImages = result.GetValue(BadImages),
                 Augmentation = Augmentation.SideOn,

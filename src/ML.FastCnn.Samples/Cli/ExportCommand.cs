@@ -15,7 +15,7 @@ internal static class ExportCommand
         var onnx = new Argument<string>("onnx") { Description = "the .onnx file to write" };
         var check = new Option<string?>("--check") { Description = "a folder of images (valid/<class>/… or <class>/…): compare ML.NET's ONNX chain with FastCnn on them" };
         var mlnet = new Option<string?>("--mlnet") { Description = "also write an ML.NET model (.zip): LoadImages(ImagePath) → ResizeImages → ExtractPixels → ApplyOnnxModel, which scores without TorchSharp or ML.FastCnn" };
-        var resize = new Option<ImageResizingEstimator.ResizingKind>("--resize") { Description = "with --check: how ML.NET's ResizeImages resizes (Fill, IsoCrop, IsoPad)", DefaultValueFactory = _ => ImageResizingEstimator.ResizingKind.IsoCrop };
+        var resize = new Option<ImageResizingEstimator.ResizingKind?>("--resize") { Description = "how ML.NET's ResizeImages resizes in --mlnet and --check (Fill, IsoCrop, IsoPad); default the model's resize method's match: Squish → Fill, Crop → IsoCrop, Pad → IsoPad" };
         var command = new Command("export", "Export a saved model's network as ONNX (input 'image' [N,3,S,S] RGB 0-255, output 'probabilities').");
         command.Add(model);
         command.Add(onnx);
@@ -26,11 +26,12 @@ internal static class ExportCommand
         return command;
     }
 
-    private static void Run(string modelPath, string onnxPath, string? folder, string? mlnetPath, ImageResizingEstimator.ResizingKind resizing)
+    private static void Run(string modelPath, string onnxPath, string? folder, string? mlnetPath, ImageResizingEstimator.ResizingKind? resizeOption)
     {
         var ml = new MLContext(seed: 1);
         var model = FastCnn.LoadModel(ml, modelPath, out _);
         var fastCnn = ModelParts.FastCnn(model);
+        var resizing = resizeOption ?? Matching(fastCnn.Resize);
         fastCnn.ExportOnnx(onnxPath);
         Console.WriteLine($"wrote {Path.GetFullPath(onnxPath)} ({new FileInfo(onnxPath).Length / 1048576.0:F1} MB): {fastCnn}; input 'image' float32 [N, 3, {fastCnn.ImageSize}, {fastCnn.ImageSize}] RGB 0-255, output 'probabilities' [N, {fastCnn.ClassNames.Count}]");
         int size = fastCnn.ImageSize;
@@ -52,6 +53,18 @@ internal static class ExportCommand
         int agree = viaOnnx.Zip(viaFastCnn).Count(p => p.First == p.Second);
         Console.WriteLine($"ML.NET's LoadImages → ResizeImages ({resizing}) → ExtractPixels → ApplyOnnxModel agrees with FastCnn on {agree} of {viaOnnx.Count} images ({100.0 * agree / viaOnnx.Count:F1}%)");
     }
+
+    /// <summary>
+    /// The ResizeImages kind closest to the model's resize method. Crop ↔ IsoCrop matches (same filter, centred).
+    /// Pad ↔ IsoPad: ML.NET pads with black where FastCnn reflects the image, so the padding differs.
+    /// Squish ↔ Fill: ML.NET's Fill resamples nearest-neighbour, so pixels differ.
+    /// </summary>
+    internal static ImageResizingEstimator.ResizingKind Matching(ResizeMethod method) => method switch
+    {
+        ResizeMethod.Crop => ImageResizingEstimator.ResizingKind.IsoCrop,
+        ResizeMethod.Pad => ImageResizingEstimator.ResizingKind.IsoPad,
+        _ => ImageResizingEstimator.ResizingKind.Fill,
+    };
 
     /// <summary>ML.NET's own image chain into the exported model: ImagePath → 'probabilities'.</summary>
     private static IEstimator<ITransformer> OnnxChain(MLContext ml, int size, ImageResizingEstimator.ResizingKind resizing, string onnxPath) =>

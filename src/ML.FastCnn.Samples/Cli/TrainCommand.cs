@@ -55,6 +55,7 @@ internal static class TrainCommand
         new("architecture", options.Learner.Architecture.ToString()),
         new("weights", options.Learner.Weights.ToString() ?? ""),
         new("image size", options.Learner.ImageSize?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto (from the images)"),
+        new("resize", options.Learner.Resize.ToString()),
         new("recipe", options.Recipe.ToString()),
         new("epochs", options.Epochs?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto (from the number of images)"),
         new("learning rate", options.LearningRate?.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) ?? "auto (range test's valley)"),
