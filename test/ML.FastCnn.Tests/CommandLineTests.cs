@@ -118,6 +118,8 @@ public sealed class CommandLineTests
         var (sizeCode, sizeOutput) = Cli("train", s_data, "--size", "4");
         var (modelCode, modelOutput) = Cli("predict", Path.Combine(missing, "model.zip"), "x.png");
         var (parseCode, _) = Cli("train", s_data, "--no-such-option");
+        var (resizeCode, _) = Cli("train", s_data, "--resize", "diagonal");
+        var (helpCode, help) = Cli("train", "--help");
 
         Assert.AreEqual(1, folderCode);
         StringAssert.Contains(folderOutput, "does not exist");
@@ -127,6 +129,10 @@ public sealed class CommandLineTests
         Assert.AreEqual(1, modelCode);
         StringAssert.Contains(modelOutput, "model.zip");
         Assert.AreNotEqual(0, parseCode);
+        Assert.AreNotEqual(0, resizeCode);
+        Assert.AreEqual(0, helpCode);
+        StringAssert.Contains(help, "--resize");
+        StringAssert.Contains(help, "squish, crop or pad");
     }
 
     [TestMethod]
