@@ -86,10 +86,10 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
     /// Writes the network as an ONNX model any runtime can score (ONNX Runtime, ML.NET's
     /// <c>ApplyOnnxModel</c>, Triton…), without TorchSharp. Input <c>image</c>: float32 [N, 3, S, S]
     /// (<see cref="ImageSize"/>), RGB planes, pixel values 0–255 — what ML.NET's
-    /// <c>ResizeImages(S, S)</c> → <c>ExtractPixels(interleavePixelColors: false)</c> makes (its resampling
-    /// differs slightly from FastCnn's, so a few close calls can differ). Pick the ResizeImages kind that
-    /// matches <see cref="Resize"/>: Crop ↔ <c>IsoCrop</c>; Pad ↔ <c>IsoPad</c> (ML.NET pads with black, FastCnn
-    /// reflects the image, so the edges differ); Squish ↔ <c>Fill</c> (ML.NET's Fill resamples nearest-neighbour).
+    /// <c>ResizeImages(S, S)</c> → <c>ExtractPixels(interleavePixelColors: false)</c> makes (IsoCrop and IsoPad
+    /// resample with FastCnn's filter). Pick the ResizeImages kind that matches <see cref="Resize"/>: Crop ↔
+    /// <c>IsoCrop</c>; Pad ↔ <c>IsoPad</c> (ML.NET pads with black, FastCnn reflects the image, so the edges
+    /// differ); Squish: <c>IsoCrop</c> for square images (ML.NET's only squishing kind, <c>Fill</c>, resamples nearest-neighbour).
     /// Output <c>probabilities</c>: float32 [N, classes], softmax, in <see cref="ClassNames"/> order; the
     /// model's metadata holds <c>classes</c> (a JSON array) and <c>image_size</c>. BatchNorm is folded
     /// into the convolutions; test-time augmentation is not exported (the plain forward is).

@@ -94,7 +94,7 @@ public sealed class OnnxExportTests
             var (code, output) = TestData.Cli("export", modelPath, onnx, "--mlnet", mlnet, "--check", Path.Combine(TestData.RepositoryRoot(), "data", "fashion-mnist-sample"));
             Assert.AreEqual(0, code, output);
             StringAssert.Contains(output, "agrees with FastCnn on ");
-            StringAssert.Contains(output, "ResizeImages (Fill)", "a Squish model's chain squishes: Fill is ML.NET's only kind that does");
+            StringAssert.Contains(output, "ResizeImages (IsoCrop)", "a Squish model's chain: IsoCrop, exact for square images (ML.NET's Fill resamples nearest-neighbour)");
 
             var consumer = Path.Combine(TestData.RepositoryRoot(), "test", "ML.FastCnn.OnnxConsumer", "bin", TestData.Configuration, "net10.0");
             Assert.IsFalse(Directory.GetFiles(consumer).Any(f => Path.GetFileName(f).StartsWith("TorchSharp", StringComparison.Ordinal) || Path.GetFileName(f) == "ML.FastCnn.dll"),
@@ -103,7 +103,7 @@ public sealed class OnnxExportTests
 
             // The same chain in this process (ONNX Runtime through ML.NET): the same bits.
             var chain = ml.Transforms.LoadImages("Picture", imageFolder: null, inputColumnName: "ImagePath")
-                .Append(ml.Transforms.ResizeImages("Picture", Size, Size, resizing: ImageResizingEstimator.ResizingKind.Fill))
+                .Append(ml.Transforms.ResizeImages("Picture", Size, Size, resizing: ImageResizingEstimator.ResizingKind.IsoCrop))
                 .Append(ml.Transforms.ExtractPixels("image", "Picture", interleavePixelColors: false, outputAsFloatArray: true))
                 .Append(ml.Transforms.ApplyOnnxModel("probabilities", "image", onnx));
             var expected = chain.Fit(raw).Transform(raw).GetColumn<float[]>("probabilities")
