@@ -45,12 +45,13 @@ internal static class BenchCommand
         var watch = new Option<bool>("--watch") { Description = "tuning: validate after every epoch (slower)" };
         var cache = new Option<bool?>("--cache") { Description = "override: CacheImages" };
         var mixUp = new Option<double>("--mixup") { Description = "override: MixUp's alpha (0: off)" };
+        var seed = new Option<int?>("--seed") { Description = "override: the learner's seed (reruns)" };
         var small = new Command("small-data", "FastCnn's defaults against ML.NET's ResNet18 features + LbfgsMaximumEntropy on small sets: accuracy and wall time.");
-        foreach (var option in new Option[] { sets, colour, recipe, smallSize, smallEpochs, freeze, smallBatch, augment, head, lr, noBaseline, watch, cache, mixUp })
+        foreach (var option in new Option[] { sets, colour, recipe, smallSize, smallEpochs, freeze, smallBatch, augment, head, lr, noBaseline, watch, cache, mixUp, seed })
             small.Add(option);
         small.SetAction(r => CliErrors.Run(() => SmallDataBenchmark.Run(r.GetRequiredValue(sets), r.GetValue(colour),
             new SmallDataBenchmark.Overrides(r.GetValue(recipe), r.GetValue(smallSize), r.GetValue(smallEpochs), r.GetValue(freeze), r.GetValue(smallBatch),
-                r.GetValue(augment), r.GetValue(head), r.GetValue(lr), r.GetValue(watch), r.GetValue(cache), r.GetValue(mixUp)), r.GetValue(noBaseline))));
+                r.GetValue(augment), r.GetValue(head), r.GetValue(lr), r.GetValue(watch), r.GetValue(cache), r.GetValue(mixUp), r.GetValue(seed)), r.GetValue(noBaseline))));
         bench.Add(small);
 
         var soakEpochs = new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => 3 };

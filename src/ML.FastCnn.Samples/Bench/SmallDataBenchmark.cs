@@ -15,7 +15,7 @@ internal static class SmallDataBenchmark
 {
     /// <summary>Knobs for tuning runs; every null keeps FastCnn's default.</summary>
     public sealed record Overrides(TrainingRecipe? Recipe, int? ImageSize, int? Epochs, int? FreezeEpochs, int? BatchSize, bool Augment, ClassifierHead? Head,
-        double? LearningRate, bool Watch, bool? Cache, double MixUp);
+        double? LearningRate, bool Watch, bool? Cache, double MixUp, int? Seed);
 
     public static void Run(string[] sets, string? colourFolder, Overrides overrides, bool skipBaseline)
     {
@@ -60,6 +60,8 @@ internal static class SmallDataBenchmark
         if (o.Augment)
             options.Learner.Augmentation = Augmentation.SideOn;
         options.Learner.MixUp = o.MixUp;
+        if (o.Seed is { } seed)
+            options.Learner.Seed = seed;
         if (o.Cache is { } cache)
             options.Learner.CacheImages = cache;
         if (o.Watch) // tuning only: validation after every epoch costs time
