@@ -30,11 +30,7 @@ internal static class OnnxBenchmark
         var onnx = MLNetBaseline.Featurizer(ml).Fit(scoringRows);
         string exported = Path.Combine(Path.GetTempPath(), $"fastcnn-bench-{Environment.ProcessId}.onnx");
         fastCnn.ExportOnnx(exported);
-        var exportedChain = ml.Transforms.LoadImages("Picture", imageFolder: null, inputColumnName: nameof(ImageFile.ImagePath))
-            .Append(ml.Transforms.ResizeImages("Picture", 224, 224))
-            .Append(ml.Transforms.ExtractPixels("image", "Picture", interleavePixelColors: false, outputAsFloatArray: true))
-            .Append(ml.Transforms.ApplyOnnxModel("probabilities", "image", exported))
-            .Fit(scoringRows);
+        var exportedChain = ExportCommand.OnnxChain(ml, 224, ExportCommand.Matching(fastCnn.Resize), exported).Fit(scoringRows);
 
         double fast = 0, ort = 0, export = 0;
         for (int round = 0; round < 2; round++)

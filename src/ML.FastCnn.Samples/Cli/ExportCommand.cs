@@ -67,7 +67,7 @@ internal static class ExportCommand
     };
 
     /// <summary>ML.NET's own image chain into the exported model: ImagePath → 'probabilities'.</summary>
-    private static IEstimator<ITransformer> OnnxChain(MLContext ml, int size, ImageResizingEstimator.ResizingKind resizing, string onnxPath) =>
+    internal static IEstimator<ITransformer> OnnxChain(MLContext ml, int size, ImageResizingEstimator.ResizingKind resizing, string onnxPath) =>
         ml.Transforms.LoadImages("Picture", imageFolder: null, inputColumnName: "ImagePath")
             .Append(ml.Transforms.ResizeImages("Picture", size, size, resizing: resizing))
             .Append(ml.Transforms.ExtractPixels("image", "Picture", interleavePixelColors: false, outputAsFloatArray: true))

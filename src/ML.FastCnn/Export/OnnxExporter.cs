@@ -16,6 +16,7 @@ internal static class OnnxExporter
 {
     public static void Write(ImageClassifier classifier, Stream stream)
     {
+        using var scope = NewDisposeScope(); // the CPU copies of the weights read below
         using var folded = FoldedNetwork.From(classifier.Network, classifier.Head);
         var graph = new OnnxGraph();
         int size = classifier.ImageSize;
@@ -85,5 +86,6 @@ internal static class OnnxExporter
         graph.Node("Gemm", [input, graph.Constant($"{linear.Name}.weight", Values(linear.Weight), linear.Weight.shape), graph.Constant($"{linear.Name}.bias", Values(linear.Bias), linear.Bias.shape[0])],
             OnnxGraph.Int("transB", 1));
 
-    private static float[] Values(Tensor t) => t.cpu().data<float>().ToArray();
+    /// <summary>The values in logical (row-major) order: the folded convolutions are stored channels-last.</summary>
+    private static float[] Values(Tensor t) => t.cpu().contiguous().data<float>().ToArray();
 }
