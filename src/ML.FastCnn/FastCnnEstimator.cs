@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 
@@ -49,6 +50,7 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var cancel = _options.CancellationToken;
+        var clock = Stopwatch.StartNew();
         using var learner = FastCnnLearner.Create(_environment, input, _options.Learner, "FastCnnTrainer", cancel);
         var recipe = learner.IsPretrained ? _options.Recipe : TrainingRecipe.FineTune;
         var defaults = TrainingPlan.For(learner.TrainingImageCount, recipe);
@@ -59,8 +61,10 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
             Epochs = _options.Epochs ?? defaults.Epochs,
             FreezeEpochs = learner.IsPretrained ? _options.FreezeEpochs ?? defaults.FreezeEpochs : 0,
             FinderIterations = _options.LearningRate is null ? finder.Iterations : 0,
+            Augmentation = _options.Learner.Augmentation ?? defaults.Augmentation,
         };
-        learner.Log($"Plan ({(learner.IsPretrained ? recipe : "random weights, one cycle")}) for {plan}.");
+        learner.Augmentation = plan.Augmentation; // Augmentation.None becomes null (off) here
+        learner.Log($"Plan ({(learner.IsPretrained ? recipe : "random weights, one cycle")}) for {plan with { Augmentation = learner.Augmentation }}.");
 
         if (!learner.IsPretrained)
         {
@@ -68,17 +72,19 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
             learner.Unfreeze();
             double lr = _options.LearningRate ?? learner.FindLearningRate(finder, cancellationToken: cancel).Suggest(LearningRateSuggestion.Valley);
             var schedule = _options.Schedule ?? LearningRateSchedule.OneCycle();
-            learner.Fit(schedule.Epochs ?? plan.Epochs, lr, schedule, cancellationToken: cancel);
+            learner.Fit(schedule.Epochs ?? MainPhaseEpochs(learner, plan.Epochs, 0, clock, cancel), lr, schedule, cancellationToken: cancel);
         }
         else if (recipe == TrainingRecipe.FineTune)
         {
             double lr = _options.LearningRate ?? learner.FindLearningRate(finder, cancellationToken: cancel).Suggest(LearningRateSuggestion.Valley);
+            learner.Unfreeze(); // the budget is judged on unfrozen steps; FineTune freezes again
+            int epochs = MainPhaseEpochs(learner, plan.Epochs, plan.FreezeEpochs, clock, cancel);
             // fast.ai's fine_tune, also with FreezeEpochs = 0 (no frozen phase; the unfrozen one keeps its halved, discriminative rates)
-            learner.FineTune(plan.Epochs, lr, plan.FreezeEpochs, _options.Schedule, cancel);
+            learner.FineTune(epochs, lr, plan.FreezeEpochs, _options.Schedule, cancel);
         }
         else
         {
-            Precompute(learner, plan, finder, cancel);
+            Precompute(learner, plan, finder, clock, cancel);
         }
         return learner.ToTransformer(_options.Scoring);
     }
@@ -88,7 +94,7 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
     /// (cheap), then all layers with augmentation and the body's BatchNorm statistics kept
     /// (<c>bn_freeze</c>), from half the head's rate (first group: 1/100 of that).
     /// </summary>
-    private void Precompute(FastCnnLearner learner, TrainingPlan plan, LearningRateFinderOptions finder, CancellationToken cancel)
+    private void Precompute(FastCnnLearner learner, TrainingPlan plan, LearningRateFinderOptions finder, Stopwatch clock, CancellationToken cancel)
     {
         var augmentation = learner.Augmentation;
         learner.Augmentation = null;
@@ -105,6 +111,24 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
         // (fast.ai v0.7's bn_freeze). Switching to batch statistics here undoes the head's training.
         learner.FreezeBatchNormStatistics = true;
         var schedule = _options.Schedule ?? LearningRateSchedule.OneCycle(warmupFraction: 0.3, divFactor: 5);
-        learner.Fit(schedule.Epochs ?? plan.Epochs, LearningRates.Range(lr / 200, lr / 2), schedule, cancellationToken: cancel);
+        learner.Fit(schedule.Epochs ?? MainPhaseEpochs(learner, plan.Epochs, 0, clock, cancel), LearningRates.Range(lr / 200, lr / 2), schedule, cancellationToken: cancel);
+    }
+
+    /// <summary>Training steps timed to judge a <see cref="FastCnnOptions.TimeBudget"/>.</summary>
+    private const int BudgetProbeSteps = 4;
+
+    /// <summary>
+    /// The plan's main-phase epochs, or with a <see cref="FastCnnOptions.TimeBudget"/> (and no explicit
+    /// epochs) as many of them as fit into what is left after <paramref name="epochsBefore"/> more epochs.
+    /// </summary>
+    private int MainPhaseEpochs(FastCnnLearner learner, int planned, int epochsBefore, Stopwatch clock, CancellationToken cancel)
+    {
+        if (_options.TimeBudget is not { } budget || _options.Epochs is not null || planned == 0)
+            return planned;
+        double perEpoch = learner.EstimateEpochSeconds(BudgetProbeSteps, cancel);
+        double left = (budget - clock.Elapsed).TotalSeconds;
+        int epochs = Math.Clamp((int)Math.Floor(left / perEpoch) - epochsBefore, 1, planned);
+        learner.Log($"Time budget {budget:g}: {Math.Max(0, left):F0} s left, about {perEpoch:F0} s per epoch: {epochs} of the plan's {planned} epochs.");
+        return epochs;
     }
 }

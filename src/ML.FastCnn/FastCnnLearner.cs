@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using TorchSharp;
+using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace ML.FastCnn;
@@ -67,7 +68,7 @@ public sealed partial class FastCnnLearner : IDisposable
                 options.TrainBatchNormWhenFrozen);
             session.Info($"{classifier.Description} ({options.Weights}) for {classNames.Count} classes at {imageSize}px on {device.type}: " +
                          $"{train.Count} training images{(validation is null ? "" : $", {validation.Count} validation images")}, batch size {batchSize}" +
-                         $"{(train.IsCached ? ", cached" : "")}, augmentation {(options.Augmentation is null ? "off" : "on")}.");
+                         $"{(train.IsCached ? ", cached" : "")}, augmentation {(options.Augmentation is null or { IsNone: true } ? "off" : "on")}.");
             var learner = new FastCnnLearner(session, options, new Learner(classifier, train, validation, settings, options.Augmentation, session)
             {
                 PrecomputeActivations = options.PrecomputeActivations,
@@ -168,8 +169,8 @@ public sealed partial class FastCnnLearner : IDisposable
     }
 
     /// <summary>
-    /// The training augmentation (null: off). Setting it drops precomputed activations; with
-    /// augmentation on, training always renders the images.
+    /// The training augmentation (null or <see cref="Augmentation.None"/>: off). Setting it drops precomputed
+    /// activations; with augmentation on, training always renders the images.
     /// </summary>
     public Augmentation? Augmentation
     {
@@ -205,6 +206,20 @@ public sealed partial class FastCnnLearner : IDisposable
         _session.Info($"Learning-rate range test ({finder.LearningRates.Count} batches): valley {result.Suggest(LearningRateSuggestion.Valley):G3}, " +
                       $"steep {result.Suggest(LearningRateSuggestion.Steep):G3}, minimum/10 {result.Suggest(LearningRateSuggestion.MinimumDividedBy10):G3}.");
         return result;
+    }
+
+    /// <summary>
+    /// Seconds an epoch of the current configuration (frozen or not, augmentation, BatchNorm mode) takes,
+    /// validation included: <paramref name="steps"/> timed training steps at learning rate 0, weights put back.
+    /// </summary>
+    internal double EstimateEpochSeconds(int steps, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        var timer = new StepTimer(steps, LayerGroupCount);
+        _learner.Fit(this, steps / _learner.BatchesPerEpoch + 1, timer, [], cancellationToken);
+        // scoring a batch costs about a third of a training step (forward only)
+        int validBatches = _learner.Valid is { } valid ? (valid.Count + BatchSize - 1) / BatchSize : 0;
+        return timer.SecondsPerStep * (_learner.BatchesPerEpoch + validBatches / 3.0);
     }
 
     /// <summary>
@@ -304,6 +319,20 @@ public sealed partial class FastCnnLearner : IDisposable
         ThrowIfDisposed();
         var settings = ScoringSettings.From(_options, scoring, _learner.Augmentation, _learner.Settings.Seed);
         return new FastCnnTransformer(new ScoringModel(_learner.Model.Clone(), settings));
+    }
+
+    /// <summary>
+    /// Writes the network's current weights as a PyTorch state dict (fast.ai's <c>learn.save</c>): Python reads
+    /// it with <c>torch.load</c>, and <see cref="PretrainedWeights.FromFile"/> starts another fit from its
+    /// backbone. The file appears whole or not at all.
+    /// </summary>
+    /// <param name="path">The file to write (<c>.pth</c>); replaced if it exists.</param>
+    public void SaveWeights(string path)
+    {
+        ThrowIfDisposed();
+        Checks.UserArg(!string.IsNullOrWhiteSpace(path), nameof(path), "must name the file to write");
+        var state = _learner.Model.Network.state_dict();
+        AtomicFile.Write(path, stream => PyTorchPickler.PickleStateDict(stream, state));
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed != 0, this);

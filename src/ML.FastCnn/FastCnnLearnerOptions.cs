@@ -135,7 +135,9 @@ public sealed partial class FastCnnLearner
         /// <summary>
         /// Random changes made to each training image, each drawn for that image (see the presets
         /// <see cref="ML.FastCnn.Augmentation.SideOn"/> and <see cref="ML.FastCnn.Augmentation.TopDown"/>).
-        /// Default <see langword="null"/>: off.
+        /// Default <see langword="null"/>: off for a <see cref="FastCnnLearner"/>; <c>FastCnn.Train</c> leaves it to
+        /// the data-size plan (<see cref="TrainingPlan.For"/>: SideOn from <see cref="TrainingPlan.LargeSet"/> images).
+        /// <see cref="ML.FastCnn.Augmentation.None"/> turns it off everywhere.
         /// </summary>
         public Augmentation? Augmentation { get; set; }
 

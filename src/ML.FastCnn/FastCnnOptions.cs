@@ -102,6 +102,14 @@ public sealed class FastCnnOptions
     public LearningRateSchedule? Schedule { get; set; }
 
     /// <summary>
+    /// Optional limit on the fit's wall time, as ML.NET Model Builder's "time to train". When <see cref="Epochs"/>
+    /// is not set, the main (unfrozen) phase runs as many of the plan's epochs as fit into what is left of the
+    /// budget after the head's epochs, judged from a few timed training steps; at least one, never more than
+    /// the plan's (the log says what it chose). Default <see langword="null"/>: the plan's epochs.
+    /// </summary>
+    public TimeSpan? TimeBudget { get; set; }
+
+    /// <summary>
     /// Cancels training (and the automatic range test) within one batch: <c>Fit</c> then throws
     /// <see cref="OperationCanceledException"/> and no model is returned. Default: none.
     /// </summary>
@@ -120,5 +128,6 @@ public sealed class FastCnnOptions
         Checks.UserArg(LearningRate is null || (LearningRate > 0 && double.IsFinite(LearningRate.Value)), nameof(LearningRate),
             $"must be a positive number, or null to run the range test (was {LearningRate})");
         LearningRateFinder?.Check(nameof(LearningRateFinder));
+        Checks.UserArg(TimeBudget is null || TimeBudget > TimeSpan.Zero, nameof(TimeBudget), $"must be positive, or null for the plan's epochs (was {TimeBudget})");
     }
 }

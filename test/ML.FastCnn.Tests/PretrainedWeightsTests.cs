@@ -154,6 +154,42 @@ public sealed class PretrainedWeightsTests
     }
 
     [TestMethod]
+    public void SavedWeightsHoldTheTrainedNetworkAndStartAnotherFit()
+    {
+        var ml = new MLContext(seed: 1);
+        var raw = ml.Data.LoadFromEnumerable(TestData.FashionMnist("train", 2));
+        var data = TestData.Preprocessing(ml).Fit(raw).Transform(raw);
+        var folder = Directory.CreateTempSubdirectory("fastcnn-weights").FullName;
+        try
+        {
+            var options = TestData.TinyOptions().Learner;
+            var path = Path.Combine(folder, "stage-1.pth");
+            using var learner = FastCnnLearner.Create(ml, data, options);
+            learner.FitOneCycle(1, 2e-3);
+            learner.SaveWeights(path);
+            using var trained = learner.ToTransformer();
+
+            var file = StateDictFile.Read(path); // PyTorch's pickle format, as torch.load reads it
+            var network = trained.LiveClassifier.Network.state_dict();
+            CollectionAssert.AreEquivalent(network.Keys.ToList(), file.Keys.ToList());
+            foreach (var (name, tensor) in network)
+                Assert.IsTrue(tensor.eq(file[name]).all().item<bool>(), $"{name} differs in the file");
+
+            options.Weights = PretrainedWeights.FromFile(path);
+            using var restarted = BackboneFactory.Create(options, 32, ["a", "b", "c"], CPU, seed: 2, _ => { }, default);
+            var body = restarted.Network.state_dict().Where(p => !p.Key.StartsWith("head.", StringComparison.Ordinal)).ToList();
+            Assert.IsNotEmpty(body);
+            foreach (var (name, tensor) in body)
+                Assert.IsTrue(tensor.eq(network[name]).all().item<bool>(), $"{name} was not loaded from the saved weights");
+            Assert.IsFalse(restarted.Network.state_dict()["head.lin2.weight"].shape.SequenceEqual(network["head.lin2.weight"].shape), "a new head for three classes");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void AFileForAnotherArchitectureNamesTheFirstTensorThatDiffers()
     {
         var folder = Directory.CreateTempSubdirectory("fastcnn-weights").FullName;

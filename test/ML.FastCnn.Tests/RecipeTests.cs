@@ -287,6 +287,37 @@ public sealed class RecipeTests
     }
 
     [TestMethod]
+    public void TimingStepsForATimeBudgetPutsTheWeightsBack()
+    {
+        using var learner = NewLearner();
+        learner.Unfreeze(); // BatchNorm statistics move in training mode, even at learning rate 0
+        var before = Weights(learner);
+
+        double seconds = learner.EstimateEpochSeconds(3, default);
+
+        foreach (var (name, tensor) in Weights(learner))
+            Assert.IsTrue(Same(before[name], tensor), $"{name} differs after timing");
+        Assert.IsTrue(seconds > 0 && double.IsFinite(seconds), $"{seconds} s per epoch");
+    }
+
+    [TestMethod]
+    [DataRow(0.001, null, 1, DisplayName = "a budget shorter than an epoch: one epoch")]
+    [DataRow(3600.0, null, 0, DisplayName = "an hour: the plan's epochs")]
+    [DataRow(0.001, 2, 2, DisplayName = "explicit epochs win")]
+    public void ATimeBudgetCutsThePlansEpochsButNeverExplicitOnes(double seconds, int? epochs, int expected)
+    {
+        var (ml, train, options) = Setup();
+        var run = new List<EpochResult>();
+        options.Learner.Progress = new SynchronousProgress(run.Add);
+        options.Epochs = epochs;
+        options.TimeBudget = TimeSpan.FromSeconds(seconds);
+
+        using var model = FastCnn.Train(ml, options).Fit(train); // random weights: the main phase only
+
+        Assert.AreEqual(expected == 0 ? TrainingPlan.For(s_train.Count).Epochs : expected, run.Count);
+    }
+
+    [TestMethod]
     public void CallbacksRunInOrderOfTheirOrderWhateverOrderTheyWereGiven()
     {
         using var learner = NewLearner();

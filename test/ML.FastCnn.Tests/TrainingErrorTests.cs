@@ -166,6 +166,17 @@ public sealed class TrainingErrorTests
     }
 
     [TestMethod]
+    public void ANonPositiveTimeBudgetIsRefused()
+    {
+        var options = TestData.TinyOptions();
+        options.TimeBudget = TimeSpan.Zero;
+
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FastCnn.Train(new MLContext(), options));
+
+        Assert.AreEqual("must be positive, or null for the plan's epochs (was 00:00:00) (Parameter 'TimeBudget')", e.Message);
+    }
+
+    [TestMethod]
     public void NoEpochsWithRandomWeightsIsRefusedBeforeTraining()
     {
         var (ml, log) = NewContext();

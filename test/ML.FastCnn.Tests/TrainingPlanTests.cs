@@ -27,7 +27,38 @@ public sealed class TrainingPlanTests
             Assert.IsTrue(steps >= 50 || plan.Epochs == 12, $"{n} images: {plan.Epochs} epochs make only {steps} steps");
             Assert.IsTrue(plan.Epochs is >= 3 and <= 12, $"{n} images: {plan.Epochs} epochs");
         }
-        Assert.IsTrue(TrainingPlan.For(200).Epochs > TrainingPlan.For(60_000).Epochs);
+        Assert.IsTrue(TrainingPlan.For(200).Epochs > TrainingPlan.For(2_000).Epochs);
+    }
+
+    [TestMethod]
+    public void LargeSetsAugmentAndTrainLonger()
+    {
+        foreach (int n in Sizes)
+        {
+            var plan = TrainingPlan.For(n);
+            bool large = n >= TrainingPlan.LargeSet;
+            Assert.AreEqual(large ? Augmentation.SideOn : null, plan.Augmentation, $"{n} images");
+            StringAssert.Contains(plan.ToString(), large ? "augmentation SideOn" : "no augmentation");
+        }
+        Assert.IsGreaterThan(TrainingPlan.For(2_000).Epochs, TrainingPlan.For(60_000).Epochs, "augmented epochs need more of them");
+    }
+
+    [TestMethod]
+    public void AugmentationNoneIsOffAndNullLeavesItToThePlan()
+    {
+        var ml = new Microsoft.ML.MLContext(seed: 1);
+        var raw = ml.Data.LoadFromEnumerable(TestData.FashionMnist("train", 2));
+        var data = TestData.Preprocessing(ml).Fit(raw).Transform(raw);
+        var options = TestData.TinyOptions().Learner;
+        options.Augmentation = Augmentation.None;
+        using var learner = FastCnnLearner.Create(ml, data, options);
+
+        Assert.IsNull(learner.Augmentation, "None renders nothing differently, so it is off");
+        learner.Augmentation = Augmentation.SideOn with { FlipHorizontal = false };
+        Assert.IsNotNull(learner.Augmentation);
+        Assert.IsTrue(Augmentation.None.IsNone);
+        Assert.IsFalse(Augmentation.SideOn.IsNone);
+        Assert.IsFalse((Augmentation.None with { MaxLighting = 0.2, LightingProbability = 1 }).IsNone);
     }
 
     [TestMethod]

@@ -28,9 +28,13 @@ internal static class BenchCommand
         var epochs = new Option<int?>("--epochs") { Description = "epochs of the unfrozen phase (default: the plan's)" };
         var fashionSize = new Option<int?>("--size") { Description = "image size in pixels (default: from the images, 64)" };
         var fashion = new Command("fashion-mnist", "The defaults on all of Fashion-MNIST (needs `apt-get install dataset-fashion-mnist`): test accuracy and wall time.");
-        fashion.Add(epochs);
-        fashion.Add(fashionSize);
-        fashion.SetAction(r => CliErrors.Run(() => FashionMnistBenchmark.Run(r.GetValue(epochs), r.GetValue(fashionSize))));
+        var fashionWatch = new Option<bool>("--watch") { Description = "score the test set after every epoch and report the time to 91% (slower)" };
+        var pytorchWeights = new Option<string?>("--pytorch-weights") { Description = "also write the starting network as a PyTorch state dict, for bench/pytorch_fashion_mnist.py" };
+        var fashionBudget = new Option<double?>("--time-budget") { Description = "minutes the fit may take (FastCnnOptions.TimeBudget)" };
+        foreach (var option in new Option[] { epochs, fashionSize, fashionWatch, pytorchWeights, fashionBudget })
+            fashion.Add(option);
+        fashion.SetAction(r => CliErrors.Run(() => FashionMnistBenchmark.Run(r.GetValue(epochs), r.GetValue(fashionSize), r.GetValue(fashionWatch),
+            r.GetValue(pytorchWeights), r.GetValue(fashionBudget))));
         bench.Add(fashion);
         var sets = new Option<string[]>("--sets") { Description = "sets to run: fashion-mnist-<n per class>, colour", DefaultValueFactory = _ => ["fashion-mnist-20", "fashion-mnist-100", "colour"], AllowMultipleArgumentsPerToken = true };
         var colour = new Option<string?>("--colour") { Description = "folder of the colour set (train/, valid/), made by bench/make_colour_set.py" };

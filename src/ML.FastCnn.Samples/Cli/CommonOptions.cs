@@ -14,6 +14,8 @@ internal sealed class CommonOptions
 
     public Option<int?> Epochs { get; } = new("--epochs") { Description = "epochs of the unfrozen phase (default: from the number of images)" };
 
+    public Option<double?> TimeBudget { get; } = new("--time-budget") { Description = "minutes the fit may take: the unfrozen phase runs as many of the planned epochs as fit (default: all of them)" };
+
     public Option<double?> LearningRate { get; } = new("--lr") { Description = "peak learning rate (default: the range test's suggestion)" };
 
     public Option<string> Weights { get; } = new("--weights") { Description = "imagenet, none, or a .pth/.safetensors/.dat file", DefaultValueFactory = _ => "imagenet" };
@@ -38,12 +40,13 @@ internal sealed class CommonOptions
         nameof(FastCnnLearner.Options.Resize) => "--resize",
         nameof(FastCnnOptions.Epochs) => "--epochs",
         nameof(FastCnnOptions.LearningRate) => "--lr",
+        nameof(FastCnnOptions.TimeBudget) => "--time-budget",
         _ => null,
     };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Architecture, Size, Resize, Epochs, LearningRate, Weights, Device, BadImages, Output })
+        foreach (var option in new Option[] { Architecture, Size, Resize, Epochs, TimeBudget, LearningRate, Weights, Device, BadImages, Output })
             command.Add(option);
     }
 
@@ -54,6 +57,7 @@ internal sealed class CommonOptions
         {
             Epochs = result.GetValue(Epochs),
             LearningRate = result.GetValue(LearningRate),
+            TimeBudget = result.GetValue(TimeBudget) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
             Learner =
             {
                 Architecture = result.GetValue(Architecture),

@@ -39,13 +39,13 @@ internal sealed class Learner : IDisposable
 
     public LayerGroups Groups { get; }
 
-    /// <summary>Training augmentation, or null. Changing it drops precomputed activations.</summary>
+    /// <summary>Training augmentation, or null (also for one that changes nothing). Changing it drops precomputed activations.</summary>
     public Augmentation? Augmentation
     {
         get;
         set
         {
-            field = value;
+            field = value is { IsNone: true } ? null : value;
             DropFeatures();
         }
     }

@@ -39,6 +39,16 @@ public sealed record Augmentation
     /// <summary>fast.ai's defaults for photos seen from the side: horizontal flips, ±10°, zoom up to 1.1, lighting ±0.2.</summary>
     public static Augmentation SideOn { get; } = new() { FlipHorizontal = true, MaxRotation = 10, MaxZoom = 1.1, MaxLighting = 0.2 };
 
+    /// <summary>
+    /// No change to the images: says "off" where <see langword="null"/> leaves the choice to the data-size
+    /// plan (<see cref="FastCnnOptions"/>; the plan augments large sets).
+    /// </summary>
+    public static Augmentation None { get; } = new() { AffineProbability = 0, LightingProbability = 0 };
+
+    /// <summary>True when no draw can change an image.</summary>
+    internal bool IsNone => !FlipHorizontal && !Dihedral && (AffineProbability == 0 || (MaxRotation == 0 && MaxZoom == 1 && MinScale == 1))
+        && (LightingProbability == 0 || MaxLighting == 0);
+
     /// <summary><see cref="SideOn"/> with all eight flips and quarter turns, for images with no "up" (fast.ai <c>transforms_top_down</c>).</summary>
     public static Augmentation TopDown { get; } = SideOn with { FlipHorizontal = false, Dihedral = true };
 

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+
+namespace ML.FastCnn;
+
+/// <summary>
+/// Times a few training steps at learning rate 0 (input pipeline included) and puts the weights back, so
+/// that a time budget can be turned into epochs. The first step is not counted: it warms up the pipeline.
+/// </summary>
+internal sealed class StepTimer : ParameterScheduler
+{
+    private readonly int _steps;
+    private readonly Stopwatch _clock = new();
+    private WeightSnapshot? _start;
+
+    public StepTimer(int steps, int layerGroups) : base(new double[layerGroups], LearningRateSchedule.Custom(_ => 1))
+    {
+        _steps = steps;
+    }
+
+    /// <summary>Mean seconds of a timed step; NaN before any was timed.</summary>
+    public double SecondsPerStep { get; private set; } = double.NaN;
+
+    public override void BeforeFit(FitContext context)
+    {
+        _start = new WeightSnapshot(context.Model.Network); // BatchNorm statistics move even at rate 0
+        context.SkipValidation = true;
+    }
+
+    public override void AfterBatch(FitContext context, double loss)
+    {
+        if (context.Iteration == 1)
+            _clock.Start();
+        else if (context.Iteration > 1)
+            SecondsPerStep = _clock.Elapsed.TotalSeconds / (context.Iteration - 1);
+        if (context.Iteration > _steps)
+            context.RequestStop();
+    }
+
+    public override void AfterFit(FitContext context, FitOutcome outcome)
+    {
+        _start?.Restore(context.Model.Network);
+        _start?.Dispose();
+        _start = null;
+    }
+}
