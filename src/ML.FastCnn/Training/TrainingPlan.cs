@@ -33,8 +33,8 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int Epochs,
     }
 
     /// <summary>
-    /// From this many training images on, the main phase augments and runs <see cref="LargeSetEpochs"/> epochs: on
-    /// smaller sets measured, augmenting a short main phase did not pay (docs/benchmarks.md).
+    /// From this many training images on, the main phase augments and runs 6 epochs: on smaller sets
+    /// measured, augmenting a short main phase did not pay (docs/benchmarks.md).
     /// </summary>
     public const int LargeSet = 10_000;
 
