@@ -42,7 +42,7 @@ public sealed class CommandLineTests
         var model = Path.Combine(s_out, "model.zip");
         Assert.IsTrue(File.Exists(model), trainOutput);
         StringAssert.Contains(trainOutput, "train_loss");
-        StringAssert.Contains(trainOutput, "Plan (random weights, one cycle) for 18 training images: batch size 16, 0 frozen + 1 epochs, learning rate given (no range test)."); // the plan is printed before training
+        StringAssert.Contains(trainOutput, "Plan (random weights, one cycle) for 18 training images: batch size 16, 0 frozen + 1 epochs, augmentation SideOn, learning rate given (no range test)."); // the plan is printed before training
 
         var (evaluated, evaluateOutput) = Cli("evaluate", model, s_data);
         Assert.AreEqual(0, evaluated, evaluateOutput);
