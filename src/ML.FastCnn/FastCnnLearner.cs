@@ -66,13 +66,13 @@ public sealed partial class FastCnnLearner : IDisposable
             classifier = BackboneFactory.Create(options, imageSize, classNames, device, seed, session.Info, cancellation);
             var settings = new LearnerSettings(batchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, options.MixUp, seed,
                 options.TrainBatchNormWhenFrozen);
-            session.Info($"{classifier.Description} ({options.Weights}) for {classNames.Count} classes at {imageSize}px on {device.type}: " +
-                         $"{train.Count} training images{(validation is null ? "" : $", {validation.Count} validation images")}, batch size {batchSize}" +
-                         $"{(train.IsCached ? ", cached" : "")}, augmentation {(options.Augmentation is null or { IsNone: true } ? "off" : "on")}.");
             var learner = new FastCnnLearner(session, options, new Learner(classifier, train, validation, settings, options.Augmentation, session)
             {
                 PrecomputeActivations = options.PrecomputeActivations,
             });
+            session.Info($"{classifier.Description} ({options.Weights}) for {classNames.Count} classes at {imageSize}px on {device.type}: " +
+                         $"{train.Count} training images{(validation is null ? "" : $", {validation.Count} validation images")}, batch size {batchSize}" +
+                         $"{(train.IsCached ? ", cached" : "")}, augmentation {(learner.Augmentation is null ? "off" : "on")}.");
             if (learner.IsPretrained)
                 learner.Freeze();
             return learner;

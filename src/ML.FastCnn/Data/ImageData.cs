@@ -31,9 +31,8 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
         // from its own random stream so the augmentation draws stay as they were.
         var resize = Resize;
         double Position(LabeledImage row) => resize == ResizeMethod.Crop && shuffle ? SampleRandom.For(seed, epoch, row.Position, ResizeView).NextDouble() : 0.5;
-        Func<LabeledImage, AugmentationDraw[]> views = augmentation is null
-            ? row => [AugmentationDraw.Identity with { Resize = resize, ResizePosition = Position(row) }]
-            : row => [augmentation.Draw(SampleRandom.For(seed, epoch, row.Position)) with { Resize = resize, ResizePosition = Position(row) }];
+        AugmentationDraw Drawn(LabeledImage row) => augmentation?.Draw(SampleRandom.For(seed, epoch, row.Position)) ?? AugmentationDraw.Identity;
+        Func<LabeledImage, AugmentationDraw[]> views = row => [Drawn(row) with { Resize = resize, ResizePosition = Position(row) }];
         using var pipeline = new ImageBatchPipeline(rows.Read(random, cancellation), size, batchSize, prefetch, views, policy,
             _skipsReported ? _ => { } : warn, cancellation, dropLast);
         int read = 0;
