@@ -44,7 +44,7 @@ def main():
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.99), eps=1e-5, weight_decay=0.01)
     model.train()
     best = 0.0
-    for _ in range(2):  # twice, best run kept, as the .NET benchmarks do
+    for _ in range(3):  # a warm-up pass, then two timed, the best kept, as the .NET benchmark does
         steps = -(-args.images // args.batch)
         start = time.perf_counter()
         for _ in range(steps):

@@ -65,6 +65,7 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
         };
         learner.Augmentation = plan.Augmentation; // Augmentation.None becomes null (off) here
         learner.Log($"Plan ({(learner.IsPretrained ? recipe : "random weights, one cycle")}) for {plan with { Augmentation = learner.Augmentation }}.");
+        int size = StartSize(learner, plan.Epochs);
 
         if (!learner.IsPretrained)
         {
@@ -72,7 +73,7 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
             learner.Unfreeze();
             double lr = _options.LearningRate ?? learner.FindLearningRate(finder, cancellationToken: cancel).Suggest(LearningRateSuggestion.Valley);
             var schedule = _options.Schedule ?? LearningRateSchedule.OneCycle();
-            learner.Fit(schedule.Epochs ?? MainPhaseEpochs(learner, plan.Epochs, 0, clock, cancel), lr, schedule, cancellationToken: cancel);
+            MainPhase(learner, schedule.Epochs ?? MainPhaseEpochs(learner, plan.Epochs, 0, clock, cancel), size, (epochs, _) => learner.Fit(epochs, lr, schedule, cancellationToken: cancel));
         }
         else if (recipe == TrainingRecipe.FineTune)
         {
@@ -80,11 +81,11 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
             learner.Unfreeze(); // the budget is judged on unfrozen steps; FineTune freezes again
             int epochs = MainPhaseEpochs(learner, plan.Epochs, plan.FreezeEpochs, clock, cancel);
             // fast.ai's fine_tune, also with FreezeEpochs = 0 (no frozen phase; the unfrozen one keeps its halved, discriminative rates)
-            learner.FineTune(epochs, lr, plan.FreezeEpochs, _options.Schedule, cancel);
+            MainPhase(learner, epochs, size, (stageEpochs, first) => learner.FineTune(stageEpochs, lr, first ? plan.FreezeEpochs : 0, _options.Schedule, cancel));
         }
         else
         {
-            Precompute(learner, plan, finder, clock, cancel);
+            Precompute(learner, plan, size, finder, clock, cancel);
         }
         return learner.ToTransformer(_options.Scoring);
     }
@@ -94,7 +95,7 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
     /// (cheap), then all layers with augmentation and the body's BatchNorm statistics kept
     /// (<c>bn_freeze</c>), from half the head's rate (first group: 1/100 of that).
     /// </summary>
-    private void Precompute(FastCnnLearner learner, TrainingPlan plan, LearningRateFinderOptions finder, Stopwatch clock, CancellationToken cancel)
+    private void Precompute(FastCnnLearner learner, TrainingPlan plan, int size, LearningRateFinderOptions finder, Stopwatch clock, CancellationToken cancel)
     {
         var augmentation = learner.Augmentation;
         learner.Augmentation = null;
@@ -111,7 +112,42 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
         // (fast.ai v0.7's bn_freeze). Switching to batch statistics here undoes the head's training.
         learner.FreezeBatchNormStatistics = true;
         var schedule = _options.Schedule ?? LearningRateSchedule.OneCycle(warmupFraction: 0.3, divFactor: 5);
-        learner.Fit(schedule.Epochs ?? MainPhaseEpochs(learner, plan.Epochs, 0, clock, cancel), LearningRates.Range(lr / 200, lr / 2), schedule, cancellationToken: cancel);
+        MainPhase(learner, schedule.Epochs ?? MainPhaseEpochs(learner, plan.Epochs, 0, clock, cancel), size,
+            (epochs, _) => learner.Fit(epochs, LearningRates.Range(lr / 200, lr / 2), schedule, cancellationToken: cancel));
+    }
+
+    /// <summary>
+    /// With <see cref="FastCnnOptions.StartImageSize"/> (progressive resizing, when the main phase can be
+    /// split): puts the learner at that size for everything up to the main phase's second half. Returns the
+    /// size the fit ends at.
+    /// </summary>
+    private int StartSize(FastCnnLearner learner, int mainEpochs)
+    {
+        int size = learner.ImageSize;
+        if (_options.StartImageSize is not { } start || start == size)
+            return size;
+        if (mainEpochs < 2 || _options.Schedule?.Epochs is not null)
+        {
+            learner.Log($"Progressive resizing skipped: {(mainEpochs < 2 ? "the main phase has fewer than two epochs" : "the schedule fixes its own epochs")}; all at {size}px.");
+            return size;
+        }
+        learner.Log($"Progressive resizing: {start}px up to the second half of the main phase, then {size}px.");
+        learner.ImageSize = start;
+        return size;
+    }
+
+    /// <summary>
+    /// Runs the main phase's <paramref name="epochs"/> through <paramref name="fit"/> (epochs, first stage?):
+    /// all at once, or — progressive resizing — the first half (rounded down) at the start size and the rest at
+    /// <paramref name="size"/>, each stage its own fit.
+    /// </summary>
+    private static void MainPhase(FastCnnLearner learner, int epochs, int size, Action<int, bool> fit)
+    {
+        int first = learner.ImageSize == size ? 0 : epochs / 2;
+        if (first > 0)
+            fit(first, true);
+        learner.ImageSize = size;
+        fit(epochs - first, first == 0);
     }
 
     /// <summary>Training steps timed to judge a <see cref="FastCnnOptions.TimeBudget"/>.</summary>

@@ -118,6 +118,24 @@ public sealed partial class FastCnnLearner : IDisposable
     /// <summary>Usable training images (rows with a label; fewer when unreadable images are skipped).</summary>
     public int TrainingImageCount => _learner.Train.Count;
 
+    /// <summary>
+    /// Side in pixels of the squares the images are trained, validated and scored at: <see cref="Options.ImageSize"/>
+    /// or the images' own size. Set it between fits for progressive resizing (fast.ai: train at a small size,
+    /// then go on at a larger one); the next fit and the transformer use the new size, and stored activations
+    /// are dropped. With <see cref="Options.CacheImages"/> the cache keeps the images at the size the learner
+    /// was created with: larger sizes are rendered from those pixels.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The size is under 16.</exception>
+    public int ImageSize
+    {
+        get => _learner.Model.ImageSize;
+        set
+        {
+            Checks.UserArg(value >= 16, nameof(ImageSize), $"must be 16 or more (was {value})");
+            _learner.Resize(value);
+        }
+    }
+
     /// <summary>Images per training step: <see cref="Options.BatchSize"/>, or the data-size default.</summary>
     public int BatchSize => _learner.Settings.BatchSize;
 

@@ -110,6 +110,16 @@ public sealed class FastCnnOptions
     public TimeSpan? TimeBudget { get; set; }
 
     /// <summary>
+    /// Progressive resizing (fast.ai): everything before the second half of the main (unfrozen) phase — range
+    /// test, head epochs, the first half (rounded down) of the main epochs — runs at this side in pixels, the
+    /// rest at the learner's image size (its own one-cycle); 16 or more. Epochs at the small size cost about
+    /// (this / image size)² of a full one. Default <see langword="null"/>: one size throughout. Ignored (and
+    /// logged) when the plan has fewer than two main epochs or <see cref="Schedule"/> fixes its own epochs
+    /// (SGDR cycles). A <see cref="TimeBudget"/> is judged at the start size.
+    /// </summary>
+    public int? StartImageSize { get; set; }
+
+    /// <summary>
     /// Cancels training (and the automatic range test) within one batch: <c>Fit</c> then throws
     /// <see cref="OperationCanceledException"/> and no model is returned. Default: none.
     /// </summary>
@@ -128,6 +138,7 @@ public sealed class FastCnnOptions
         Checks.UserArg(LearningRate is null || (LearningRate > 0 && double.IsFinite(LearningRate.Value)), nameof(LearningRate),
             $"must be a positive number, or null to run the range test (was {LearningRate})");
         LearningRateFinder?.Check(nameof(LearningRateFinder));
+        Checks.UserArg(StartImageSize is null or >= 16, nameof(StartImageSize), $"must be 16 or more, or null for one size throughout (was {StartImageSize})");
         Checks.UserArg(TimeBudget is null || TimeBudget > TimeSpan.Zero, nameof(TimeBudget), $"must be positive, or null for the plan's epochs (was {TimeBudget})");
     }
 }

@@ -318,6 +318,65 @@ public sealed class RecipeTests
     }
 
     [TestMethod]
+    public void ANewImageSizeIsWhatTheNextFitTrainsAndTheModelScoresAt()
+    {
+        var (ml, train, options) = Setup();
+        using var learner = FastCnnLearner.Create(ml, train, options.Learner);
+        var sizes = new List<long>();
+        learner.Callbacks.Add(new ForwardSizes(sizes));
+
+        learner.Fit(1, 1e-3, LearningRateSchedule.Constant);
+        var first = sizes.Distinct().ToList();
+        sizes.Clear();
+        learner.ImageSize = 48;
+        learner.Fit(1, 1e-3, LearningRateSchedule.Constant);
+
+        CollectionAssert.AreEqual(new long[] { 32 }, first, "before the change: the options' size, training and validation");
+        CollectionAssert.AreEqual(new long[] { 48 }, sizes.Distinct().ToList(), "after it: the new size, training and validation");
+        using var model = learner.ToTransformer();
+        Assert.AreEqual(48, model.ImageSize);
+        var scores = model.Transform(options.Learner.ValidationSet!).GetColumn<float[]>("Score").ToList();
+        Assert.AreEqual(s_valid.Count, scores.Count);
+        Assert.IsTrue(scores.All(s => Math.Abs(s.Sum() - 1) < 1e-4), "each row's scores are probabilities");
+    }
+
+    [TestMethod]
+    public void AnImageSizeUnder16IsRefused()
+    {
+        using var learner = NewLearner();
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => learner.ImageSize = 8);
+        StringAssert.Contains(error.Message, "ImageSize");
+        StringAssert.Contains(error.Message, "16 or more");
+    }
+
+    [TestMethod]
+    [DataRow(4, new long[] { 24, 24, 32, 32 }, DisplayName = "four epochs: two small, two at the full size")]
+    [DataRow(3, new long[] { 24, 32, 32 }, DisplayName = "three: the full size gets the larger half")]
+    [DataRow(1, new long[] { 32 }, DisplayName = "one: nothing to split, all at the full size")]
+    public void StartImageSizeTrainsTheFirstHalfSmallAndEndsAtTheFullSize(int epochs, long[] expected)
+    {
+        var (ml, train, options) = Setup();
+        var log = TestData.CaptureLog(ml);
+        var sizes = new List<long>();
+        var perEpoch = new List<long>();
+        options.Epochs = epochs;
+        options.StartImageSize = 24;
+        options.Learner.ValidationSet = null;
+        options.Learner.Progress = new SynchronousProgress(_ =>
+        {
+            perEpoch.Add(sizes.Distinct().Single()); // one size within an epoch
+            sizes.Clear();
+        });
+        options.Learner.Callbacks.Add(new ForwardSizes(sizes));
+
+        using var model = FastCnn.Train(ml, options).Fit(train); // random weights: the main phase only
+
+        CollectionAssert.AreEqual(expected, perEpoch);
+        Assert.AreEqual(32, model.ImageSize, "the model scores at the learner's size");
+        StringAssert.Contains(string.Join('\n', log), epochs > 1 ? "Progressive resizing: 24px" : "Progressive resizing skipped");
+    }
+
+    [TestMethod]
     public void CallbacksRunInOrderOfTheirOrderWhateverOrderTheyWereGiven()
     {
         using var learner = NewLearner();
@@ -357,6 +416,17 @@ public sealed class RecipeTests
         Assert.IsTrue(epochs.All(e => e.ValidLoss is not null && e.Accuracy is not null));
         var scored = model.Transform(options.Learner.ValidationSet!).GetColumn<float[]>("Score").ToList();
         Assert.AreEqual(s_valid.Count, scored.Count);
+    }
+
+    /// <summary>Records the side of every image batch the network sees during each fit (a forward hook).</summary>
+    private sealed class ForwardSizes(List<long> sizes) : LearnerCallback
+    {
+        private nn.HookableModule<Func<nn.Module<Tensor, Tensor>, Tensor, Tensor>, Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor>>.HookRemover? _hook;
+
+        public override void BeforeFit(FitContext context) =>
+            _hook = context.Learner.Network.register_forward_pre_hook((_, input) => { sizes.Add(input.shape[^1]); return input; });
+
+        public override void AfterFit(FitContext context, FitOutcome outcome) => _hook?.remove();
     }
 
     /// <summary>Reports synchronously (Progress&lt;T&gt; would post to the thread pool).</summary>

@@ -31,10 +31,11 @@ internal static class BenchCommand
         var fashionWatch = new Option<bool>("--watch") { Description = "score the test set after every epoch and report the time to 91% (slower)" };
         var pytorchWeights = new Option<string?>("--pytorch-weights") { Description = "also write the starting network as a PyTorch state dict, for bench/pytorch_fashion_mnist.py" };
         var fashionBudget = new Option<double?>("--time-budget") { Description = "minutes the fit may take (FastCnnOptions.TimeBudget)" };
-        foreach (var option in new Option[] { epochs, fashionSize, fashionWatch, pytorchWeights, fashionBudget })
+        var startSize = new Option<int?>("--start-size") { Description = "progressive resizing: the first half of the unfrozen epochs at this size (FastCnnOptions.StartImageSize)" };
+        foreach (var option in new Option[] { epochs, fashionSize, fashionWatch, pytorchWeights, fashionBudget, startSize })
             fashion.Add(option);
         fashion.SetAction(r => CliErrors.Run(() => FashionMnistBenchmark.Run(r.GetValue(epochs), r.GetValue(fashionSize), r.GetValue(fashionWatch),
-            r.GetValue(pytorchWeights), r.GetValue(fashionBudget))));
+            r.GetValue(pytorchWeights), r.GetValue(fashionBudget), r.GetValue(startSize))));
         bench.Add(fashion);
         var sets = new Option<string[]>("--sets") { Description = "sets to run: fashion-mnist-<n per class>, colour", DefaultValueFactory = _ => ["fashion-mnist-20", "fashion-mnist-100", "colour"], AllowMultipleArgumentsPerToken = true };
         var colour = new Option<string?>("--colour") { Description = "folder of the colour set (train/, valid/), made by bench/make_colour_set.py" };
@@ -51,11 +52,11 @@ internal static class BenchCommand
         var mixUp = new Option<double>("--mixup") { Description = "override: MixUp's alpha (0: off)" };
         var seed = new Option<int?>("--seed") { Description = "override: the learner's seed (reruns)" };
         var small = new Command("small-data", "FastCnn's defaults against ML.NET's ResNet18 features + LbfgsMaximumEntropy on small sets: accuracy and wall time.");
-        foreach (var option in new Option[] { sets, colour, recipe, smallSize, smallEpochs, freeze, smallBatch, augment, head, lr, noBaseline, watch, cache, mixUp, seed })
+        foreach (var option in new Option[] { sets, colour, recipe, smallSize, startSize, smallEpochs, freeze, smallBatch, augment, head, lr, noBaseline, watch, cache, mixUp, seed })
             small.Add(option);
         small.SetAction(r => CliErrors.Run(() => SmallDataBenchmark.Run(r.GetRequiredValue(sets), r.GetValue(colour),
             new SmallDataBenchmark.Overrides(r.GetValue(recipe), r.GetValue(smallSize), r.GetValue(smallEpochs), r.GetValue(freeze), r.GetValue(smallBatch),
-                r.GetValue(augment), r.GetValue(head), r.GetValue(lr), r.GetValue(watch), r.GetValue(cache), r.GetValue(mixUp), r.GetValue(seed)), r.GetValue(noBaseline))));
+                r.GetValue(augment), r.GetValue(head), r.GetValue(lr), r.GetValue(watch), r.GetValue(cache), r.GetValue(mixUp), r.GetValue(seed), r.GetValue(startSize)), r.GetValue(noBaseline))));
         bench.Add(small);
 
         var soakEpochs = new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => 3 };

@@ -26,7 +26,7 @@ internal static class FashionMnistBenchmark
         public string Label { get; set; } = "";
     }
 
-    public static void Run(int? epochs, int? size, bool watch, string? pytorchWeights, double? budgetMinutes)
+    public static void Run(int? epochs, int? size, bool watch, string? pytorchWeights, double? budgetMinutes, int? startSize)
     {
         if (!Directory.Exists(Folder))
             throw new CliException($"{Folder} not found: install the data with `apt-get install dataset-fashion-mnist`.");
@@ -42,6 +42,7 @@ internal static class FashionMnistBenchmark
         {
             Epochs = epochs,
             TimeBudget = budgetMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
+            StartImageSize = startSize,
             Learner =
             {
                 Architecture = ResNetArchitecture.ResNet18, ImageSize = size, ImageColumnName = "Bytes",
@@ -52,7 +53,7 @@ internal static class FashionMnistBenchmark
             WriteStartingWeights(ml, keys.Transform(train), options.Learner, pytorchWeights);
         clock.Start();
         ITransformer model = null!;
-        table.Run($"Fashion-MNIST, ResNet18 (ImageNet), defaults for 60,000 images{(size is null ? "" : $", {size} px")}{(epochs is null ? "" : $", {epochs} epochs")}{(budgetMinutes is null ? "" : $", budget {budgetMinutes} min")}",
+        table.Run($"Fashion-MNIST, ResNet18 (ImageNet), defaults for 60,000 images{(size is null ? "" : $", {size} px")}{(epochs is null ? "" : $", {epochs} epochs")}{(budgetMinutes is null ? "" : $", budget {budgetMinutes} min")}{(startSize is null ? "" : $", from {startSize} px")}",
             () => model = keys.Append(FastCnn.Train(ml, options).Fit(keys.Transform(train))));
         var trainTime = clock.Elapsed;
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));

@@ -15,7 +15,7 @@ internal static class SmallDataBenchmark
 {
     /// <summary>Knobs for tuning runs; every null keeps FastCnn's default.</summary>
     public sealed record Overrides(TrainingRecipe? Recipe, int? ImageSize, int? Epochs, int? FreezeEpochs, int? BatchSize, bool Augment, ClassifierHead? Head,
-        double? LearningRate, bool Watch, bool? Cache, double MixUp, int? Seed);
+        double? LearningRate, bool Watch, bool? Cache, double MixUp, int? Seed, int? StartImageSize);
 
     public static void Run(string[] sets, string? colourFolder, Overrides overrides, bool skipBaseline)
     {
@@ -52,6 +52,7 @@ internal static class SmallDataBenchmark
             Epochs = o.Epochs,
             FreezeEpochs = o.FreezeEpochs,
             LearningRate = o.LearningRate,
+            StartImageSize = o.StartImageSize,
         };
         if (o.Recipe is { } recipe)
             options.Recipe = recipe;

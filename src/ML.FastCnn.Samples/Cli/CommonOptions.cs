@@ -16,6 +16,8 @@ internal sealed class CommonOptions
 
     public Option<double?> TimeBudget { get; } = new("--time-budget") { Description = "minutes the fit may take: the unfrozen phase runs as many of the planned epochs as fit (default: all of them)" };
 
+    public Option<int?> StartSize { get; } = new("--start-size") { Description = "progressive resizing: the first half of the unfrozen epochs at this size, then --size (default: one size)" };
+
     public Option<double?> LearningRate { get; } = new("--lr") { Description = "peak learning rate (default: the range test's suggestion)" };
 
     public Option<string> Weights { get; } = new("--weights") { Description = "imagenet, none, or a .pth/.safetensors/.dat file", DefaultValueFactory = _ => "imagenet" };
@@ -41,12 +43,13 @@ internal sealed class CommonOptions
         nameof(FastCnnOptions.Epochs) => "--epochs",
         nameof(FastCnnOptions.LearningRate) => "--lr",
         nameof(FastCnnOptions.TimeBudget) => "--time-budget",
+        nameof(FastCnnOptions.StartImageSize) => "--start-size",
         _ => null,
     };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Architecture, Size, Resize, Epochs, TimeBudget, LearningRate, Weights, Device, BadImages, Output })
+        foreach (var option in new Option[] { Architecture, Size, StartSize, Resize, Epochs, TimeBudget, LearningRate, Weights, Device, BadImages, Output })
             command.Add(option);
     }
 
@@ -58,6 +61,7 @@ internal sealed class CommonOptions
             Epochs = result.GetValue(Epochs),
             LearningRate = result.GetValue(LearningRate),
             TimeBudget = result.GetValue(TimeBudget) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
+            StartImageSize = result.GetValue(StartSize),
             Learner =
             {
                 Architecture = result.GetValue(Architecture),

@@ -51,6 +51,9 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
                 $"The {what} has no usable rows (all {pipeline.Skipped} images were unreadable). Check that the image paths are right.");
     }
 
+    /// <summary>The same rows rendered at another size (progressive resizing); cached rows are rendered from their stored pixels.</summary>
+    public ImageData Resized(int newSize) => new(rows, newSize, batchSize, prefetch, seed, policy, warn, what) { Resize = Resize, _skipsReported = _skipsReported };
+
     /// <summary>The same rows read once and kept in memory at the training size (3·S² bytes + alpha each).</summary>
     public ImageData Cached(CancellationToken cancellation)
     {

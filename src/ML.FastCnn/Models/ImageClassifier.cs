@@ -17,7 +17,8 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
 
     public ClassifierHead Head => Network.HeadKind;
 
-    public int ImageSize { get; } = imageSize;
+    /// <summary>Side of the squares the network is trained and scored at; changes between fits with progressive resizing.</summary>
+    public int ImageSize { get; set; } = imageSize;
 
     public IReadOnlyList<string> ClassNames { get; } = classNames;
 

@@ -31,9 +31,9 @@ internal sealed class Learner : IDisposable
 
     public ImageClassifier Model { get; }
 
-    public ImageData Train { get; }
+    public ImageData Train { get; private set; }
 
-    public ImageData? Valid { get; }
+    public ImageData? Valid { get; private set; }
 
     public LearnerSettings Settings { get; }
 
@@ -158,9 +158,9 @@ internal sealed class Learner : IDisposable
             cancellation.ThrowIfCancellationRequested();
             _session.ThrowIfCancelled(); // ML.NET's own cancellation of the environment
             callbacks.ForEach(c => c.BeforeBatch(context));
-            var forward = precomputed ? Model.Network.Classifier : Model.Network;
+            var forward = precomputed ? Model.Network.Classifier : Model.Network; // call(): forward hooks run, as in PyTorch
             var loss = precomputed || Settings.MixUp == 0
-                ? nn.functional.cross_entropy(forward.forward(input), labels, label_smoothing: Settings.LabelSmoothing)
+                ? nn.functional.cross_entropy(forward.call(input), labels, label_smoothing: Settings.LabelSmoothing)
                 : MixedLoss(forward, input, labels, SampleRandom.For(Settings.Seed, _epochsRun, context.Batch, view: -1));
             double value = loss.ToDouble();
             if (double.IsFinite(value)) // a non-finite loss skips the step; the callbacks decide what follows
@@ -187,7 +187,7 @@ internal sealed class Learner : IDisposable
         var permutation = tensor(order, device: input.device);
         using var own = lambda.ToScalar();
         using var other = (1 - lambda).ToScalar();
-        var output = network.forward(input.mul(own).add_(input.index_select(0, permutation).mul(other), KeptAliveScalars.One)); // λ·x + (1 − λ)·x[perm]
+        var output = network.call(input.mul(own).add_(input.index_select(0, permutation).mul(other), KeptAliveScalars.One)); // λ·x + (1 − λ)·x[perm]
         var ownLoss = nn.functional.cross_entropy(output, labels, label_smoothing: Settings.LabelSmoothing);
         var otherLoss = nn.functional.cross_entropy(output, labels.index_select(0, permutation), label_smoothing: Settings.LabelSmoothing);
         return ownLoss.mul(own).add_(otherLoss.mul(other), KeptAliveScalars.One);
@@ -232,7 +232,7 @@ internal sealed class Learner : IDisposable
             scope.Attach([input, labels]);
             cancellation.ThrowIfCancellationRequested();
             _session.ThrowIfCancelled();
-            var logits = forward.forward(input);
+            var logits = forward.call(input);
             // The training loss function, label smoothing included (fast.ai validates with the learner's loss).
             lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum, label_smoothing: Settings.LabelSmoothing).ToDouble();
             correct += logits.argmax(1).eq(labels).sum().ToInt64();
@@ -275,6 +275,17 @@ internal sealed class Learner : IDisposable
     }
 
     public bool HasFeatures => _trainFeatures is not null;
+
+    /// <summary>Renders the training and validation images at <paramref name="size"/> from the next fit on; drops stored activations.</summary>
+    public void Resize(int size)
+    {
+        if (size == Model.ImageSize)
+            return;
+        Train = Train.Resized(size);
+        Valid = Valid?.Resized(size);
+        Model.ImageSize = size;
+        DropFeatures();
+    }
 
     /// <summary>Writes a checkpoint of the fit <paramref name="context"/> describes, after its current epoch.</summary>
     public void WriteCheckpoint(string path, FitContext context) => Checkpoint.Write(path, context, _epochsRun);
