@@ -32,10 +32,11 @@ internal static class BenchCommand
         var pytorchWeights = new Option<string?>("--pytorch-weights") { Description = "also write the starting network as a PyTorch state dict, for bench/pytorch_fashion_mnist.py" };
         var fashionBudget = new Option<double?>("--time-budget") { Description = "minutes the fit may take (FastCnnOptions.TimeBudget)" };
         var startSize = new Option<int?>("--start-size") { Description = "progressive resizing: the first half of the unfrozen epochs at this size (FastCnnOptions.StartImageSize)" };
-        foreach (var option in new Option[] { epochs, fashionSize, fashionWatch, pytorchWeights, fashionBudget, startSize })
+        var limit = new Option<int>("--limit") { Description = "only the first N training and N test images (throughput runs; 0: all)" };
+        foreach (var option in new Option[] { epochs, fashionSize, fashionWatch, pytorchWeights, fashionBudget, startSize, limit })
             fashion.Add(option);
         fashion.SetAction(r => CliErrors.Run(() => FashionMnistBenchmark.Run(r.GetValue(epochs), r.GetValue(fashionSize), r.GetValue(fashionWatch),
-            r.GetValue(pytorchWeights), r.GetValue(fashionBudget), r.GetValue(startSize))));
+            r.GetValue(pytorchWeights), r.GetValue(fashionBudget), r.GetValue(startSize), r.GetValue(limit))));
         bench.Add(fashion);
         var sets = new Option<string[]>("--sets") { Description = "sets to run: fashion-mnist-<n per class>, colour", DefaultValueFactory = _ => ["fashion-mnist-20", "fashion-mnist-100", "colour"], AllowMultipleArgumentsPerToken = true };
         var colour = new Option<string?>("--colour") { Description = "folder of the colour set (train/, valid/), made by bench/make_colour_set.py" };

@@ -26,13 +26,13 @@ internal static class FashionMnistBenchmark
         public string Label { get; set; } = "";
     }
 
-    public static void Run(int? epochs, int? size, bool watch, string? pytorchWeights, double? budgetMinutes, int? startSize)
+    public static void Run(int? epochs, int? size, bool watch, string? pytorchWeights, double? budgetMinutes, int? startSize, int limit)
     {
         if (!Directory.Exists(Folder))
             throw new CliException($"{Folder} not found: install the data with `apt-get install dataset-fashion-mnist`.");
         var ml = new MLContext(seed: 1);
-        var train = ml.Data.LoadFromEnumerable(Read("train"));
-        var test = ml.Data.LoadFromEnumerable(Read("t10k"));
+        var train = ml.Data.LoadFromEnumerable(Read("train", limit));
+        var test = ml.Data.LoadFromEnumerable(Read("t10k", limit));
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
         var table = new EpochTable();
         TrainingLog.Attach(ml);
@@ -53,7 +53,7 @@ internal static class FashionMnistBenchmark
             WriteStartingWeights(ml, keys.Transform(train), options.Learner, pytorchWeights);
         clock.Start();
         ITransformer model = null!;
-        table.Run($"Fashion-MNIST, ResNet18 (ImageNet), defaults for 60,000 images{(size is null ? "" : $", {size} px")}{(epochs is null ? "" : $", {epochs} epochs")}{(budgetMinutes is null ? "" : $", budget {budgetMinutes} min")}{(startSize is null ? "" : $", from {startSize} px")}",
+        table.Run($"Fashion-MNIST, ResNet18 (ImageNet), defaults for {(limit > 0 ? $"the first {limit:N0}" : "60,000")} images{(size is null ? "" : $", {size} px")}{(epochs is null ? "" : $", {epochs} epochs")}{(budgetMinutes is null ? "" : $", budget {budgetMinutes} min")}{(startSize is null ? "" : $", from {startSize} px")}",
             () => model = keys.Append(FastCnn.Train(ml, options).Fit(keys.Transform(train))));
         var trainTime = clock.Elapsed;
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
@@ -96,11 +96,13 @@ internal static class FashionMnistBenchmark
         }
     }
 
-    private static List<Row> Read(string prefix)
+    private static List<Row> Read(string prefix, int limit)
     {
         var images = Decompress($"{prefix}-images-idx3-ubyte.gz");
         var labels = Decompress($"{prefix}-labels-idx1-ubyte.gz");
         int count = ReadInt(labels, 4), rows = ReadInt(images, 8), cols = ReadInt(images, 12);
+        if (limit > 0)
+            count = Math.Min(count, limit);
         var result = new List<Row>(count);
         for (int i = 0; i < count; i++)
         {
