@@ -52,12 +52,13 @@ internal static class BenchCommand
         var cache = new Option<bool?>("--cache") { Description = "override: CacheImages" };
         var mixUp = new Option<double>("--mixup") { Description = "override: MixUp's alpha (0: off)" };
         var seed = new Option<int?>("--seed") { Description = "override: the learner's seed (reruns)" };
+        var sgdr = new Option<bool>("--sgdr") { Description = "override: SGDR (2 cycles, length 1, ×2: 3 epochs) instead of one cycle in the main phase" };
         var small = new Command("small-data", "FastCnn's defaults against ML.NET's ResNet18 features + LbfgsMaximumEntropy on small sets: accuracy and wall time.");
-        foreach (var option in new Option[] { sets, colour, recipe, smallSize, startSize, smallEpochs, freeze, smallBatch, augment, head, lr, noBaseline, watch, cache, mixUp, seed })
+        foreach (var option in new Option[] { sets, colour, recipe, smallSize, startSize, smallEpochs, freeze, smallBatch, augment, head, lr, noBaseline, watch, cache, mixUp, seed, sgdr })
             small.Add(option);
         small.SetAction(r => CliErrors.Run(() => SmallDataBenchmark.Run(r.GetRequiredValue(sets), r.GetValue(colour),
             new SmallDataBenchmark.Overrides(r.GetValue(recipe), r.GetValue(smallSize), r.GetValue(smallEpochs), r.GetValue(freeze), r.GetValue(smallBatch),
-                r.GetValue(augment), r.GetValue(head), r.GetValue(lr), r.GetValue(watch), r.GetValue(cache), r.GetValue(mixUp), r.GetValue(seed), r.GetValue(startSize)), r.GetValue(noBaseline))));
+                r.GetValue(augment), r.GetValue(head), r.GetValue(lr), r.GetValue(watch), r.GetValue(cache), r.GetValue(mixUp), r.GetValue(seed), r.GetValue(startSize), r.GetValue(sgdr)), r.GetValue(noBaseline))));
         bench.Add(small);
 
         var soakEpochs = new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => 3 };

@@ -15,7 +15,7 @@ internal static class SmallDataBenchmark
 {
     /// <summary>Knobs for tuning runs; every null keeps FastCnn's default.</summary>
     public sealed record Overrides(TrainingRecipe? Recipe, int? ImageSize, int? Epochs, int? FreezeEpochs, int? BatchSize, bool Augment, ClassifierHead? Head,
-        double? LearningRate, bool Watch, bool? Cache, double MixUp, int? Seed, int? StartImageSize);
+        double? LearningRate, bool Watch, bool? Cache, double MixUp, int? Seed, int? StartImageSize, bool Sgdr);
 
     public static void Run(string[] sets, string? colourFolder, Overrides overrides, bool skipBaseline)
     {
@@ -56,6 +56,8 @@ internal static class SmallDataBenchmark
         };
         if (o.Recipe is { } recipe)
             options.Recipe = recipe;
+        if (o.Sgdr) // fast.ai v0.7's lesson 1: cycle_len 1, cycle_mult 2 — 3 epochs, the plan's for small sets
+            options.Schedule = LearningRateSchedule.Sgdr(cycles: 2, cycleLength: 1, cycleMultiplier: 2);
         if (o.Head is { } head)
             options.Learner.Head = head;
         if (o.Augment)
