@@ -65,7 +65,8 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
         };
         learner.Augmentation = plan.Augmentation; // Augmentation.None becomes null (off) here
         learner.Log($"Plan ({(learner.IsPretrained ? recipe : "random weights, one cycle")}) for {plan with { Augmentation = learner.Augmentation }}.");
-        int size = StartSize(learner, plan.Epochs);
+        int size = learner.ImageSize; // the size the fit ends at, also with progressive resizing
+        StartSmall(learner, plan.Epochs);
 
         if (!learner.IsPretrained)
         {
@@ -118,22 +119,20 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
 
     /// <summary>
     /// With <see cref="FastCnnOptions.StartImageSize"/> (progressive resizing, when the main phase can be
-    /// split): puts the learner at that size for everything up to the main phase's second half. Returns the
-    /// size the fit ends at.
+    /// split): puts the learner at that size for everything up to the main phase's second half.
     /// </summary>
-    private int StartSize(FastCnnLearner learner, int mainEpochs)
+    private void StartSmall(FastCnnLearner learner, int mainEpochs)
     {
         int size = learner.ImageSize;
         if (_options.StartImageSize is not { } start || start == size)
-            return size;
+            return;
         if (mainEpochs < 2 || _options.Schedule?.Epochs is not null)
         {
             learner.Log($"Progressive resizing skipped: {(mainEpochs < 2 ? "the main phase has fewer than two epochs" : "the schedule fixes its own epochs")}; all at {size}px.");
-            return size;
+            return;
         }
         learner.Log($"Progressive resizing: {start}px up to the second half of the main phase, then {size}px.");
         learner.ImageSize = start;
-        return size;
     }
 
     /// <summary>

@@ -131,7 +131,7 @@ public sealed partial class FastCnnLearner : IDisposable
         get => _learner.Model.ImageSize;
         set
         {
-            Checks.UserArg(value >= 16, nameof(ImageSize), $"must be 16 or more (was {value})");
+            Checks.UserArg(value >= Options.MinImageSize, nameof(ImageSize), $"must be {Options.MinImageSize} or more (was {value})");
             _learner.Resize(value);
         }
     }

@@ -77,6 +77,9 @@ public sealed partial class FastCnnLearner
         /// </summary>
         public int? ImageSize { get; set; }
 
+        /// <summary>The smallest image side the library trains at (its checks of every size option share it).</summary>
+        internal const int MinImageSize = 16;
+
         /// <summary>
         /// Images per training step, 1 or more (fast.ai <c>bs</c>). Default <see langword="null"/>: from the
         /// number of training images (<see cref="TrainingPlan.For"/>: 16 for a few hundred, 64 for a few
@@ -199,7 +202,7 @@ public sealed partial class FastCnnLearner
             Checks.UserArg(Weights is not null, nameof(Weights), "must not be null: use PretrainedWeights.None for random weights");
             Checks.UserArg(Enum.IsDefined(Architecture), nameof(Architecture), $"must be ResNet18, ResNet34 or ResNet50 (was {Architecture})");
             Checks.UserArg(Enum.IsDefined(Head), nameof(Head), $"must be Fastai or Linear (was {Head})");
-            Checks.UserArg(ImageSize is null or >= 16, nameof(ImageSize), $"must be 16 or more, or null for the images' own size (was {ImageSize})");
+            Checks.UserArg(ImageSize is null or >= MinImageSize, nameof(ImageSize), $"must be {MinImageSize} or more, or null for the images' own size (was {ImageSize})");
             Checks.UserArg(BatchSize is null or >= 1, nameof(BatchSize), $"must be 1 or more, or null for the data-size default (was {BatchSize})");
             Checks.UserArg(PrefetchBatches >= 1, nameof(PrefetchBatches), $"must be 1 or more (was {PrefetchBatches})");
             Checks.UserArg(Enum.IsDefined(Resize), nameof(Resize), $"must be Squish, Crop or Pad (was {Resize})");

@@ -138,7 +138,7 @@ public sealed class FastCnnOptions
         Checks.UserArg(LearningRate is null || (LearningRate > 0 && double.IsFinite(LearningRate.Value)), nameof(LearningRate),
             $"must be a positive number, or null to run the range test (was {LearningRate})");
         LearningRateFinder?.Check(nameof(LearningRateFinder));
-        Checks.UserArg(StartImageSize is null or >= 16, nameof(StartImageSize), $"must be 16 or more, or null for one size throughout (was {StartImageSize})");
+        Checks.UserArg(StartImageSize is null or >= FastCnnLearner.Options.MinImageSize, nameof(StartImageSize), $"must be {FastCnnLearner.Options.MinImageSize} or more, or null for one size throughout (was {StartImageSize})");
         Checks.UserArg(TimeBudget is null || TimeBudget > TimeSpan.Zero, nameof(TimeBudget), $"must be positive, or null for the plan's epochs (was {TimeBudget})");
     }
 }
