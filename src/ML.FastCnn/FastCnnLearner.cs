@@ -336,7 +336,7 @@ public sealed partial class FastCnnLearner : IDisposable
         scoring.Check();
         ThrowIfDisposed();
         var settings = ScoringSettings.From(_options, scoring, _learner.Augmentation, _learner.Settings.Seed);
-        return new FastCnnTransformer(new ScoringModel(_learner.Model.Clone(), settings));
+        return new FastCnnTransformer(new ScoringModel(_learner.Model.Clone(), settings, _session.ScoringLog));
     }
 
     /// <summary>

@@ -83,6 +83,23 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
     }
 
     /// <summary>
+    /// The engine that runs the network when this model scores (<see cref="Options.Engine"/> as resolved on
+    /// this machine). Runs the engines' self-check first if scoring has not started yet; an engine that
+    /// failed it is never the answer.
+    /// </summary>
+    public ScoringEngine ScoringEngine => Model.Classifier.EngineFor(Settings.Engine, Model.Log);
+
+    /// <summary>
+    /// The same model (sharing its network) scoring with <paramref name="engine"/>, checked against the
+    /// network's own forward before its first use like every engine (see <see cref="Options.Engine"/>).
+    /// </summary>
+    public FastCnnTransformer WithScoringEngine(ScoringEngine engine)
+    {
+        Checks.UserArg(Enum.IsDefined(engine), nameof(engine), $"must be Auto, Reference, TorchSharp or OnnxRuntime (was {(int)engine})");
+        return new FastCnnTransformer(Model with { Settings = Settings with { Engine = engine } });
+    }
+
+    /// <summary>
     /// Writes the network as an ONNX model any runtime can score (ONNX Runtime, ML.NET's
     /// <c>ApplyOnnxModel</c>, Triton…), without TorchSharp. Input <c>image</c>: float32 [N, 3, S, S]
     /// (<see cref="ImageSize"/>), RGB planes, pixel values 0–255 — what ML.NET's

@@ -29,6 +29,16 @@ public sealed partial class FastCnnTransformer
         /// </summary>
         public int TestTimeAugmentation { get; set; }
 
+        /// <summary>
+        /// What runs the network when it scores (<see cref="ML.FastCnn.ScoringEngine"/>). Default
+        /// <see cref="ScoringEngine.Auto"/>: the fastest engine that gives the network's own probabilities
+        /// on this machine. Every engine but <see cref="ScoringEngine.Reference"/> is checked against the
+        /// network's forward before its first use and replaced, with a warning in MLContext's log, when it
+        /// differs. A choice for the machine that scores, so it is not saved with the model: set it on a
+        /// loaded model with <see cref="WithScoringEngine"/>.
+        /// </summary>
+        public ScoringEngine Engine { get; set; } = ScoringEngine.Auto;
+
         /// <summary>Checks every option's range; messages name the option, the rule and the value.</summary>
         internal void Check()
         {
@@ -39,6 +49,7 @@ public sealed partial class FastCnnTransformer
             Checks.UserArg(BatchSize >= 1, nameof(BatchSize), $"must be 1 or more (was {BatchSize})");
             Checks.UserArg(PrefetchBatches >= 1, nameof(PrefetchBatches), $"must be 1 or more (was {PrefetchBatches})");
             Checks.UserArg(TestTimeAugmentation >= 0, nameof(TestTimeAugmentation), $"must be 0 or more (was {TestTimeAugmentation})");
+            Checks.UserArg(Enum.IsDefined(Engine), nameof(Engine), $"must be Auto, Reference, TorchSharp or OnnxRuntime (was {(int)Engine})");
         }
     }
 }

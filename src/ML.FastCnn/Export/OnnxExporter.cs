@@ -86,6 +86,6 @@ internal static class OnnxExporter
         graph.Node("Gemm", [input, graph.Constant($"{linear.Name}.weight", Values(linear.Weight), linear.Weight.shape), graph.Constant($"{linear.Name}.bias", Values(linear.Bias), linear.Bias.shape[0])],
             OnnxGraph.Int("transB", 1));
 
-    /// <summary>The values in logical (row-major) order: the folded convolutions are stored channels-last.</summary>
+    /// <summary>The values in row-major order, copied to the CPU.</summary>
     private static float[] Values(Tensor t) => t.cpu().contiguous().data<float>().ToArray();
 }

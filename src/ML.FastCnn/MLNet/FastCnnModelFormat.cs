@@ -49,7 +49,7 @@ internal static class FastCnnModelFormat
     {
         ctx.CheckAtModel();
         ctx.SetVersionInfo(GetVersionInfo());
-        var (classifier, settings) = model;
+        var (classifier, settings, _) = model;
         ctx.Writer.Write((int)classifier.Architecture);
         ctx.Writer.Write(classifier.ImageSize);
         ctx.Writer.Write(settings.ScoringBatchSize);
@@ -168,7 +168,7 @@ internal static class FastCnnModelFormat
         if (!found || classifier is null)
             throw env.ExceptDecode($"the model has no '{WeightsStream}' entry: the file is incomplete. Save the model again.");
         var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation, seed, resize);
-        return new FastCnnTransformer(new ScoringModel(classifier, settings));
+        return new FastCnnTransformer(new ScoringModel(classifier, settings, new MLNetLog(env, "FastCnnScoring")));
     }
 
     /// <summary>

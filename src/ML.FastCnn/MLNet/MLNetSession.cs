@@ -27,6 +27,9 @@ internal sealed class MLNetSession : IDisposable
     /// <summary>Writes an information line to MLContext's log.</summary>
     public void Info(string message) => _channel.Info(message);
 
+    /// <summary>A log into the same MLContext for objects that outlive this session (trained models).</summary>
+    public MLNetLog ScoringLog => new(_host, "FastCnnScoring");
+
     /// <summary>Writes a warning to MLContext's log.</summary>
     public void Warning(string message) => _channel.Warning(message);
 

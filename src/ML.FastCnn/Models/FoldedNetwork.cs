@@ -6,8 +6,10 @@ namespace ML.FastCnn;
 
 /// <summary>
 /// A trained network reduced for inference: every BatchNorm (evaluation mode) folded into the
-/// convolution or linear layer next to it, dropout gone. Scoring runs it with TorchSharp (one pass
-/// over memory less per layer); the ONNX exporter writes the same layers. Read from the state dict,
+/// convolution or linear layer next to it, dropout gone. The TorchSharp scoring engine runs it (one
+/// pass over memory less per layer); the ONNX exporter writes the same layers. Plain NCHW tensors
+/// throughout: the channels-last layout gave wrong convolutions and crashes on some CPUs
+/// (docs/channels-last-convolution.md). Read from the state dict,
 /// so TorchVision's names (<c>conv1</c>/<c>bn1</c>, <c>layer2.0.downsample.1</c>, <c>fc</c>, fast.ai's
 /// <c>head.bn1</c>/<c>head.lin1</c>) are the contract. Owns its tensors.
 /// </summary>
@@ -81,7 +83,7 @@ internal sealed class FoldedNetwork : IDisposable
     public Tensor Forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = F.max_pool2d(Apply(Stem, ChannelsLast(input)).relu_(), [3, 3], [2, 2], [1, 1]);
+        var x = F.max_pool2d(Apply(Stem, input).relu_(), [3, 3], [2, 2], [1, 1]);
         foreach (var block in Blocks)
         {
             var y = x;
@@ -107,9 +109,6 @@ internal sealed class FoldedNetwork : IDisposable
         return logits.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The same values with channels-last strides (NHWC in memory), which libtorch's CPU convolutions run faster; convolutions keep the layout.</summary>
-    private static Tensor ChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-
     private static Tensor Apply(Convolution c, Tensor x) =>
         F.conv2d(x, c.Weight, c.Bias, strides: [c.Stride, c.Stride], padding: [c.Padding, c.Padding]);
 
@@ -128,7 +127,7 @@ internal sealed class FoldedNetwork : IDisposable
         using var scope = NewDisposeScope();
         var (scale, shift) = BatchNorm(state, batchNorm);
         var weight = state[$"{convolution}.weight"].to_type(ScalarType.Float64).mul(scale.view(-1, 1, 1, 1));
-        return new Convolution(convolution, Keep(ChannelsLast(weight)), Keep(shift), stride);
+        return new Convolution(convolution, Keep(weight), Keep(shift), stride);
     }
 
     /// <summary>Linear(x), or Linear(BatchNorm(x)) as one layer: W' = W·diag(scale), b' = b + W·shift.</summary>
@@ -147,7 +146,7 @@ internal sealed class FoldedNetwork : IDisposable
     }
 
     /// <summary>A float32, contiguous copy that outlives the folding's dispose scope.</summary>
-    private static Tensor Keep(Tensor folded) => folded.to_type(ScalarType.Float32).DetachFromDisposeScope();
+    private static Tensor Keep(Tensor folded) => folded.to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
 
     public void Dispose()
     {

@@ -42,6 +42,7 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
     public static ImageClassifier Create(ResNetArchitecture architecture, ClassifierHead head, int imageSize, IReadOnlyList<string> classNames, Device device,
         int seed, IReadOnlyList<int>? blocks = null)
     {
+        NativeBackend.EnsureLoaded();
         ClassifierNetwork network;
         lock (s_initialWeights)
         {
@@ -54,25 +55,41 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
     // Scoring can come from several cursors (threads) at once; TorchSharp modules are not thread-safe.
     private readonly Lock _forward = new();
 
-    private FoldedNetwork? _folded;
+    private ScoringEngines? _engines;
 
     /// <summary>
-    /// Class probabilities [N, classes] of a batch of resized uint8 images [N, 3, S, S]. Runs the network
-    /// with BatchNorm folded in, folded at the first call: only scoring copies (which never train) call this.
+    /// Class probabilities [N, classes] of a batch of resized uint8 images [N, 3, S, S], computed by the
+    /// engine <paramref name="engine"/> resolves to (checked against the network's own forward before its
+    /// first use; see <see cref="ScoringEngines"/>). Only scoring copies (which never train) call this.
     /// </summary>
-    public float[][] PredictProbabilities(Tensor imageBytes)
+    public float[][] PredictProbabilities(Tensor imageBytes, ScoringEngine engine = ScoringEngine.Auto, MLNetLog? log = null)
     {
         lock (_forward)
         {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            _folded ??= FoldedNetwork.From(Network, Head);
-            var probabilities = nn.functional.softmax(_folded.Forward(ImageTensorConverter.Normalize(imageBytes, Device)), 1).cpu();
-            var flat = probabilities.data<float>().ToArray();
+            var flat = Engines.For(engine, log ?? MLNetLog.None).Probabilities(imageBytes);
             int classes = ClassNames.Count;
-            return Enumerable.Range(0, (int)probabilities.shape[0]).Select(i => flat[(i * classes)..((i + 1) * classes)]).ToArray();
+            return Enumerable.Range(0, flat.Length / classes).Select(i => flat[(i * classes)..((i + 1) * classes)]).ToArray();
         }
     }
+
+    /// <summary>The engine that scores for <paramref name="engine"/>, running its self-check if scoring has not started yet.</summary>
+    public ScoringEngine EngineFor(ScoringEngine engine, MLNetLog? log = null)
+    {
+        lock (_forward)
+            return Engines.For(engine, log ?? MLNetLog.None).Kind;
+    }
+
+    /// <summary>Runs the self-check of <paramref name="engine"/> (not <see cref="ScoringEngine.Auto"/>) and returns its result.</summary>
+    public ScoringEngineCheck CheckEngine(ScoringEngine engine, MLNetLog? log = null)
+    {
+        lock (_forward)
+        {
+            Engines.Check(engine, log ?? MLNetLog.None);
+            return Engines.Checks.Single(c => c.Engine == engine);
+        }
+    }
+
+    private ScoringEngines Engines => _engines ??= new ScoringEngines(this);
 
     /// <summary>
     /// Grad-CAM (Selvaraju et al.) of one resized uint8 image [3, S, S] for class <paramref name="classIndex"/>:
@@ -107,6 +124,7 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
     public static ImageClassifier Load(ResNetArchitecture architecture, ClassifierHead head, IReadOnlyList<int>? blocks, int imageSize,
         IReadOnlyList<string> classNames, BinaryReader reader, Device device)
     {
+        NativeBackend.EnsureLoaded();
         var network = ResNetFactory.Create(architecture, head, classNames.Count, CPU, blocks);
         try
         {
@@ -158,7 +176,7 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
 
     public void Dispose()
     {
-        _folded?.Dispose();
+        _engines?.Dispose();
         Network.Dispose();
     }
 }

@@ -12,6 +12,17 @@ namespace ML.FastCnn;
 internal static class NativeBackend
 {
     private static readonly Lazy<Exception?> s_failure = new(Start);
+    private static bool s_nnpackOff;
+
+    /// <summary>Whether NNPACK was turned off at start (see <see cref="LibTorchNative.TurnOffNnpack"/>).</summary>
+    public static bool NnpackTurnedOff
+    {
+        get
+        {
+            EnsureLoaded();
+            return s_nnpackOff;
+        }
+    }
 
     /// <summary>Throws an <see cref="InvalidOperationException"/> naming the cause and the fix when libtorch cannot be used.</summary>
     public static void EnsureLoaded()
@@ -25,6 +36,7 @@ internal static class NativeBackend
         try
         {
             InitializeDeviceType(DeviceType.CPU);
+            s_nnpackOff = LibTorchNative.TurnOffNnpack();
             return null;
         }
         catch (Exception e) when (e is NotSupportedException or DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)

@@ -55,7 +55,7 @@ internal sealed class ScoringBinding
     /// <summary>Probabilities of each row of a rendered batch, averaged over its views.</summary>
     public float[][] Score(ImageBatch batch)
     {
-        var probabilities = Model.Classifier.PredictProbabilities(batch.Images);
+        var probabilities = Model.Classifier.PredictProbabilities(batch.Images, Settings.Engine, Model.Log);
         return Enumerable.Range(0, batch.Count).Select(row => Average(probabilities, row * batch.Views, batch.Views)).ToArray();
     }
 

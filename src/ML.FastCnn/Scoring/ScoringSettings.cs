@@ -1,6 +1,9 @@
 namespace ML.FastCnn;
 
-/// <summary>How a trained model reads its input and scores: column names, batching, test-time augmentation.</summary>
+/// <summary>
+/// How a trained model reads its input and scores: column names, batching, test-time augmentation, and
+/// the engine asked for (a choice for this machine: not saved with the model).
+/// </summary>
 internal sealed record ScoringSettings(
     string ImageColumnName,
     string? ImagePathColumnName,
@@ -11,14 +14,15 @@ internal sealed record ScoringSettings(
     int TestTimeAugmentation,
     Augmentation TestTimeAugmentationKind,
     int Seed,
-    ResizeMethod Resize = ResizeMethod.Squish)
+    ResizeMethod Resize = ResizeMethod.Squish,
+    ScoringEngine Engine = ScoringEngine.Auto)
 {
     /// <summary>The image itself, made square with <see cref="Resize"/> (crops centred).</summary>
     public AugmentationDraw Plain => AugmentationDraw.Identity with { Resize = Resize };
 
     public static ScoringSettings From(FastCnnLearner.Options learner, FastCnnTransformer.Options scoring, Augmentation? trainingAugmentation, int seed) => new(
         learner.ImageColumnName, learner.ImagePathColumnName, scoring.ScoreColumnName, scoring.PredictedLabelColumnName,
-        scoring.BatchSize, scoring.PrefetchBatches, scoring.TestTimeAugmentation, trainingAugmentation ?? Augmentation.SideOn, seed, learner.Resize);
+        scoring.BatchSize, scoring.PrefetchBatches, scoring.TestTimeAugmentation, trainingAugmentation ?? Augmentation.SideOn, seed, learner.Resize, scoring.Engine);
 
     /// <summary>
     /// The views scored for the row at <paramref name="position"/>: the image itself, then
