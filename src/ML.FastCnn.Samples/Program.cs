@@ -15,5 +15,6 @@ root.Add(InterpretCommand.Create());
 root.Add(PredictCommand.Create());
 root.Add(ExportCommand.Create());
 root.Add(ServeCommand.Create());
+root.Add(DoctorCommand.Create());
 root.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();

@@ -36,6 +36,16 @@ public static class FastCnn
         return cache.GetFile(ImageNetWeightFiles.For(architecture), cancellationToken);
     }
 
+    /// <summary>
+    /// Checks this machine for ML.FastCnn (the <c>doctor</c> command): .NET, TorchSharp and libtorch versions and
+    /// build, the CPU and its instruction sets, threads, oneDNN and NNPACK, CUDA devices, the libstdc++ step, then
+    /// every scoring engine against the network's own forward on the shapes where CPU-specific kernel bugs were
+    /// seen, a short speed probe (training and scoring images per second of a ResNet18 at 64 px), plot fonts and
+    /// the weights cache. Takes seconds; nothing is downloaded or written.
+    /// </summary>
+    /// <param name="speedProbe">False skips the speed probe.</param>
+    public static FastCnnDiagnosis Diagnose(bool speedProbe = true) => MachineDiagnosis.Run(speedProbe);
+
     /// <summary>The weights cache folder used when none is set: <c>FASTCNN_CACHE</c>, else a per-user cache folder.</summary>
     public static string DefaultWeightsCacheFolder => WeightsCache.DefaultFolder();
 

@@ -22,19 +22,24 @@ public class ScoringEngineTests
     [DataRow(ResNetArchitecture.ResNet50, ClassifierHead.Fastai, 32, ScoringEngine.OnnxRuntime)]
     public void EveryEngineGivesTheNetworksProbabilities(ResNetArchitecture architecture, ClassifierHead head, int size, ScoringEngine engine)
     {
-        using var classifier = ClassifierWithTrainedStatistics(architecture, head, size);
-        using var images = RandomImages(4, size, seed: 9);
-        var expected = NetworkProbabilities(classifier, images);
+        using var classifier = ProbeClassifier.Create(architecture, head, size);
+        using var images = ProbeClassifier.Images(4, size, seed: 9);
+        var (expectedLogits, expected) = NetworkOutputs(classifier, images);
 
         using var engines = new ScoringEngines(classifier);
         var forward = engines.For(engine, MLNetLog.None);
         Assert.AreEqual(engine, forward.Kind, $"{engine} passed its self-check on this CPU ({string.Join("; ", engines.Checks)})");
-        var actual = forward.Probabilities(images);
+        var logits = forward.Logits(images);
+        var actual = Softmax.Rows(logits, 3).SelectMany(p => p).ToArray();
 
         Assert.IsTrue(expected.Max() - expected.Min() > 0.05, "the probabilities depend on the image (the check below means something)");
         Assert.AreEqual(expected.Length, actual.Length);
+        double scale = Math.Max(1, expectedLogits.Max(Math.Abs));
         for (int i = 0; i < expected.Length; i++)
+        {
             Assert.AreEqual(expected[i], actual[i], 1e-4, $"{architecture}, {head} head, {size} px, {engine}: probability {i}");
+            Assert.AreEqual(expectedLogits[i], logits[i], 1e-4 * scale, $"{architecture}, {head} head, {size} px, {engine}: logit {i} (scale {scale:G3})");
+        }
     }
 
     [TestMethod]
@@ -42,25 +47,25 @@ public class ScoringEngineTests
     {
         var ml = new MLContext(seed: 1);
         var log = TestData.CaptureLog(ml);
-        using var classifier = ClassifierWithTrainedStatistics(ResNetArchitecture.ResNet18, ClassifierHead.Fastai, 32);
-        // TorchSharp's engine is off by 0.01 on the first class; ONNX Runtime's cannot start.
+        using var classifier = ProbeClassifier.Create(ResNetArchitecture.ResNet18, ClassifierHead.Fastai, 32);
+        // TorchSharp's engine is off by 0.5 on the first class's logit; ONNX Runtime's cannot start.
         using var engines = new ScoringEngines(classifier, (c, engine) => engine switch
         {
-            ScoringEngine.TorchSharp => new Shifted(new ReferenceForward(c), 0.01f),
+            ScoringEngine.TorchSharp => new Shifted(new ReferenceForward(c), 0.5f),
             ScoringEngine.Reference => new ReferenceForward(c),
             _ => throw new DllNotFoundException("onnxruntime is missing"),
         });
         var scoringLog = new MLNetLog((IHostEnvironment)(object)ml, "FastCnnScoring");
-        using var images = RandomImages(2, 32, seed: 3);
+        using var images = ProbeClassifier.Images(2, 32, seed: 3);
 
         var forward = engines.For(ScoringEngine.Auto, scoringLog);
-        forward.Probabilities(images);
-        engines.For(ScoringEngine.Auto, scoringLog).Probabilities(images);
-        engines.For(ScoringEngine.TorchSharp, scoringLog).Probabilities(images);
+        forward.Logits(images);
+        engines.For(ScoringEngine.Auto, scoringLog).Logits(images);
+        engines.For(ScoringEngine.TorchSharp, scoringLog).Logits(images);
 
         Assert.AreEqual(ScoringEngine.Reference, forward.Kind, "the reference scores when no faster engine passes");
         var warnings = log.Where(l => l.Contains("Warning", StringComparison.Ordinal)).ToList();
-        Assert.AreEqual(1, warnings.Count(w => w.Contains("Scoring engine TorchSharp is not used", StringComparison.Ordinal) && w.Contains("by 1.0E-2", StringComparison.Ordinal)),
+        Assert.AreEqual(1, warnings.Count(w => w.Contains("Scoring engine TorchSharp is not used", StringComparison.Ordinal) && w.Contains("max |Δlogit|", StringComparison.Ordinal)),
             string.Join('\n', log));
         Assert.AreEqual(1, warnings.Count(w => w.Contains("Scoring engine OnnxRuntime is not used", StringComparison.Ordinal) && w.Contains("onnxruntime is missing", StringComparison.Ordinal)),
             string.Join('\n', log));
@@ -79,7 +84,7 @@ public class ScoringEngineTests
         var rows = TestData.FashionMnist("valid", 1);
         var raw = ml.Data.LoadFromEnumerable(rows);
         var preprocessing = TestData.Preprocessing(ml).Fit(raw);
-        var classifier = ClassifierWithTrainedStatistics(ResNetArchitecture.ResNet18, ClassifierHead.Fastai, size, classes: 10);
+        var classifier = ProbeClassifier.Create(ResNetArchitecture.ResNet18, ClassifierHead.Fastai, size, classes: 10);
         var settings = new ScoringSettings("Image", "ImagePath", "Score", "PredictedLabel", ScoringBatchSize: 4, PrefetchBatches: 1,
             TestTimeAugmentation: 0, Augmentation.SideOn, Seed: 1);
         using var model = new FastCnnTransformer(new ScoringModel(classifier, settings, MLNetLog.None));
@@ -102,49 +107,23 @@ public class ScoringEngineTests
         }
     }
 
-    /// <summary>A network whose BatchNorm layers carry statistics like a trained one's (fresh ones are the identity, which folding cannot get wrong).</summary>
-    internal static ImageClassifier ClassifierWithTrainedStatistics(ResNetArchitecture architecture, ClassifierHead head, int size, int classes = 3)
-    {
-        var classifier = ImageClassifier.Create(architecture, head, size, Enumerable.Range(0, classes).Select(c => $"class{c}").ToArray(), CPU, seed: 5);
-        using var noGrad = no_grad();
-        var random = new Random(7);
-        foreach (var (name, value) in classifier.Network.state_dict().Where(kv => kv.Key.Contains("bn", StringComparison.Ordinal) || kv.Key.Contains("downsample.1", StringComparison.Ordinal)))
-        {
-            bool positive = name.EndsWith("running_var", StringComparison.Ordinal) || name.EndsWith(".weight", StringComparison.Ordinal);
-            if (positive || name.EndsWith("running_mean", StringComparison.Ordinal) || name.EndsWith(".bias", StringComparison.Ordinal))
-            {
-                var values = Enumerable.Range(0, (int)value.numel()).Select(_ => positive ? 0.25f + 1.5f * random.NextSingle() : 0.6f * (random.NextSingle() - 0.5f)).ToArray();
-                using var replacement = tensor(values, value.shape);
-                value.copy_(replacement);
-            }
-        }
-        classifier.Network.eval();
-        return classifier;
-    }
-
-    private static Tensor RandomImages(int count, int size, int seed)
-    {
-        var pixels = new byte[count * 3 * size * size];
-        new Random(seed).NextBytes(pixels);
-        return tensor(pixels, [count, 3, size, size]);
-    }
-
-    /// <summary>Softmax of the network's own forward, computed here, apart from the engines.</summary>
-    private static float[] NetworkProbabilities(ImageClassifier classifier, Tensor images)
+    /// <summary>The network's own forward and its softmax (libtorch's), computed here, apart from the engines.</summary>
+    private static (float[] Logits, float[] Probabilities) NetworkOutputs(ImageClassifier classifier, Tensor images)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         classifier.Network.eval();
-        return nn.functional.softmax(classifier.Network.forward(ImageTensorConverter.Normalize(images, CPU)), 1).data<float>().ToArray();
+        var logits = classifier.Network.forward(ImageTensorConverter.Normalize(images, CPU));
+        return (logits.data<float>().ToArray(), nn.functional.softmax(logits, 1).data<float>().ToArray());
     }
 
     private sealed class Shifted(IScoringForward inner, float shift) : IScoringForward
     {
         public ScoringEngine Kind => ScoringEngine.TorchSharp;
 
-        public float[] Probabilities(Tensor imageBytes)
+        public float[] Logits(Tensor imageBytes)
         {
-            var p = inner.Probabilities(imageBytes);
+            var p = inner.Logits(imageBytes);
             p[0] += shift;
             return p;
         }

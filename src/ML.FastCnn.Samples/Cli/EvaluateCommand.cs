@@ -26,7 +26,7 @@ internal static class EvaluateCommand
     {
         if (views < 0)
             throw new CliException($"--tta must be 0 or more (was {views}).");
-        var ml = new MLContext(seed: 1);
+        var ml = CliContext.Create();
         var model = FastCnn.LoadModel(ml, modelPath, out _);
         // Scoring cannot leave a row out: with skip, bad files are found while listing the folder.
         var data = SampleData.LoadFolder(ml, folder, badImages, validationFraction: 0, checkImages: badImages == BadImagePolicy.Skip);

@@ -28,7 +28,7 @@ internal static class ExportCommand
 
     private static void Run(string modelPath, string onnxPath, string? folder, string? mlnetPath, ImageResizingEstimator.ResizingKind? resizeOption)
     {
-        var ml = new MLContext(seed: 1);
+        var ml = CliContext.Create();
         var model = FastCnn.LoadModel(ml, modelPath, out _);
         var fastCnn = ModelParts.FastCnn(model);
         var resizing = resizeOption ?? Matching(fastCnn.Resize);

@@ -12,7 +12,7 @@ internal static class LearningRateFinderCommand
 
     private static void Run(string folder, FastCnnOptions options, string output)
     {
-        var ml = new MLContext(seed: 1);
+        var ml = CliContext.Create();
         TrainingLog.Attach(ml);
         var data = SampleData.LoadFolder(ml, folder, options.Learner.BadImages);
         var preprocessing = SampleData.Preprocessing(ml).Fit(data.Train);

@@ -16,7 +16,7 @@ internal static class Lesson1
     {
         outputFolder = Path.GetFullPath(outputFolder);
         Directory.CreateDirectory(outputFolder);
-        var ml = new MLContext(seed: 1);
+        var ml = CliContext.Create();
         TrainingLog.Attach(ml);
         var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(dataFolder, "Data folder"));
         AnsiConsole.MarkupLineInterpolated($"Data: {dataFolder}: {data.TrainFiles.Count} training and {data.ValidationFiles.Count} validation images of {data.ClassNames.Count} classes");

@@ -43,7 +43,7 @@ internal static class PredictCommand
     /// <summary>Prints every result; returns how many images failed.</summary>
     private static int Run(string modelPath, string[] images, OutputFormat format)
     {
-        var ml = new MLContext();
+        var ml = CliContext.Create(seed: null);
         var model = FastCnn.LoadModel(ml, modelPath, out _);
         var classes = ModelParts.FastCnn(model).ClassNames;
         var paths = images.Select(Path.GetFullPath).ToList();

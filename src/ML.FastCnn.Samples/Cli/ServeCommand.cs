@@ -46,7 +46,7 @@ internal static class ServeCommand
     {
         if (maxBatch < 1 || maxWaitMs < 0 || capacity < 1)
             throw new CliException("--max-batch and --queue must be 1 or more, --max-wait-ms 0 or more.");
-        var ml = new MLContext(seed: 1);
+        var ml = CliContext.Create();
         var fastCnn = ModelParts.FastCnn(FastCnn.LoadModel(ml, modelPath, out _));
         var classes = fastCnn.ClassNames;
 

@@ -12,7 +12,7 @@ internal static class TrainCommand
 
     private static void Run(string folder, FastCnnOptions options, string output)
     {
-        var ml = new MLContext(seed: 1);
+        var ml = CliContext.Create();
         TrainingLog.Attach(ml);
         var data = SampleData.LoadFolder(ml, folder, options.Learner.BadImages);
         AnsiConsole.MarkupLineInterpolated($"{data.TrainFiles.Count} training and {data.ValidationFiles.Count} validation images of {data.ClassNames.Count} classes");

@@ -14,7 +14,8 @@ namespace ML.FastCnn;
 /// </summary>
 internal static class OnnxExporter
 {
-    public static void Write(ImageClassifier classifier, Stream stream)
+    /// <summary>Writes the model; <paramref name="logits"/> ends the graph before the softmax, with one output <c>logits</c> (the scoring engine's in-memory model).</summary>
+    public static void Write(ImageClassifier classifier, Stream stream, bool logits = false)
     {
         using var scope = NewDisposeScope(); // the CPU copies of the weights read below
         using var folded = FoldedNetwork.From(classifier.Network, classifier.Head);
@@ -33,19 +34,20 @@ internal static class OnnxExporter
         foreach (var block in folded.Blocks)
             x = Block(graph, block, x);
 
-        string logits;
+        string output;
         if (folded.Head == ClassifierHead.Linear)
         {
-            logits = Linear(graph, folded.Classifier[0], graph.Node("Flatten", [graph.Node("GlobalAveragePool", [x])]));
+            output = Linear(graph, folded.Classifier[0], graph.Node("Flatten", [graph.Node("GlobalAveragePool", [x])]));
         }
         else
         {
             // fast.ai's head: concat pooling (max, then average) → Linear → ReLU → Linear (BatchNorm folded in).
             string pooled = graph.Node("Concat", [graph.Node("GlobalMaxPool", [x]), graph.Node("GlobalAveragePool", [x])], OnnxGraph.Int("axis", 1));
-            logits = Linear(graph, folded.Classifier[1], graph.Node("Relu", [Linear(graph, folded.Classifier[0], graph.Node("Flatten", [pooled]))]));
+            output = Linear(graph, folded.Classifier[1], graph.Node("Relu", [Linear(graph, folded.Classifier[0], graph.Node("Flatten", [pooled]))]));
         }
-        graph.NameOutput(graph.Node("Softmax", [logits], OnnxGraph.Int("axis", 1)), "probabilities");
-        graph.Graph.Output.Add(OnnxGraph.FloatValue("probabilities", classifier.ClassNames.Count));
+        string outputName = logits ? "logits" : "probabilities";
+        graph.NameOutput(logits ? output : graph.Node("Softmax", [output], OnnxGraph.Int("axis", 1)), outputName);
+        graph.Graph.Output.Add(OnnxGraph.FloatValue(outputName, classifier.ClassNames.Count));
 
         var model = new ModelProto
         {

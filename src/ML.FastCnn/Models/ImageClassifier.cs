@@ -66,9 +66,7 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
     {
         lock (_forward)
         {
-            var flat = Engines.For(engine, log ?? MLNetLog.None).Probabilities(imageBytes);
-            int classes = ClassNames.Count;
-            return Enumerable.Range(0, flat.Length / classes).Select(i => flat[(i * classes)..((i + 1) * classes)]).ToArray();
+            return Softmax.Rows(Engines.For(engine, log ?? MLNetLog.None).Logits(imageBytes), ClassNames.Count);
         }
     }
 

@@ -41,7 +41,8 @@ internal static class NativeBackend
         }
         catch (Exception e) when (e is NotSupportedException or DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
         {
-            return new InvalidOperationException(Diagnose(AppContext.BaseDirectory, e), e);
+            return new InvalidOperationException(Diagnose(AppContext.BaseDirectory, e) +
+                " FastCnn.Diagnose() (the command line's 'doctor') reports what loads on this machine.", e);
         }
     }
 

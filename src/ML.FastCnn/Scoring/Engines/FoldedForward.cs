@@ -9,12 +9,12 @@ internal sealed class FoldedForward(ImageClassifier classifier) : IScoringForwar
 
     public ScoringEngine Kind => ScoringEngine.TorchSharp;
 
-    public float[] Probabilities(Tensor imageBytes)
+    public float[] Logits(Tensor imageBytes)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var logits = _folded.Forward(ImageTensorConverter.Normalize(imageBytes, classifier.Device));
-        return nn.functional.softmax(logits, 1).cpu().data<float>().ToArray();
+        return logits.cpu().data<float>().ToArray();
     }
 
     public void Dispose() => _folded.Dispose();

@@ -8,6 +8,6 @@ internal interface IScoringForward : IDisposable
     /// <summary>Which engine this is.</summary>
     ScoringEngine Kind { get; }
 
-    /// <summary>Class probabilities of a batch of resized uint8 images [N, 3, S, S], row after row: N × classes values.</summary>
-    float[] Probabilities(Tensor imageBytes);
+    /// <summary>Class scores before the softmax (logits) of a batch of resized uint8 images [N, 3, S, S], row after row: N × classes values.</summary>
+    float[] Logits(Tensor imageBytes);
 }

@@ -15,7 +15,7 @@ internal sealed class OnnxRuntimeForward : IScoringForward
     public OnnxRuntimeForward(ImageClassifier classifier)
     {
         using var model = new MemoryStream();
-        OnnxExporter.Write(classifier, model);
+        OnnxExporter.Write(classifier, model, logits: true);
         _session = new InferenceSession(model.ToArray());
         _imageValues = 3 * classifier.ImageSize * classifier.ImageSize;
     }
@@ -25,7 +25,7 @@ internal sealed class OnnxRuntimeForward : IScoringForward
 
     public ScoringEngine Kind => ScoringEngine.OnnxRuntime;
 
-    public float[] Probabilities(Tensor imageBytes)
+    public float[] Logits(Tensor imageBytes)
     {
         float[] input;
         using (var scope = NewDisposeScope())
@@ -37,7 +37,7 @@ internal sealed class OnnxRuntimeForward : IScoringForward
         long side = imageBytes.shape[^1];
         using var value = OrtValue.CreateTensorValueFromMemory(input, [images, 3, side, side]);
         using var run = new RunOptions();
-        using var outputs = _session.Run(run, ["image"], [value], ["probabilities"]);
+        using var outputs = _session.Run(run, ["image"], [value], ["logits"]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 

@@ -2,18 +2,18 @@ using static TorchSharp.torch;
 
 namespace ML.FastCnn;
 
-/// <summary>The network's own forward pass in evaluation mode, softmax on top: what every faster engine must reproduce.</summary>
+/// <summary>The network's own forward pass in evaluation mode: what every faster engine must reproduce.</summary>
 internal sealed class ReferenceForward(ImageClassifier classifier) : IScoringForward
 {
     public ScoringEngine Kind => ScoringEngine.Reference;
 
-    public float[] Probabilities(Tensor imageBytes)
+    public float[] Logits(Tensor imageBytes)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         classifier.Network.eval();
         var logits = classifier.Network.call(ImageTensorConverter.Normalize(imageBytes, classifier.Device));
-        return nn.functional.softmax(logits, 1).cpu().data<float>().ToArray();
+        return logits.cpu().data<float>().ToArray();
     }
 
     public void Dispose()

@@ -8,10 +8,10 @@ namespace ML.FastCnn;
 /// <summary>
 /// The engines one trained network scores with. Before an engine other than the reference is first
 /// used, it runs a probe batch (three seeded random images, batched and the first one alone) and
-/// must give the reference forward's probabilities within <see cref="ScoringEngineCheck.Tolerance"/>;
+/// must give the reference forward's probabilities and logits within <see cref="ScoringEngineCheck.Tolerance"/>;
 /// an engine that differs, throws or fails to start is dropped with one warning, and scoring falls
 /// back to the next candidate, at last to the reference. <see cref="ScoringEngine.Auto"/> takes the
-/// fastest candidate that passes, timed once per process and network shape. Owned by the classifier;
+/// fastest of the reference and the candidates that pass, timed once per process and network shape. Owned by the classifier;
 /// not thread-safe (the classifier calls it under its forward lock).
 /// </summary>
 internal sealed class ScoringEngines(ImageClassifier classifier, Func<ImageClassifier, ScoringEngine, IScoringForward> start) : IDisposable
@@ -23,7 +23,7 @@ internal sealed class ScoringEngines(ImageClassifier classifier, Func<ImageClass
     private readonly Dictionary<ScoringEngine, ScoringEngineCheck> _checks = [];
     private readonly Dictionary<ScoringEngine, ScoringEngine> _chosen = [];
     private IScoringForward? _reference;
-    private float[]? _probeReference;
+    private float[]? _probeReference; // the reference's logits of the probe batch
 
     public ScoringEngines(ImageClassifier classifier) : this(classifier, Start)
     {
@@ -49,18 +49,31 @@ internal sealed class ScoringEngines(ImageClassifier classifier, Func<ImageClass
     {
         if (requested == ScoringEngine.Reference)
             return ScoringEngine.Reference;
-        var candidates = requested == ScoringEngine.Auto ? AutoCandidates() : [requested];
-        var passed = candidates.Where(c => Check(c, log)).ToList();
+        if (requested != ScoringEngine.Auto)
+            return Check(requested, log) ? Chosen(requested, log) : Chosen(ScoringEngine.Reference, log);
+        // Timed before for a network of this shape: only that engine needs starting (and its check).
+        if (s_fastest.TryGetValue(ShapeKey(), out var fastest) && (fastest == ScoringEngine.Reference || Check(fastest, log)))
+            return Chosen(fastest, log);
+        var passed = AutoCandidates().Where(c => Check(c, log)).ToList();
         if (passed.Count == 0)
+            return Chosen(ScoringEngine.Reference, log);
+        // The reference takes part in the race: Auto is never slower than the plain forward.
+        var chosen = Fastest([.. passed, ScoringEngine.Reference], log);
+        s_fastest[ShapeKey()] = chosen;
+        foreach (var unused in passed.Where(e => e != chosen))
         {
-            log.Info($"Scoring engine: Reference, the network's own forward (no faster engine passed the self-check: {string.Join("; ", candidates.Select(c => _checks[c]))}).");
-            return ScoringEngine.Reference;
+            _started[unused].Dispose();
+            _started.Remove(unused);
         }
-        var chosen = passed.Count == 1 ? passed[0] : s_fastest.GetOrAdd(ShapeKey(), _ => Fastest(passed, log));
-        if (!passed.Contains(chosen))
-            chosen = passed[0];
-        log.Info($"Scoring engine: {chosen} ({_checks[chosen]}, against the network's own forward on {ProbeImages} probe images).");
-        return chosen;
+        return Chosen(chosen, log);
+    }
+
+    private ScoringEngine Chosen(ScoringEngine engine, MLNetLog log)
+    {
+        log.Info(engine == ScoringEngine.Reference
+            ? $"Scoring engine: Reference, the network's own forward{(_checks.Count == 0 ? "" : $" ({string.Join("; ", _checks.Values)})")}."
+            : $"Scoring engine: {engine} ({_checks[engine].Numbers} on {ProbeImages} probe images).");
+        return engine;
     }
 
     /// <summary>ONNX Runtime first where it runs (the CPU), then TorchSharp: the order is only a tie-break, the timing probe decides.</summary>
@@ -73,18 +86,18 @@ internal sealed class ScoringEngines(ImageClassifier classifier, Func<ImageClass
     /// <summary>Starts <paramref name="engine"/> and compares it with the reference; keeps it when it passes, logs one warning when not.</summary>
     public bool Check(ScoringEngine engine, MLNetLog log)
     {
-        if (_checks.TryGetValue(engine, out var known))
+        if (_checks.TryGetValue(engine, out var known) && (!known.Passed || _started.ContainsKey(engine)))
             return known.Passed;
         ScoringEngineCheck check;
         IScoringForward? forward = null;
         try
         {
             forward = start(classifier, engine);
-            check = new ScoringEngineCheck(engine, MaxDifference(forward));
+            check = Compare(engine, forward);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            check = new ScoringEngineCheck(engine, double.NaN, $"{e.GetType().Name}: {e.Message}");
+            check = new ScoringEngineCheck(engine, double.NaN, double.NaN, $"{e.GetType().Name}: {e.Message}");
         }
         _checks[engine] = check;
         if (check.Passed)
@@ -95,54 +108,50 @@ internal sealed class ScoringEngines(ImageClassifier classifier, Func<ImageClass
         forward?.Dispose();
         log.Warning(check.Error is not null
             ? $"Scoring engine {engine} is not used: it could not run ({check.Error}). Scoring falls back to a slower engine; 'doctor' checks this machine."
-            : $"Scoring engine {engine} is not used: its probabilities differ from the network's own forward by {check.MaxDifference:0.0E+0} on the self-check " +
-              $"(tolerance {ScoringEngineCheck.Tolerance:0E+0}). Scoring falls back to a slower engine; 'doctor' checks this machine.");
+            : $"Scoring engine {engine} is not used: it differs from the network's own forward on the self-check ({check.Numbers}). " +
+              "Scoring falls back to a slower engine; 'doctor' checks this machine.");
         return false;
     }
 
-    private double MaxDifference(IScoringForward candidate)
+    private ScoringEngineCheck Compare(ScoringEngine engine, IScoringForward candidate)
     {
         using var scope = NewDisposeScope();
-        var probe = ProbeBatch(ProbeImages);
-        _probeReference ??= Reference.Probabilities(probe);
-        var batched = candidate.Probabilities(probe);
-        var single = candidate.Probabilities(probe.narrow(0, 0, 1));
+        var probe = ProbeClassifier.Images(ProbeImages, classifier.ImageSize, seed: 20);
+        _probeReference ??= Reference.Logits(probe);
         int classes = classifier.ClassNames.Count;
+        var batched = candidate.Logits(probe);
+        var single = candidate.Logits(probe.narrow(0, 0, 1));
         if (batched.Length != _probeReference.Length || single.Length != classes)
-            return double.PositiveInfinity;
-        double max = 0;
-        for (int i = 0; i < batched.Length; i++)
-            max = Math.Max(max, Difference(batched[i], _probeReference[i]));
-        for (int i = 0; i < classes; i++)
-            max = Math.Max(max, Difference(single[i], _probeReference[i]));
-        return max;
+            return new ScoringEngineCheck(engine, double.PositiveInfinity, double.PositiveInfinity);
+        // The first image twice: batched and alone.
+        float[] actual = [.. batched, .. single], expected = [.. _probeReference, .. _probeReference.AsSpan(0, classes)];
+        double scale = Math.Max(1, expected.Max(Math.Abs)), logits = 0, probabilities = 0;
+        for (int i = 0; i < actual.Length; i++)
+            logits = Math.Max(logits, Difference(actual[i], expected[i]) / scale);
+        var p = Softmax.Rows(actual, classes).SelectMany(r => r).ToArray();
+        var q = Softmax.Rows(expected, classes).SelectMany(r => r).ToArray();
+        for (int i = 0; i < p.Length; i++)
+            probabilities = Math.Max(probabilities, Difference(p[i], q[i]));
+        return new ScoringEngineCheck(engine, probabilities, logits);
     }
 
     // NaN compares false with everything: make it an infinite difference.
     private static double Difference(float actual, float expected) => float.IsFinite(actual) ? Math.Abs(actual - expected) : double.PositiveInfinity;
 
-    /// <summary>Seeded random pixels at the network's size: the same probe for every engine and every run.</summary>
-    private Tensor ProbeBatch(int images)
-    {
-        int size = classifier.ImageSize;
-        var pixels = new byte[images * 3 * size * size];
-        new Random(20).NextBytes(pixels);
-        return tensor(pixels, [images, 3, size, size]);
-    }
-
-    /// <summary>Times each engine on one batch of 8 images (best of two, after the check's warm-up) and returns the fastest.</summary>
+    /// <summary>Times each engine on one batch of 8 images (a warm-up, then the best of two) and returns the fastest.</summary>
     private ScoringEngine Fastest(IReadOnlyList<ScoringEngine> engines, MLNetLog log)
     {
         using var scope = NewDisposeScope();
-        var batch = ProbeBatch(8);
+        var batch = ProbeClassifier.Images(8, classifier.ImageSize, seed: 21);
         var speeds = engines.ToDictionary(e => e, e =>
         {
-            var forward = _started[e];
+            var forward = e == ScoringEngine.Reference ? Reference : _started[e];
             double best = double.MaxValue;
+            forward.Logits(batch);
             for (int run = 0; run < 2; run++)
             {
                 var clock = Stopwatch.StartNew();
-                forward.Probabilities(batch);
+                forward.Logits(batch);
                 best = Math.Min(best, clock.Elapsed.TotalSeconds);
             }
             return 8 / best;
