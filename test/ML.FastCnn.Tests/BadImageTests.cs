@@ -145,14 +145,14 @@ public sealed class BadImageTests
         Assert.IsTrue(lines.Contains($"error: {bad[1]}: {s_bad["truncated png"].Reason}"), output);
         Assert.IsTrue(lines.Contains($"error: {bad[2]}: the file does not exist"), output);
 
-        var (jsonCode, json) = TestData.Cli(["predict", s_model, .. files, "--format", "json"]);
+        var (jsonCode, json, _) = TestData.CliStreams(["predict", s_model, .. files, "--format", "json"]);
         Assert.AreEqual(1, jsonCode);
         var results = JsonDocument.Parse(json).RootElement.EnumerateArray().ToList();
         CollectionAssert.AreEqual(files, results.Select(r => r.GetProperty("path").GetString()).ToArray());
         Assert.AreEqual(2, results.Count(r => r.TryGetProperty("label", out _)));
         Assert.AreEqual(s_bad["truncated png"].Reason, results[3].GetProperty("error").GetString());
 
-        var (csvCode, csv) = TestData.Cli(["predict", s_model, .. files, "--format", "csv"]);
+        var (csvCode, csv, _) = TestData.CliStreams(["predict", s_model, .. files, "--format", "csv"]);
         Assert.AreEqual(1, csvCode);
         var csvLines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.AreEqual("path,label,probability,error", csvLines[0]);

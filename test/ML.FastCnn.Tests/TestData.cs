@@ -83,10 +83,16 @@ internal static class TestData
     /// <summary>Runs the samples' command line (src/ML.FastCnn.Samples) in a fresh process: exit code and stdout + stderr.</summary>
     public static (int ExitCode, string Output) Cli(params string[] args)
     {
-        var program = Path.Combine(RepositoryRoot(), "src", "ML.FastCnn.Samples", "bin", Configuration, "net10.0", "ML.FastCnn.Samples.dll");
-        var (code, stdout, stderr) = Start("dotnet", [program, .. args]);
+        var (code, stdout, stderr) = CliStreams(args);
         return (code, stdout + stderr);
     }
+
+    /// <summary>
+    /// Runs the samples' command line in a fresh process: exit code, standard output and standard error apart
+    /// (machine-readable output is parsed from standard output only: native libraries may write to standard error).
+    /// </summary>
+    public static (int ExitCode, string Stdout, string Stderr) CliStreams(params string[] args) =>
+        Start("dotnet", [Path.Combine(RepositoryRoot(), "src", "ML.FastCnn.Samples", "bin", Configuration, "net10.0", "ML.FastCnn.Samples.dll"), .. args]);
 
     private static (int ExitCode, string Stdout, string Stderr) Start(string command, IEnumerable<string> arguments)
     {
