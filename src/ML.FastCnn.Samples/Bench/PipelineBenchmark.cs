@@ -28,7 +28,7 @@ internal static class PipelineBenchmark
             Architecture = ResNetArchitecture.ResNet18, ImageSize = size, BatchSize = batchSize,
             Weights = PretrainedWeights.None, Seed = 1, Device = ComputeDevice.Cpu,
         };
-        AnsiConsole.MarkupLineInterpolated($"ResNet18, {size} px, batch {batchSize}, {count} Fashion-MNIST PNG files, {Environment.ProcessorCount} cores");
+        AnsiConsole.MarkupLineInterpolated($"ResNet18, {size} px, batch {batchSize}, {count} Fashion-MNIST PNG files, {BenchMachine.Description}");
 
         double bareTrain = 0, fastTrain = 0, bareScore = 0, fastScore = 0;
         for (int round = 0; round < 2; round++)

@@ -13,7 +13,7 @@ internal static class ServeBenchmark
     {
         var images = Directory.GetFiles(Path.Combine(SampleData.FashionMnistFolder(), "valid"), "*.png", SearchOption.AllDirectories)
             .Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray();
-        Console.WriteLine($"{clients} concurrent clients, {requests} requests in all, Fashion-MNIST sample PNGs, {Environment.ProcessorCount} cores");
+        Console.WriteLine($"{clients} concurrent clients, {requests} requests in all, Fashion-MNIST sample PNGs, {BenchMachine.Description}");
         foreach (var (name, maxBatch) in new[] { ("one request per forward pass", 1), ("micro-batches (≤ 32, 5 ms)", 32), ("one request per forward pass", 1), ("micro-batches (≤ 32, 5 ms)", 32) })
         {
             var (perSecond, p50, p99) = Measure(modelPath, maxBatch, clients, requests, images).GetAwaiter().GetResult();
