@@ -10,8 +10,9 @@ public enum ScoringEngine
 {
     /// <summary>
     /// The fastest engine that passes the check on this machine, chosen once per process and network
-    /// shape by a short timing probe (<see cref="OnnxRuntime"/> or <see cref="TorchSharp"/> on the CPU,
-    /// <see cref="TorchSharp"/> on a GPU). The default.
+    /// shape by a short timing probe among <see cref="OnnxRuntime"/> (CPU only), <see cref="TorchSharp"/>
+    /// and <see cref="Reference"/>; the first in that order within 20% of the fastest wins, so timing noise
+    /// does not change the choice. The default.
     /// </summary>
     Auto,
 
