@@ -20,53 +20,22 @@ public sealed class PackageTests
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Move(row.ImagePath, target);
         }
-        string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-        string feed = Path.Combine(images.Folder, "feed"), app = Path.Combine(images.Folder, "app");
-        string globalPackages = TestData.Run("dotnet", "nuget", "locals", "global-packages", "--list").Split(':', 2)[1].Trim();
-        try
-        {
-            var packed = TestData.Run("dotnet", "pack", Path.Combine(TestData.RepositoryRoot(), "src", "ML.FastCnn", "ML.FastCnn.csproj"),
-                "-c", TestData.Configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}");
-            var package = Path.Combine(feed, $"ML.FastCnn.{version}.nupkg");
-            Assert.IsTrue(File.Exists(package), packed);
-            Assert.IsTrue(new FileInfo(package).Length < 5 << 20, $"the package carries no copy of ResNet18.onnx ({new FileInfo(package).Length} bytes)");
+        using var package = new TestPackage(images.Folder).Pack();
+        Assert.IsTrue(new FileInfo(package.Package).Length < 5 << 20, $"the package carries no copy of ResNet18.onnx ({new FileInfo(package.Package).Length} bytes)");
+        // Offline: the temporary feed and the packages the repository's own restore already put in the global folder.
+        var app = package.Consumer("app", offline: true);
+        var built = TestData.Run("dotnet", "build", app, "-c", "Release", $"-p:FastCnnVersion={package.Version}");
+        StringAssert.Contains(built, "Build succeeded");
+        StringAssert.Contains(built, "0 Warning(s)", built);
 
-            Directory.CreateDirectory(app);
-            foreach (var file in new[] { "PackageConsumer.csproj", "Program.cs" })
-                File.Copy(Path.Combine(TestData.RepositoryRoot(), "test", "PackageConsumer", file), Path.Combine(app, file));
-            // Hermetic: no Directory.*.props from folders above (MSBuild stops at the first it finds).
-            foreach (var file in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
-                File.WriteAllText(Path.Combine(app, file), "<Project />");
-            // Offline: the temporary feed and the packages the repository's own restore already put in the global folder.
-            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-                <configuration>
-                  <packageSources>
-                    <clear />
-                    <add key="test-feed" value="{feed}" />
-                    <add key="global-packages" value="{globalPackages}" />
-                  </packageSources>
-                </configuration>
-                """);
-            var built = TestData.Run("dotnet", "build", app, "-c", "Release", $"-p:FastCnnVersion={version}");
-            StringAssert.Contains(built, "Build succeeded");
-            StringAssert.Contains(built, "0 Warning(s)", built);
-
-            var program = Path.Combine(app, "bin", "Release", "net10.0", "PackageConsumer.dll");
-            var model = Path.Combine(app, "model.zip");
-            var trained = Lines(TestData.Run("dotnet", program, "train", data, model));
-            Assert.AreEqual(18, trained.Count, string.Join('\n', trained));
-            var files = Directory.GetFiles(data, "*.png", SearchOption.AllDirectories).ToDictionary(f => Path.GetFileName(f)!, f => f);
-            var predicted = Lines(TestData.Run("dotnet", [program, "predict", model, .. trained.Select(line => files[line.Split(' ')[0]])]));
-            CollectionAssert.AreEqual(trained, predicted, "the model loaded in a second process predicts what the trained one did");
-            Assert.IsTrue(trained.All(line => GeneratedImages.Classes.Contains(line.Split(' ')[1])), "predictions are class names");
-        }
-        finally
-        {
-            // The test version must not stay in the machine's package cache.
-            var cached = Path.Combine(globalPackages, "ml.fastcnn", version);
-            if (Directory.Exists(cached))
-                Directory.Delete(cached, recursive: true);
-        }
+        var program = Path.Combine(app, "bin", "Release", "net10.0", "PackageConsumer.dll");
+        var model = Path.Combine(app, "model.zip");
+        var trained = Lines(TestData.Run("dotnet", program, "train", data, model));
+        Assert.AreEqual(18, trained.Count, string.Join('\n', trained));
+        var files = Directory.GetFiles(data, "*.png", SearchOption.AllDirectories).ToDictionary(f => Path.GetFileName(f)!, f => f);
+        var predicted = Lines(TestData.Run("dotnet", [program, "predict", model, .. trained.Select(line => files[line.Split(' ')[0]])]));
+        CollectionAssert.AreEqual(trained, predicted, "the model loaded in a second process predicts what the trained one did");
+        Assert.IsTrue(trained.All(line => GeneratedImages.Classes.Contains(line.Split(' ')[1])), "predictions are class names");
     }
 
     private static List<string> Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
