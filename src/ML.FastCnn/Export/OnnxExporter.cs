@@ -88,6 +88,6 @@ internal static class OnnxExporter
         graph.Node("Gemm", [input, graph.Constant($"{linear.Name}.weight", Values(linear.Weight), linear.Weight.shape), graph.Constant($"{linear.Name}.bias", Values(linear.Bias), linear.Bias.shape[0])],
             OnnxGraph.Int("transB", 1));
 
-    /// <summary>The values in row-major order, copied to the CPU.</summary>
-    private static float[] Values(Tensor t) => t.cpu().contiguous().data<float>().ToArray();
+    /// <summary>The values in row-major order, copied to the CPU (from the tensor's memory: TensorAccessor copies element by element).</summary>
+    private static float[] Values(Tensor t) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.cpu().contiguous().bytes).ToArray();
 }

@@ -9,6 +9,7 @@ namespace ML.FastCnn;
 /// </summary>
 internal sealed class OnnxRuntimeForward : IScoringForward
 {
+    private readonly SessionOptions _options;
     private readonly InferenceSession _session;
     private readonly int _imageValues;
 
@@ -16,7 +17,20 @@ internal sealed class OnnxRuntimeForward : IScoringForward
     {
         using var model = new MemoryStream();
         OnnxExporter.Write(classifier, model, logits: true);
-        _session = new InferenceSession(model.ToArray());
+        // As many threads as libtorch uses (torch.set_num_threads sets both): ONNX Runtime's default is one
+        // per physical core, which on a 2-vCPU machine with one physical core halves its speed. Its threads
+        // sleep rather than spin between parallel sections: the batch pipeline renders on the same cores.
+        _options = new SessionOptions { IntraOpNumThreads = get_num_threads(), InterOpNumThreads = 1 };
+        _options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        try
+        {
+            _session = new InferenceSession(model.ToArray(), _options);
+        }
+        catch
+        {
+            _options.Dispose();
+            throw;
+        }
         _imageValues = 3 * classifier.ImageSize * classifier.ImageSize;
     }
 
@@ -27,11 +41,15 @@ internal sealed class OnnxRuntimeForward : IScoringForward
 
     public float[] Logits(Tensor imageBytes)
     {
+        // The exported graph normalises inside: it takes pixel values 0–255 as float32. Converted here from the
+        // tensor's memory (TensorAccessor copies element by element: 2.5 ms per 224-px image).
         float[] input;
         using (var scope = NewDisposeScope())
         {
-            // The exported graph normalises inside: it takes pixel values 0–255 as float32.
-            input = imageBytes.to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+            var pixels = imageBytes.cpu().contiguous().bytes;
+            input = new float[pixels.Length];
+            for (int i = 0; i < input.Length; i++)
+                input[i] = pixels[i];
         }
         long images = input.Length / _imageValues;
         long side = imageBytes.shape[^1];
@@ -41,5 +59,9 @@ internal sealed class OnnxRuntimeForward : IScoringForward
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _options.Dispose();
+    }
 }
