@@ -136,7 +136,7 @@ internal static class MachineDiagnosis
         {
             using var scope = NewDisposeScope();
             var input = ImageTensorConverter.Normalize(ProbeClassifier.Images(batch, ProbeSize, seed: step), CPU);
-            var labels = arange(batch, ScalarType.Int64).remainder(classifier.ClassNames.Count);
+            var labels = tensor(Enumerable.Range(0, batch).Select(i => (long)(i % classifier.ClassNames.Count)).ToArray());
             var clock = Stopwatch.StartNew();
             optimizer.zero_grad();
             nn.functional.cross_entropy(network.call(input), labels).backward();
