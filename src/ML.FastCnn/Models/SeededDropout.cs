@@ -7,7 +7,10 @@ namespace ML.FastCnn;
 /// Dropout (zeroes each value with probability p while training, scales the rest by 1/(1−p)) drawing
 /// from the network's own generator rather than libtorch's process-wide one, so that two fits in
 /// one process do not take each other's random numbers: the same seed gives the same model however
-/// many other fits run beside it. No parameters, so state dicts are unchanged.
+/// many other fits run beside it. No parameters, so state dicts are unchanged. The mask is drawn on
+/// the CPU, where the generator lives (TorchSharp creates every generator there), and moved to the
+/// input's device: drawn on a CUDA tensor with a CPU generator, libtorch refuses ("Expected a 'cuda'
+/// device type for generator", dotnet/TorchSharp#1194). The same seed gives the same mask on any device.
 /// </summary>
 internal sealed class SeededDropout : nn.Module<Tensor, Tensor>
 {
@@ -28,8 +31,9 @@ internal sealed class SeededDropout : nn.Module<Tensor, Tensor>
     {
         if (!training || _probability == 0)
             return input;
-        var mask = empty_like(input).bernoulli_(1 - _probability, _generator);
-        return input.mul(mask.mul_(_scale));
+        using var scope = NewDisposeScope();
+        var mask = empty(input.shape, input.dtype, _generator.device).bernoulli_(1 - _probability, _generator).to(input.device);
+        return input.mul(mask.mul_(_scale)).MoveToOuterDisposeScope();
     }
 
     protected override void Dispose(bool disposing)
