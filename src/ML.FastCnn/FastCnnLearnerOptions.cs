@@ -70,7 +70,7 @@ public sealed partial class FastCnnLearner
         public IProgress<DownloadProgress>? DownloadProgress { get; set; }
 
         /// <summary>
-        /// Side in pixels of the square the images are resized to (bicubic, aspect ratio not kept),
+        /// Side in pixels of the square the images are resized to (bicubic; the aspect ratio kept or not by <see cref="Resize"/>),
         /// 16 or more. Default <see langword="null"/>: the images' own size — the median shorter side of the
         /// first images, rounded up to a multiple of 32, between 64 and 224 (ImageNet's size): training
         /// costs grow with its square, and upscaling small images past that adds nothing.

@@ -60,7 +60,7 @@ public sealed class FastCnnOptions
 
     /// <summary>
     /// How a pretrained network is trained. Default <see cref="TrainingRecipe.Precompute"/> (fast.ai v0.7's
-    /// lesson 1: the head first on stored activations, cheaply), chosen by measurement (README, "Defaults");
+    /// lesson 1: the head first on stored activations, cheaply), chosen by measurement (docs/options.md, "Defaults that fit the data");
     /// <see cref="TrainingRecipe.FineTune"/> is fast.ai v2's <c>fine_tune</c>.
     /// </summary>
     public TrainingRecipe Recipe { get; set; } = TrainingRecipe.Precompute;

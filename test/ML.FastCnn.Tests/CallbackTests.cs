@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 
 namespace ML.FastCnn.Tests;
 
-/// <summary>The public callback seam as users meet it: the README's checkpoint callback, on the options and per fit.</summary>
+/// <summary>The public callback seam as users meet it: the checkpoint callback in docs/training.md, on the options and per fit.</summary>
 [TestClass]
 public sealed class CallbackTests
 {
@@ -20,7 +20,7 @@ public sealed class CallbackTests
     [ClassCleanup]
     public static void Cleanup() => s_images.Dispose();
 
-    /// <summary>The README's sample: a loadable model.zip after every epoch.</summary>
+    /// <summary>The sample in docs/training.md: a loadable model.zip after every epoch.</summary>
     private sealed class SaveModelEveryEpoch(MLContext ml, ITransformer preprocessing, DataViewSchema inputSchema, string folder) : LearnerCallback
     {
         public override void AfterEpoch(FitContext context, EpochResult result)

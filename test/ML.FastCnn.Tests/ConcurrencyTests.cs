@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 namespace ML.FastCnn.Tests;
 
 /// <summary>
-/// What the README promises about threads and seeds: a loaded model scores from many threads at once
+/// What docs/reliability.md promises about threads and seeds: a loaded model scores from many threads at once
 /// with the single-threaded results; fits on several threads each get their own seed's model; the
 /// same seed gives the same model in another process.
 /// </summary>

@@ -8,7 +8,7 @@ namespace ML.FastCnn.Samples;
 /// <summary><c>train &lt;folder&gt;</c>: the estimator's fast.ai recipe on a folder dataset; saves model.zip.</summary>
 internal static class TrainCommand
 {
-    public static Command Create() => FolderCommand.Create("train", "Train a classifier on a folder of images (fine-tuning from ImageNet by default) and save it as model.zip.", Run);
+    public static Command Create() => FolderCommand.Create("train", "Train a classifier on a folder of images (the default recipe: range test, head epochs on stored activations, unfrozen epochs) and save it as model.zip.", Run);
 
     private static void Run(string folder, FastCnnOptions options, string output)
     {

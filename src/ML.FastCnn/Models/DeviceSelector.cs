@@ -16,7 +16,7 @@ internal static class DeviceSelector
             ComputeDevice.Cuda when cuda.is_available() => CUDA,
             ComputeDevice.Cuda => throw new InvalidOperationException(
                 "Device = Cuda, but TorchSharp finds no CUDA GPU. Reference a CUDA backend package " +
-                "(see the README, 'GPU') on a machine with an NVIDIA driver, or use Device = Auto or Cpu."),
+                "(see docs/deployment.md, 'GPU') on a machine with an NVIDIA driver, or use Device = Auto or Cpu."),
             _ => throw new ArgumentOutOfRangeException(nameof(choice), choice, "Use Auto, Cpu or Cuda."),
         };
     }
