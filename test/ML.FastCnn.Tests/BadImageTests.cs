@@ -12,6 +12,7 @@ namespace ML.FastCnn.Tests;
 /// per bad one).
 /// </summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class BadImageTests
 {
     private static GeneratedImages s_images = null!;

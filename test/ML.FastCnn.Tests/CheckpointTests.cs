@@ -9,6 +9,7 @@ namespace ML.FastCnn.Tests;
 /// of the fit that was never interrupted.
 /// </summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class CheckpointTests
 {
     private sealed class StopAfter(int epochs) : LearnerCallback

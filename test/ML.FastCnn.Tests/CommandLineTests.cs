@@ -6,6 +6,7 @@ namespace ML.FastCnn.Tests;
 
 /// <summary>The command line on a folder the test makes: train, lr-find, evaluate, predict, and bad input.</summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class CommandLineTests
 {
     private static GeneratedImages s_images = null!;

@@ -9,6 +9,7 @@ namespace ML.FastCnn.Tests;
 /// same seed gives the same model in another process.
 /// </summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class ConcurrencyTests
 {
     private static List<ImageRow> Train => TestData.FashionMnist("train", 3);

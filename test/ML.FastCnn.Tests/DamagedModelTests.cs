@@ -11,6 +11,7 @@ namespace ML.FastCnn.Tests;
 /// checked before libtorch reads them; saving never leaves half a file where a good one was.
 /// </summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class DamagedModelTests
 {
     private const string WeightsEntry = "FastCnnWeights", HeaderEntry = "Model.key";

@@ -4,6 +4,7 @@ namespace ML.FastCnn.Tests;
 
 /// <summary>The doctor command: what a user runs first when results differ between machines.</summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class DoctorTests
 {
     [TestMethod]

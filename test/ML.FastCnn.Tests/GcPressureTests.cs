@@ -11,6 +11,7 @@ namespace ML.FastCnn.Tests;
 /// the public API must neither fail nor compute anything different while another thread collects.
 /// </summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class GcPressureTests
 {
     [TestMethod]

@@ -13,6 +13,7 @@ namespace ML.FastCnn.Tests;
 /// and the metadata a runtime needs.
 /// </summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class OnnxExportTests
 {
     private const int Size = 32;

@@ -7,6 +7,7 @@ namespace ML.FastCnn.Tests;
 /// package's own libstdc++ step (buildTransitive/) runs: without it TorchSharp does not load.
 /// </summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class PackageTests
 {
     [TestMethod]

@@ -11,6 +11,7 @@ namespace ML.FastCnn.Tests;
 /// for Windows and macOS (it is for Linux output only) and run for Linux.
 /// </summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class PlatformBuildTests
 {
     private const string PatchTarget = "FastCnnPatchLibTorchSharp";

@@ -8,6 +8,7 @@ namespace ML.FastCnn.Tests;
 
 /// <summary>Starting from ImageNet: ML.NET's ResNet18 imported exactly, PyTorch weight files, a real task.</summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class PretrainedWeightsTests
 {
     private static string DnnModel(string relative) => Path.Combine(AppContext.BaseDirectory, "DnnImageModels", relative);

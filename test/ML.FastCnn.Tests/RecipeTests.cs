@@ -7,6 +7,7 @@ namespace ML.FastCnn.Tests;
 
 /// <summary>The fast.ai recipe on a tiny ResNet-18: range test, freezing, discriminative rates, guards, cancellation.</summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class RecipeTests
 {
     private static GeneratedImages s_images = null!;

@@ -11,6 +11,7 @@ namespace ML.FastCnn.Tests;
 /// probabilities (scored in micro-batches), bad input gets 400 with the reason, a full queue 503.
 /// </summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class ServeTests
 {
     [TestMethod]

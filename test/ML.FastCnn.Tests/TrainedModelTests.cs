@@ -6,6 +6,7 @@ namespace ML.FastCnn.Tests;
 
 /// <summary>One small model trained once on generated images, then evaluated, scored, saved and reloaded.</summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class TrainedModelTests
 {
     private static GeneratedImages s_images = null!;
