@@ -65,6 +65,8 @@ public sealed class ServeTests
             Assert.AreEqual(64, answered);
             var health = JsonDocument.Parse(await http.GetStringAsync("/health")).RootElement;
             long batches = health.GetProperty("batches").GetInt64(), images = health.GetProperty("images").GetInt64();
+            Assert.IsTrue(Enum.TryParse<ScoringEngine>(health.GetProperty("engine").GetString(), out var scoringEngine) && scoringEngine != ScoringEngine.Auto,
+                "health names the engine that scores (a resolved one, not Auto)");
             Assert.AreEqual(64, images);
             Assert.IsTrue(batches < images, $"concurrent requests were scored together ({images} images in {batches} forward passes)");
 

@@ -49,6 +49,7 @@ internal static class ServeCommand
         var ml = CliContext.Create();
         var fastCnn = ModelParts.FastCnn(FastCnn.LoadModel(ml, modelPath, out _));
         var classes = fastCnn.ClassNames;
+        var engine = fastCnn.ScoringEngine; // starts and checks the engine now, not on the first request
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -56,7 +57,7 @@ internal static class ServeCommand
         var app = builder.Build();
         var batcher = new MicroBatcher(ml, fastCnn, maxBatch, TimeSpan.FromMilliseconds(maxWaitMs), capacity);
 
-        app.MapGet("/health", () => Results.Json(new { status = "ok", model = fastCnn.ToString(), classes, batches = batcher.Batches, images = batcher.Images }));
+        app.MapGet("/health", () => Results.Json(new { status = "ok", model = fastCnn.ToString(), engine = engine.ToString(), classes, batches = batcher.Batches, images = batcher.Images }));
         app.MapPost("/predict", async (HttpRequest request) =>
         {
             byte[] bytes;
