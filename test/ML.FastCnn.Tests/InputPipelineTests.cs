@@ -44,6 +44,32 @@ public sealed class InputPipelineTests
     }
 
     [TestMethod]
+    public void TheImageCacheHoldsThePixelsTheStreamRenders()
+    {
+        var ml = new MLContext(seed: 1);
+        using var images = new GeneratedImages("cache"); // colour, so a channel mix-up shows
+        var raw = ml.Data.LoadFromEnumerable(images.Write("train", 10, seed: 3));
+        var data = TestData.Preprocessing(ml).Fit(raw).Transform(raw);
+        byte[] Pixels(bool cache)
+        {
+            var options = new FastCnnLearner.Options { ImageSize = 40, BatchSize = 8, CacheImages = cache };
+            var input = TrainingInput.Bind(data, options, seed: 1, _ => { }, CancellationToken.None);
+            Assert.AreEqual(cache, input.Train.IsCached);
+            var pixels = new List<byte>();
+            foreach (var batch in input.Train.Epoch(0, shuffle: false, augmentation: null, CancellationToken.None))
+            {
+                using (batch)
+                    pixels.AddRange(batch.Images.data<byte>().ToArray());
+            }
+            return pixels.ToArray();
+        }
+
+        var streamed = Pixels(cache: false);
+        Assert.AreEqual(30 * 3 * 40 * 40, streamed.Length);
+        CollectionAssert.AreEqual(streamed, Pixels(cache: true));
+    }
+
+    [TestMethod]
     public void EachImageOfABatchDrawsItsOwnAugmentation()
     {
         var same = Enumerable.Repeat(s_train[0], 4).ToList(); // one batch of four copies of one image
