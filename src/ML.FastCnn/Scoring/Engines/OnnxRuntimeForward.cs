@@ -11,7 +11,6 @@ internal sealed class OnnxRuntimeForward : IScoringForward
 {
     private readonly SessionOptions _options;
     private readonly InferenceSession _session;
-    private readonly int _imageValues;
 
     public OnnxRuntimeForward(ImageClassifier classifier)
     {
@@ -31,10 +30,9 @@ internal sealed class OnnxRuntimeForward : IScoringForward
             _options.Dispose();
             throw;
         }
-        _imageValues = 3 * classifier.ImageSize * classifier.ImageSize;
     }
 
-    /// <summary>ONNX Runtime's version, e.g. "1.23.0".</summary>
+    /// <summary>ONNX Runtime's version, e.g. "1.31.1".</summary>
     public static string Version => OrtEnv.Instance().GetVersionString();
 
     public ScoringEngine Kind => ScoringEngine.OnnxRuntime;
@@ -51,9 +49,7 @@ internal sealed class OnnxRuntimeForward : IScoringForward
             for (int i = 0; i < input.Length; i++)
                 input[i] = pixels[i];
         }
-        long images = input.Length / _imageValues;
-        long side = imageBytes.shape[^1];
-        using var value = OrtValue.CreateTensorValueFromMemory(input, [images, 3, side, side]);
+        using var value = OrtValue.CreateTensorValueFromMemory(input, imageBytes.shape);
         using var run = new RunOptions();
         using var outputs = _session.Run(run, ["image"], [value], ["logits"]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
