@@ -68,6 +68,41 @@ public sealed class CallbackTests
         Assert.AreEqual(1, learner.History.Count);
     }
 
+    [TestMethod]
+    public void GradientAccumulationStepsAsOneLargeBatchWould()
+    {
+        var ml = new MLContext(seed: 1);
+        var raw = ml.Data.LoadFromEnumerable(s_rows); // 18 rows
+        var preprocessing = TestData.Preprocessing(ml).Fit(raw);
+        var data = preprocessing.Transform(raw);
+        List<float[]> Trained(int batchSize, LearnerCallback? callback)
+        {
+            var options = TestData.TinyOptions().Learner;
+            options.BatchSize = batchSize;
+            options.Head = ClassifierHead.Linear; // no dropout, and a frozen body: nothing but the step depends on the batch size
+            using var learner = FastCnnLearner.Create(ml, data, options);
+            learner.Freeze();
+            learner.PrecomputeActivations = true;
+            learner.Fit(1, 0.05, LearningRateSchedule.Constant, callback is null ? null : [callback]);
+            using var model = learner.ToTransformer();
+            return model.Transform(data).GetColumn<float[]>("Score").ToList();
+        }
+
+        var large = Trained(18, null);                                  // one step over 18 rows
+        var accumulated = Trained(6, new GradientAccumulation(18));    // three batches of 6, one step
+        var small = Trained(6, null);                                   // three steps
+
+        for (int i = 0; i < large.Count; i++)
+            for (int k = 0; k < large[i].Length; k++)
+                Assert.AreEqual(large[i][k], accumulated[i][k], 1e-5, $"row {i}, class {k}");
+        Assert.IsTrue(large.Zip(small).Any(p => p.First.Zip(p.Second).Any(q => Math.Abs(q.First - q.Second) > 1e-3)),
+            "three steps of 6 differ from one of 18 (the comparison above means something)");
+    }
+
+    [TestMethod]
+    public void GradientAccumulationNeedsAtLeastOneRow() =>
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new GradientAccumulation(0));
+
     private sealed class StopAfterEpochs(int epochs) : LearnerCallback
     {
         public FitOutcome? Outcome { get; private set; }

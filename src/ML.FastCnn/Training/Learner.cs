@@ -88,6 +88,7 @@ internal sealed class Learner : IDisposable
 
         var groups = Groups.ParameterGroups(headOnly: precomputed);
         using var optimizer = CreateOptimizer(groups.Select(g => (g.Parameters, g.Decay ? Settings.WeightDecay : 0)));
+        optimizer.zero_grad(); // a fit that ended between accumulated batches left gradients behind
         var context = new FitContext(owner, Model, optimizer, groups.Select(g => g.Group).ToArray(), epochs, BatchesPerEpoch, _session.Info);
         int start = 0;
         if (resume is not null)
@@ -165,9 +166,22 @@ internal sealed class Learner : IDisposable
             double value = loss.ToDouble();
             if (double.IsFinite(value)) // a non-finite loss skips the step; the callbacks decide what follows
             {
-                context.Optimizer.zero_grad();
-                loss.backward();
-                context.Optimizer.step();
+                var step = new BatchStep(count, value);
+                callbacks.ForEach(c => c.AfterLoss(context, step));
+                if (step.LossScale == 1)
+                {
+                    loss.backward();
+                }
+                else
+                {
+                    using var scale = step.LossScale.ToScalar();
+                    loss.mul(scale).backward();
+                }
+                if (!step.SkipStep) // skipped: the gradients add up until a batch steps (gradient accumulation)
+                {
+                    context.Optimizer.step();
+                    context.Optimizer.zero_grad();
+                }
             }
             context.Iteration++;
             callbacks.ForEach(c => c.AfterBatch(context, value));

@@ -29,6 +29,13 @@ public abstract class LearnerCallback
     /// <summary>Before each training batch: the place to set hyper-parameters (fast.ai <c>before_batch</c>).</summary>
     public virtual void BeforeBatch(FitContext context) { }
 
+    /// <summary>
+    /// After a training batch's loss, before its gradients and the optimizer step (fast.ai <c>after_loss</c>
+    /// and <c>before_step</c>): scale the loss or skip the step through <paramref name="step"/>. Not called
+    /// for a batch whose loss is not finite (it never steps).
+    /// </summary>
+    public virtual void AfterLoss(FitContext context, BatchStep step) { }
+
     /// <summary>After the optimizer step of a training batch whose mean loss was <paramref name="loss"/> (fast.ai <c>after_batch</c>).</summary>
     public virtual void AfterBatch(FitContext context, double loss) { }
 
