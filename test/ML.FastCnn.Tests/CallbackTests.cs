@@ -100,6 +100,64 @@ public sealed class CallbackTests
     }
 
     [TestMethod]
+    public void AUsersCallbackCanHookTheNetworkAndRestoreItsWeightsAsTheBuiltInOnesDo()
+    {
+        var ml = new MLContext(seed: 1);
+        var raw = ml.Data.LoadFromEnumerable(s_rows);
+        var data = TestData.Preprocessing(ml).Fit(raw).Transform(raw);
+        using var learner = FastCnnLearner.Create(ml, data, TestData.TinyOptions().Learner);
+        List<float[]> Scores()
+        {
+            using var model = learner.ToTransformer();
+            return model.Transform(data).GetColumn<float[]>("Score").ToList();
+        }
+        var before = Scores();
+        var undo = new UndoTheFit();
+
+        learner.Fit(1, 1e-2, LearningRateSchedule.Constant, [undo]);
+
+        Assert.IsTrue(undo.Batches > 0);
+        Assert.AreEqual(undo.Batches, undo.ForwardPasses, "a forward hook on context.Network saw every training batch");
+        Assert.IsTrue(undo.ChangedWhileTraining, "the fit changed the weights");
+        var after = Scores();
+        for (int i = 0; i < before.Count; i++)
+            CollectionAssert.AreEqual(before[i], after[i], $"row {i}: the snapshot restored the weights and BatchNorm statistics");
+    }
+
+    /// <summary>Counts forward passes with a hook, and puts the weights back at the end of the fit.</summary>
+    private sealed class UndoTheFit : LearnerCallback
+    {
+        private WeightSnapshot? _start;
+        private Action? _removeHook;
+        private float _firstWeight;
+
+        public int ForwardPasses { get; private set; }
+
+        public int Batches { get; private set; }
+
+        public bool ChangedWhileTraining { get; private set; }
+
+        public override void BeforeFit(FitContext context)
+        {
+            _start = context.SnapshotWeights();
+            _removeHook = context.Network.register_forward_hook((_, _, _) => { ForwardPasses++; return null; }).remove;
+            _firstWeight = FirstWeight(context);
+        }
+
+        public override void AfterFit(FitContext context, FitOutcome outcome)
+        {
+            ChangedWhileTraining = FirstWeight(context) != _firstWeight;
+            _removeHook?.Invoke();
+            _start!.Restore();
+            _start.Dispose();
+        }
+
+        public override void AfterBatch(FitContext context, double loss) => Batches++;
+
+        private static float FirstWeight(FitContext context) => context.Network.parameters().Last().data<float>()[0];
+    }
+
+    [TestMethod]
     public void GradientAccumulationNeedsAtLeastOneRow() =>
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new GradientAccumulation(0));
 

@@ -70,6 +70,7 @@ public sealed class PublicApiTests
             "ML.FastCnn.TrainingPlan",
             "ML.FastCnn.TrainingRecipe",
             "ML.FastCnn.UnreadableImageException",
+            "ML.FastCnn.WeightSnapshot",
         ];
 
         var actual = typeof(FastCnn).Assembly.GetExportedTypes().Select(t => t.FullName!).Order().ToArray();

@@ -28,13 +28,31 @@ public sealed class FitContext
 
     internal ImageClassifier Model { get; }
 
-    internal optim.Optimizer Optimizer { get; }
+    /// <summary>
+    /// The network being trained (fast.ai's <c>learn.model</c>), a TorchSharp module with PyTorch's names
+    /// (<c>conv1</c>, <c>bn1</c>, <c>layer1</c>…<c>layer4</c>, then <c>head</c> or <c>fc</c>): for forward hooks
+    /// (<c>register_forward_hook</c>), activation statistics, inspection. Changing its weights changes the model.
+    /// </summary>
+    public nn.Module<Tensor, Tensor> Network => Model.Network;
+
+    /// <summary>
+    /// This fit's optimizer (fast.ai's <c>learn.opt</c>): its parameter groups follow
+    /// <see cref="LayerGroupOfParameterGroup"/>; the scheduler sets their learning rates before every batch.
+    /// </summary>
+    public optim.Optimizer Optimizer { get; }
 
     /// <summary>
     /// The layer group (0 = stem and stages 1–2 … last = head) of each optimizer parameter group; frozen
     /// groups have none, others two (with and without weight decay).
     /// </summary>
-    internal int[] LayerGroupOfParameterGroup { get; }
+    public IReadOnlyList<int> LayerGroupOfParameterGroup { get; }
+
+    /// <summary>
+    /// A copy of the network's weights and BatchNorm statistics to go back to with
+    /// <see cref="WeightSnapshot.Restore"/> (what the range test, <see cref="DivergenceGuard"/> and
+    /// <see cref="KeepBestModel"/> use). Dispose it when done.
+    /// </summary>
+    public WeightSnapshot SnapshotWeights() => new(Model.Network);
 
     /// <summary>Epochs planned in this fit.</summary>
     public int Epochs { get; }

@@ -15,7 +15,7 @@ public sealed class DivergenceGuard : LearnerCallback
     public override void BeforeFit(FitContext context)
     {
         _lastGood?.Dispose();
-        _lastGood = new WeightSnapshot(context.Model.Network);
+        _lastGood = context.SnapshotWeights();
     }
 
     /// <inheritdoc />
@@ -24,7 +24,7 @@ public sealed class DivergenceGuard : LearnerCallback
     {
         if (double.IsFinite(loss))
             return;
-        _lastGood!.Restore(context.Model.Network);
+        _lastGood!.Restore();
         throw new TrainingDivergedException(
             $"Training diverged: the loss became {loss} in epoch {context.Epoch + 1}, batch {context.Batch + 1}, at learning rate {context.LearningRate:G3}. " +
             "The weights of the last good epoch were kept. Use a smaller learning rate: run the learning-rate range test " +
@@ -36,7 +36,7 @@ public sealed class DivergenceGuard : LearnerCallback
     public override void AfterEpoch(FitContext context, EpochResult result)
     {
         _lastGood?.Dispose();
-        _lastGood = new WeightSnapshot(context.Model.Network);
+        _lastGood = context.SnapshotWeights();
     }
 
     /// <inheritdoc />

@@ -30,7 +30,7 @@ public sealed class KeepBestModel : LearnerCallback
         if (!_tracker.Improves(result))
             return;
         _best?.Dispose();
-        _best = new WeightSnapshot(context.Model.Network);
+        _best = context.SnapshotWeights();
         _bestEpoch = result.Epoch;
     }
 
@@ -39,7 +39,7 @@ public sealed class KeepBestModel : LearnerCallback
     {
         if (outcome is FitOutcome.Completed or FitOutcome.Stopped && _best is not null && _bestEpoch != context.Epoch + 1)
         {
-            _best.Restore(context.Model.Network);
+            _best.Restore();
             context.Log($"Kept the weights of epoch {_bestEpoch} (best {_tracker.Best:F4}).");
         }
         _best?.Dispose();

@@ -29,7 +29,7 @@ internal sealed class LearningRateFinderCallback : ParameterScheduler
 
     public override void BeforeFit(FitContext context)
     {
-        _start = new WeightSnapshot(context.Model.Network);
+        _start = context.SnapshotWeights();
         context.SkipValidation = true;
     }
 
@@ -50,7 +50,7 @@ internal sealed class LearningRateFinderCallback : ParameterScheduler
 
     public override void AfterFit(FitContext context, FitOutcome outcome)
     {
-        _start?.Restore(context.Model.Network);
+        _start?.Restore();
         _start?.Dispose();
         _start = null;
     }

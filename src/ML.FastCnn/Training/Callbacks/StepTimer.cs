@@ -22,7 +22,7 @@ internal sealed class StepTimer : ParameterScheduler
 
     public override void BeforeFit(FitContext context)
     {
-        _start = new WeightSnapshot(context.Model.Network); // BatchNorm statistics move even at rate 0
+        _start = context.SnapshotWeights(); // BatchNorm statistics move even at rate 0
         context.SkipValidation = true;
     }
 
@@ -38,7 +38,7 @@ internal sealed class StepTimer : ParameterScheduler
 
     public override void AfterFit(FitContext context, FitOutcome outcome)
     {
-        _start?.Restore(context.Model.Network);
+        _start?.Restore();
         _start?.Dispose();
         _start = null;
     }
