@@ -6,7 +6,7 @@ namespace ML.FastCnn.Samples;
 /// <summary>The options the commands share, and how they become <see cref="FastCnnOptions"/>.</summary>
 internal sealed class CommonOptions
 {
-    public Option<ResNetArchitecture> Architecture { get; } = new("--arch") { Description = "ResNet18, ResNet34 or ResNet50", DefaultValueFactory = _ => ResNetArchitecture.ResNet18 };
+    public Option<ResNetArchitecture> Architecture { get; } = new("--arch") { Description = "ResNet18, ResNet34, ResNet50, ResNet101, ResNet152, ResNeXt50_32x4d or WideResNet50_2", DefaultValueFactory = _ => ResNetArchitecture.ResNet18 };
 
     public Option<int?> Size { get; } = new("--size") { Description = "side of the square images the network sees, in pixels (default: from the images)" };
 

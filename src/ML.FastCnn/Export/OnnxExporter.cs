@@ -67,7 +67,8 @@ internal static class OnnxExporter
     {
         var shape = c.Weight.shape;
         return graph.Node("Conv", [input, graph.Constant($"{c.Name}.weight", Values(c.Weight), shape), graph.Constant($"{c.Name}.bias", Values(c.Bias), shape[0])],
-            OnnxGraph.Ints("kernel_shape", shape[2], shape[3]), OnnxGraph.Ints("strides", c.Stride, c.Stride), OnnxGraph.Ints("pads", c.Padding, c.Padding, c.Padding, c.Padding));
+            OnnxGraph.Ints("kernel_shape", shape[2], shape[3]), OnnxGraph.Ints("strides", c.Stride, c.Stride), OnnxGraph.Ints("pads", c.Padding, c.Padding, c.Padding, c.Padding),
+            OnnxGraph.Int("group", c.Groups));
     }
 
     /// <summary>A residual block: its convolutions with ReLU between them, plus the shortcut, then ReLU.</summary>

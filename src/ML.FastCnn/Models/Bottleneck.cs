@@ -6,7 +6,7 @@ namespace ML.FastCnn;
 
 /// <summary>
 /// TorchVision's ResNet bottleneck block (1×1, 3×3, 1×1 convolutions and a shortcut; ResNet50 and
-/// deeper), with PyTorch's field names so state-dict keys match. Ours so that no Scalar temporary
+/// deeper; grouped for ResNeXt, wider for Wide ResNet), with PyTorch's field names so state-dict keys match. Ours so that no Scalar temporary
 /// reaches libtorch (<see cref="KeptAliveScalars"/>).
 /// </summary>
 internal sealed class Bottleneck : nn.Module<Tensor, Tensor>
@@ -23,14 +23,23 @@ internal sealed class Bottleneck : nn.Module<Tensor, Tensor>
     private readonly ReLU relu;
     private readonly nn.Module<Tensor, Tensor>? downsample;
 
-    public Bottleneck(int inputChannels, int channels, int stride, nn.Module<Tensor, Tensor>? downsample, Func<int, nn.Module<Tensor, Tensor>> norm)
+    /// <param name="inputChannels">Channels coming in.</param>
+    /// <param name="channels">torchvision's <c>planes</c>: the block puts out <see cref="Expansion"/> times as many.</param>
+    /// <param name="stride">Stride of the 3×3 convolution (2 in a stage's first block, else 1).</param>
+    /// <param name="downsample">The shortcut's 1×1 convolution and BatchNorm, when the shape changes.</param>
+    /// <param name="norm">Makes the BatchNorm layers.</param>
+    /// <param name="groups">Groups of the 3×3 convolution (torchvision's <c>groups</c>; 32 for ResNeXt).</param>
+    /// <param name="widthPerGroup">torchvision's <c>width_per_group</c>: 64 for ResNet, 4 for ResNeXt 32×4d, 128 for Wide ResNet-50-2.</param>
+    public Bottleneck(int inputChannels, int channels, int stride, nn.Module<Tensor, Tensor>? downsample, Func<int, nn.Module<Tensor, Tensor>> norm,
+        int groups = 1, int widthPerGroup = 64)
         : base(nameof(Bottleneck))
     {
-        conv1 = nn.Conv2d(inputChannels, channels, 1, bias: false);
-        bn1 = norm(channels);
-        conv2 = nn.Conv2d(channels, channels, 3, stride: stride, padding: 1, bias: false);
-        bn2 = norm(channels);
-        conv3 = nn.Conv2d(channels, channels * Expansion, 1, bias: false);
+        int width = channels * widthPerGroup / 64 * groups; // torchvision: int(planes * (base_width / 64.0)) * groups
+        conv1 = nn.Conv2d(inputChannels, width, 1, bias: false);
+        bn1 = norm(width);
+        conv2 = nn.Conv2d(width, width, 3, stride: stride, padding: 1, groups: groups, bias: false);
+        bn2 = norm(width);
+        conv3 = nn.Conv2d(width, channels * Expansion, 1, bias: false);
         bn3 = norm(channels * Expansion);
         relu = nn.ReLU(inplace: true);
         this.downsample = downsample;

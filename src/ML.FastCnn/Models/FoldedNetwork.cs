@@ -17,8 +17,8 @@ internal sealed class FoldedNetwork : IDisposable
 {
     private const double Epsilon = 1e-5; // BatchNorm's eps in every FastCnn network
 
-    /// <summary>A convolution with the BatchNorm after it folded in: y = conv(x, Weight) + Bias.</summary>
-    public sealed record Convolution(string Name, Tensor Weight, Tensor Bias, long Stride)
+    /// <summary>A convolution with the BatchNorm after it folded in: y = conv(x, Weight) + Bias; grouped for ResNeXt.</summary>
+    public sealed record Convolution(string Name, Tensor Weight, Tensor Bias, long Stride, long Groups = 1)
     {
         public long Padding => Weight.shape[2] / 2;
     }
@@ -62,10 +62,12 @@ internal sealed class FoldedNetwork : IDisposable
                 long stride = stage > 1 && block == 0 ? 2 : 1;
                 bool bottleneck = state.ContainsKey($"{prefix}.conv3.weight");
                 // TorchVision's layout: the stride sits on the 3×3 convolution (the first of a basic block, the second of a bottleneck).
+                // A grouped 3×3 convolution (ResNeXt) takes fewer input channels per filter than the 1×1 before it puts out.
+                long groups = bottleneck ? state[$"{prefix}.conv1.weight"].shape[0] / state[$"{prefix}.conv2.weight"].shape[1] : 1;
                 var convolutions = new List<Convolution>
                 {
                     Fold(state, $"{prefix}.conv1", $"{prefix}.bn1", bottleneck ? 1 : stride),
-                    Fold(state, $"{prefix}.conv2", $"{prefix}.bn2", bottleneck ? stride : 1),
+                    Fold(state, $"{prefix}.conv2", $"{prefix}.bn2", bottleneck ? stride : 1, groups),
                 };
                 if (bottleneck)
                     convolutions.Add(Fold(state, $"{prefix}.conv3", $"{prefix}.bn3", 1));
@@ -110,7 +112,7 @@ internal sealed class FoldedNetwork : IDisposable
     }
 
     private static Tensor Apply(Convolution c, Tensor x) =>
-        F.conv2d(x, c.Weight, c.Bias, strides: [c.Stride, c.Stride], padding: [c.Padding, c.Padding]);
+        F.conv2d(x, c.Weight, c.Bias, strides: [c.Stride, c.Stride], padding: [c.Padding, c.Padding], groups: c.Groups);
 
     /// <summary>BatchNorm in evaluation mode as y = x·scale + shift per channel (float64).</summary>
     private static (Tensor Scale, Tensor Shift) BatchNorm(Dictionary<string, Tensor> state, string name)
@@ -122,12 +124,12 @@ internal sealed class FoldedNetwork : IDisposable
         return (scale, shift);
     }
 
-    private static Convolution Fold(Dictionary<string, Tensor> state, string convolution, string batchNorm, long stride)
+    private static Convolution Fold(Dictionary<string, Tensor> state, string convolution, string batchNorm, long stride, long groups = 1)
     {
         using var scope = NewDisposeScope();
         var (scale, shift) = BatchNorm(state, batchNorm);
         var weight = state[$"{convolution}.weight"].to_type(ScalarType.Float64).mul(scale.view(-1, 1, 1, 1));
-        return new Convolution(convolution, Keep(weight), Keep(shift), stride);
+        return new Convolution(convolution, Keep(weight), Keep(shift), stride, groups);
     }
 
     /// <summary>Linear(x), or Linear(BatchNorm(x)) as one layer: W' = W·diag(scale), b' = b + W·shift.</summary>
