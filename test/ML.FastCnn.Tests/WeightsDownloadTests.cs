@@ -287,7 +287,12 @@ public sealed class WeightsDownloadTests
             (ResNetArchitecture.ResNet18, "resnet18-f37072fd.pth", "f37072fd"),
             (ResNetArchitecture.ResNet34, "resnet34-b627a593.pth", "b627a593"),
             (ResNetArchitecture.ResNet50, "resnet50-0676ba61.pth", "0676ba61"),
+            (ResNetArchitecture.ResNet101, "resnet101-63fe2227.pth", "63fe2227"),
+            (ResNetArchitecture.ResNet152, "resnet152-394f9c45.pth", "394f9c45"),
+            (ResNetArchitecture.ResNeXt50_32x4d, "resnext50_32x4d-7cdf4587.pth", "7cdf4587"),
+            (ResNetArchitecture.WideResNet50_2, "wide_resnet50_2-95faca4d.pth", "95faca4d"),
         ];
+        CollectionAssert.AreEquivalent(Enum.GetValues<ResNetArchitecture>(), expected.Select(e => e.Item1).ToArray(), "every architecture has its file");
         foreach (var (architecture, name, digest) in expected)
         {
             var file = ImageNetWeightFiles.For(architecture);
@@ -296,7 +301,7 @@ public sealed class WeightsDownloadTests
             Assert.AreEqual(digest, file.Sha256);
         }
 
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ImageNetWeightFiles.For((ResNetArchitecture)101));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ImageNetWeightFiles.For((ResNetArchitecture)7));
     }
 
     [TestMethod]
