@@ -16,7 +16,7 @@ public sealed class DoctorTests
         var report = JsonDocument.Parse(stdout).RootElement;
         Assert.IsTrue(report.GetProperty("passed").GetBoolean(), stdout);
         var checks = report.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
-        foreach (var name in new[] { ".NET", "CPU", "libstdc++ step", "TorchSharp", "Threads", "oneDNN", "NNPACK", "CUDA", "Plot fonts", "Weights cache" })
+        foreach (var name in new[] { ".NET", "CPU", "libstdc++ step", "TorchSharp", "Threads", "oneDNN", "NNPACK", "Allocator", "CUDA", "Plot fonts", "Weights cache" })
             Assert.IsTrue(checks.ContainsKey(name), $"'{name}' in {string.Join(", ", checks.Keys)}");
         // Every engine is checked against the network's own forward, on the shapes where a CPU's kernel bug was seen.
         var engineChecks = checks.Where(c => c.Key.StartsWith("Scoring engine", StringComparison.Ordinal)).ToList();

@@ -49,6 +49,7 @@ internal static class MachineDiagnosis
                 : new DiagnosticCheck("oneDNN", true, "unknown (libtorch does not export the query on this platform)"));
             Add("NNPACK", () => new DiagnosticCheck("NNPACK", true,
                 $"{(NativeBackend.NnpackTurnedOff ? "turned off by ML.FastCnn" : "could not be turned off")} (oneDNN runs the convolutions); supports this CPU: {YesNo(LibTorchNative.NnpackSupported())}"));
+            Add("Allocator", () => new DiagnosticCheck("Allocator", true, NativeAllocator.State));
             Add("CUDA", () => new DiagnosticCheck("CUDA", true, cuda.is_available()
                 ? $"{cuda.device_count()} device(s): training and TorchSharp scoring use the GPU with Device = Auto"
                 : "no CUDA device (or a CPU-only backend package): everything runs on the CPU"));

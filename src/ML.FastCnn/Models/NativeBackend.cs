@@ -35,6 +35,7 @@ internal static class NativeBackend
     {
         try
         {
+            NativeAllocator.KeepFreedMemory();
             InitializeDeviceType(DeviceType.CPU);
             s_nnpackOff = LibTorchNative.TurnOffNnpack();
             return null;
