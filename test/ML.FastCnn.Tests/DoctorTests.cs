@@ -28,8 +28,20 @@ public sealed class DoctorTests
         }
         Assert.IsTrue(checks["Speed: training"].GetProperty("value").GetDouble() > 0);
         Assert.IsTrue(checks["Speed: scoring"].GetProperty("value").GetDouble() > 0);
+        if (OperatingSystem.IsLinux())
+            StringAssert.StartsWith(checks["Allocator"].GetProperty("detail").GetString(), "glibc keeps freed memory for reuse");
         // libtorch's NNPACK warning (printed on CPUs NNPACK does not support) is gone: ML.FastCnn turns NNPACK off.
         Assert.IsFalse(stderr.Contains("NNPACK", StringComparison.Ordinal), stderr);
+    }
+
+    [TestMethod]
+    public void TheAllocatorIsLeftAsItIsWhenTheUserSaysSo()
+    {
+        var (code, stdout, stderr) = TestData.CliStreams(new Dictionary<string, string> { ["FASTCNN_SYSTEM_MALLOC"] = "1" }, "doctor", "--no-speed", "--format", "json");
+
+        Assert.AreEqual(0, code, stdout + stderr);
+        var allocator = JsonDocument.Parse(stdout).RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "Allocator");
+        StringAssert.StartsWith(allocator.GetProperty("detail").GetString(), "not changed");
     }
 
     [TestMethod]

@@ -91,12 +91,17 @@ internal static class TestData
     /// Runs the samples' command line in a fresh process: exit code, standard output and standard error apart
     /// (machine-readable output is parsed from standard output only: native libraries may write to standard error).
     /// </summary>
-    public static (int ExitCode, string Stdout, string Stderr) CliStreams(params string[] args) =>
-        Start("dotnet", [Path.Combine(RepositoryRoot(), "src", "ML.FastCnn.Samples", "bin", Configuration, "net10.0", "ML.FastCnn.Samples.dll"), .. args]);
+    public static (int ExitCode, string Stdout, string Stderr) CliStreams(params string[] args) => CliStreams(new Dictionary<string, string>(), args);
 
-    private static (int ExitCode, string Stdout, string Stderr) Start(string command, IEnumerable<string> arguments)
+    /// <summary><see cref="CliStreams(string[])"/> with extra environment variables for the process.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) CliStreams(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start("dotnet", [Path.Combine(RepositoryRoot(), "src", "ML.FastCnn.Samples", "bin", Configuration, "net10.0", "ML.FastCnn.Samples.dll"), .. args], environment);
+
+    private static (int ExitCode, string Stdout, string Stderr) Start(string command, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
