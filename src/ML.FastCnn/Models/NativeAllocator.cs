@@ -28,7 +28,7 @@ internal static unsafe class NativeAllocator
             State = "not changed (not Linux)";
             return;
         }
-        if (Environment.GetEnvironmentVariable(OptOutVariable)?.Trim() is "1" or "true" ||
+        if (EnvironmentSwitch.IsOn(Environment.GetEnvironmentVariable(OptOutVariable)) ||
             Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is not null || Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_") is not null)
         {
             State = $"not changed (the environment chose: {OptOutVariable}, MALLOC_MMAP_THRESHOLD_ or MALLOC_TRIM_THRESHOLD_)";

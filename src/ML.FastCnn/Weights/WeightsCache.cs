@@ -145,7 +145,7 @@ internal sealed class WeightsCache
 
     /// <summary><see cref="OfflineFromEnvironment()"/> reading the environment through <paramref name="environment"/>.</summary>
     internal static bool OfflineFromEnvironment(Func<string, string?> environment) =>
-        environment(OfflineVariable)?.Trim().ToLowerInvariant() is "1" or "true" or "yes";
+        EnvironmentSwitch.IsOn(environment(OfflineVariable));
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
