@@ -184,6 +184,6 @@ internal static class MachineDiagnosis
         return new DiagnosticCheck("Weights cache", true,
             $"{folder} ({(cached.Count == 0 ? "no ImageNet weights cached" : string.Join(", ", cached))}); " +
             $"{(offline ? $"offline ({WeightsCache.OfflineVariable} set): nothing is downloaded" : "downloads allowed when asked for")}; " +
-            $"ML.NET's ResNet18 (offline ImageNet backbone): {(MLNetResNet18.Find() is { } path ? "found" : "not found")}");
+            $"ML.NET's ResNet18 (offline ImageNet backbone): {(MLNetResNet18.Find() is not null ? "found" : "not found")}");
     }
 }
