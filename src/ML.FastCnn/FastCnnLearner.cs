@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using TorchSharp;
@@ -7,11 +8,11 @@ using static TorchSharp.torch;
 namespace ML.FastCnn;
 
 /// <summary>
-/// fast.ai's Learner for ML.NET data: a network with its training data, trained step by step —
-/// <see cref="FindLearningRate"/>, <see cref="FitOneCycle"/>, <see cref="Freeze"/> /
-/// <see cref="Unfreeze"/>, <see cref="FitSgdr"/> with discriminative <see cref="LearningRates"/>,
-/// <see cref="FineTune"/> — then turned into an ML.NET transformer with <see cref="ToTransformer"/>.
-/// <see cref="FastCnnEstimator"/> runs a default recipe on it; use the learner for your own.
+/// fast.ai's Learner for ML.NET data: a network with its training data and its <see cref="Plan"/>, trained by a
+/// recipe (<see cref="Train"/>, <see cref="FineTuneOnStoredActivations"/>, <see cref="FineTune(TrainingPlan?, CancellationToken)"/>,
+/// <see cref="Lesson1"/>) or step by step — <see cref="FindLearningRate"/>, <see cref="FitOneCycle"/>, <see cref="Freeze"/> /
+/// <see cref="Unfreeze"/>, <see cref="FitSgdr"/> with discriminative <see cref="LearningRates"/> — then turned into an
+/// ML.NET transformer with <see cref="ToTransformer"/>. <see cref="FastCnnEstimator"/> runs the plan's recipe on it.
 /// </summary>
 /// <remarks>
 /// The data must already have the image and key-typed label columns named in the
@@ -26,11 +27,15 @@ public sealed partial class FastCnnLearner : IDisposable
     private readonly List<EpochResult> _history = [];
     private int _disposed;
 
-    private FastCnnLearner(MLNetSession session, Options options, Learner learner)
+    private readonly Stopwatch _age;
+
+    private FastCnnLearner(MLNetSession session, Options options, Learner learner, TrainingPlan plan, Stopwatch age)
     {
         _session = session;
         _options = options;
         _learner = learner;
+        _age = age;
+        Plan = plan;
         Callbacks = BuiltInCallbacks(options).Concat(options.Callbacks).ToList();
     }
 
@@ -47,12 +52,17 @@ public sealed partial class FastCnnLearner : IDisposable
     public static FastCnnLearner Create(MLContext mlContext, IDataView trainingData, Options? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
-        return Create(mlContext, trainingData, options ?? new Options(), nameof(FastCnnLearner), cancellationToken);
+        return Create(mlContext, trainingData, options ?? new Options(), recipe: null, nameof(FastCnnLearner), cancellationToken);
     }
 
-    /// <summary>Data binding, then the backbone, then the learner (frozen when pretrained, as fast.ai's <c>vision_learner</c>).</summary>
-    internal static FastCnnLearner Create(IHostEnvironment environment, IDataView trainingData, Options options, string name, CancellationToken cancellation)
+    /// <summary>
+    /// Data binding and the plan (the estimator's <paramref name="recipe"/> options in it), then the backbone,
+    /// then the learner (frozen when pretrained, as fast.ai's <c>vision_learner</c>).
+    /// </summary>
+    internal static FastCnnLearner Create(IHostEnvironment environment, IDataView trainingData, Options options, FastCnnOptions? recipe, string name,
+        CancellationToken cancellation)
     {
+        var age = Stopwatch.StartNew();
         ArgumentNullException.ThrowIfNull(trainingData);
         ArgumentNullException.ThrowIfNull(options);
         options.Check();
@@ -61,18 +71,18 @@ public sealed partial class FastCnnLearner : IDisposable
         try
         {
             int seed = options.Seed ?? session.NextSeed();
-            var (train, validation, classNames, batchSize, imageSize) = TrainingInput.Bind(trainingData, options, seed, session.Warning, cancellation);
+            var (train, validation, classNames, plan) = TrainingInput.Bind(trainingData, options, recipe, seed, session.Warning, cancellation);
             var device = DeviceSelector.Resolve(options.Device);
-            classifier = BackboneFactory.Create(options, imageSize, classNames, device, seed, session.Info, cancellation);
-            var settings = new LearnerSettings(batchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, options.MixUp, seed,
+            classifier = BackboneFactory.Create(options, plan.ImageSize, classNames, device, seed, session.Info, cancellation);
+            var settings = new LearnerSettings(plan.BatchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, options.MixUp, seed,
                 options.TrainBatchNormWhenFrozen);
             var learner = new FastCnnLearner(session, options, new Learner(classifier, train, validation, settings, options.Augmentation, session)
             {
                 PrecomputeActivations = options.PrecomputeActivations,
-            });
-            session.Info($"{classifier.Description} ({options.Weights}) for {classNames.Count} classes at {imageSize}px on {device.type}: " +
-                         $"{train.Count} training images{(validation is null ? "" : $", {validation.Count} validation images")}, batch size {batchSize}" +
-                         $"{(train.IsCached ? ", cached" : "")}, augmentation {(learner.Augmentation is null ? "off" : "on")}.");
+            }, plan, age);
+            session.Info($"{classifier.Description} ({options.Weights}) for {classNames.Count} classes on {device.type}" +
+                         $"{(validation is null ? "" : $", {validation.Count} validation images")}, augmentation {(learner.Augmentation is null ? "off" : "on")} until a recipe or you set it.");
+            session.Info($"Plan: {plan}.");
             if (learner.IsPretrained)
                 learner.Freeze();
             return learner;
@@ -105,6 +115,15 @@ public sealed partial class FastCnnLearner : IDisposable
     /// <see cref="Options.Callbacks"/>. Add, remove or replace them between fits.
     /// </summary>
     public IList<LearnerCallback> Callbacks { get; }
+
+    /// <summary>
+    /// What the learner's recipes do when called without a plan (<see cref="Train"/>, <see cref="FineTuneOnStoredActivations"/>…),
+    /// worked out once from the data and the options when the learner was created, and logged then.
+    /// </summary>
+    public TrainingPlan Plan { get; }
+
+    /// <summary>Time since the learner's creation began (reading the images included): what a time budget counts.</summary>
+    internal TimeSpan Age => _age.Elapsed;
 
     /// <summary>Writes a line to MLContext's log, on the learner's channel.</summary>
     internal void Log(string message) => _session.Info(message);
@@ -219,7 +238,7 @@ public sealed partial class FastCnnLearner : IDisposable
         var finder = new LearningRateFinderCallback(options, LayerGroupCount);
         _session.Info($"Learning-rate range test: up to {options.Iterations} batches of {BatchSize}, learning rate {options.StartLearningRate:G3} to {options.EndLearningRate:G3}, {(IsFrozen ? "frozen" : "all layers")}.");
         int epochs = options.Iterations / _learner.BatchesPerEpoch + 1;
-        _learner.Fit(this, epochs, finder, callbacks ?? [], cancellationToken);
+        _learner.Fit(this, epochs, (callbacks ?? []).Prepend(finder), cancellationToken);
         var result = new LearningRateFinderResult(finder.LearningRates, finder.Losses, options.Iterations);
         _session.Info($"Learning-rate range test ({finder.LearningRates.Count} batches): valley {result.Suggest(LearningRateSuggestion.Valley):G3}, " +
                       $"steep {result.Suggest(LearningRateSuggestion.Steep):G3}, minimum/10 {result.Suggest(LearningRateSuggestion.MinimumDividedBy10):G3}.");
@@ -233,8 +252,9 @@ public sealed partial class FastCnnLearner : IDisposable
     internal double EstimateEpochSeconds(int steps, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
-        var timer = new StepTimer(steps, LayerGroupCount);
-        _learner.Fit(this, steps / _learner.BatchesPerEpoch + 1, timer, [], cancellationToken);
+        var timer = new StepTimer(steps);
+        var rateZero = new ParameterScheduler(new double[LayerGroupCount], LearningRateSchedule.Constant);
+        _learner.Fit(this, steps / _learner.BatchesPerEpoch + 1, [rateZero, timer], cancellationToken);
         // scoring a batch costs about a third of a training step (forward only)
         int validBatches = _learner.Valid is { } valid ? (valid.Count + BatchSize - 1) / BatchSize : 0;
         return timer.SecondsPerStep * (_learner.BatchesPerEpoch + validBatches / 3.0);
@@ -272,7 +292,7 @@ public sealed partial class FastCnnLearner : IDisposable
         _session.Info(resume is null
             ? $"Fitting {epochs} epochs, learning rates {learningRates}, {(IsFrozen ? "frozen" : "all layers")}."
             : $"Fitting {epochs} epochs, learning rates {learningRates}, {(IsFrozen ? "frozen" : "all layers")}: resuming after epoch {resume.EpochsDone} from '{Path.GetFullPath(resumeFrom!)}'.");
-        var results = _learner.Fit(this, epochs, new ParameterScheduler(peaks, schedule), Callbacks.Concat(callbacks ?? []), cancellationToken, resume);
+        var results = _learner.Fit(this, epochs, Callbacks.Concat(callbacks ?? []).Prepend(new ParameterScheduler(peaks, schedule)), cancellationToken, resume);
         _history.AddRange(results);
         return results;
     }

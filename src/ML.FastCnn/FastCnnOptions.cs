@@ -22,7 +22,7 @@ namespace ML.FastCnn;
 public sealed class FastCnnOptions
 {
     /// <summary>Default values of the options, shared by the catalog's simple overload.</summary>
-    public static class Defaults
+    internal static class Defaults
     {
         /// <summary>Default <see cref="FastCnnLearner.Options.LabelColumnName"/>: "Label".</summary>
         public const string LabelColumnName = "Label";
@@ -59,11 +59,12 @@ public sealed class FastCnnOptions
     public FastCnnTransformer.Options Scoring { get; set; } = new();
 
     /// <summary>
-    /// How a pretrained network is trained. Default <see cref="TrainingRecipe.Precompute"/> (fast.ai v0.7's
-    /// lesson 1: the head first on stored activations, cheaply), chosen by measurement (docs/options.md, "Defaults that fit the data");
-    /// <see cref="TrainingRecipe.FineTune"/> is fast.ai v2's <c>fine_tune</c>.
+    /// How a pretrained network is trained: the <see cref="FastCnnLearner"/> method of that name runs. Default
+    /// <see cref="TrainingRecipe.FineTuneOnStoredActivations"/> (the head first on stored activations, cheaply),
+    /// chosen by measurement (docs/options.md, "Defaults that fit the data"); <see cref="TrainingRecipe.FineTune"/>
+    /// is fast.ai v2's <c>fine_tune</c>, <see cref="TrainingRecipe.Lesson1"/> fast.ai v0.7's lesson 1.
     /// </summary>
-    public TrainingRecipe Recipe { get; set; } = TrainingRecipe.Precompute;
+    public TrainingRecipe Recipe { get; set; } = TrainingRecipe.FineTuneOnStoredActivations;
 
     /// <summary>
     /// Passes over the training data in the main phase (fast.ai <c>fine_tune(epochs)</c>), 0 or more (0:
@@ -75,8 +76,7 @@ public sealed class FastCnnOptions
     /// <summary>
     /// Epochs with the pretrained backbone frozen before all layers train (fast.ai
     /// <c>fine_tune(freeze_epochs)</c>), 0 or more; used only with pretrained weights. Default
-    /// <see langword="null"/>: 1 for <see cref="TrainingRecipe.FineTune"/>, 8 (on stored activations) for
-    /// <see cref="TrainingRecipe.Precompute"/>.
+    /// <see langword="null"/>: 1 for <see cref="TrainingRecipe.FineTune"/>, 8 (on stored activations) for the others.
     /// </summary>
     public int? FreezeEpochs { get; set; }
 
@@ -134,7 +134,7 @@ public sealed class FastCnnOptions
         Scoring!.Check();
         Checks.UserArg(Epochs is null or >= 0, nameof(Epochs), $"must be 0 or more, or null for the data-size default (was {Epochs})");
         Checks.UserArg(FreezeEpochs is null or >= 0, nameof(FreezeEpochs), $"must be 0 or more, or null for the recipe's default (was {FreezeEpochs})");
-        Checks.UserArg(Enum.IsDefined(Recipe), nameof(Recipe), $"must be FineTune or Precompute (was {Recipe})");
+        Checks.UserArg(Enum.IsDefined(Recipe), nameof(Recipe), $"must be FineTune, FineTuneOnStoredActivations or Lesson1 (was {Recipe})");
         Checks.UserArg(LearningRate is null || (LearningRate > 0 && double.IsFinite(LearningRate.Value)), nameof(LearningRate),
             $"must be a positive number, or null to run the range test (was {LearningRate})");
         LearningRateFinder?.Check(nameof(LearningRateFinder));

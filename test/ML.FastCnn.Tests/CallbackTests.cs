@@ -140,7 +140,7 @@ public sealed class CallbackTests
         public override void BeforeFit(FitContext context)
         {
             _start = context.SnapshotWeights();
-            _removeHook = context.Network.register_forward_hook((_, _, _) => { ForwardPasses++; return null; }).remove;
+            _removeHook = context.Network.register_forward_hook((_, _, _) => { ForwardPasses++; return null!; }).remove;
             _firstWeight = FirstWeight(context);
         }
 

@@ -43,7 +43,9 @@ public sealed class CommandLineTests
         var model = Path.Combine(s_out, "model.zip");
         Assert.IsTrue(File.Exists(model), trainOutput);
         StringAssert.Contains(trainOutput, "train_loss");
-        StringAssert.Contains(trainOutput, "Plan (random weights, one cycle) for 18 training images: batch size 16, 0 frozen + 1 epochs, augmentation SideOn, learning rate given (no range test)."); // the plan is printed before training
+        // The plan is printed before training, and it is the library's for the same data and options (no CLI-only overrides).
+        StringAssert.Contains(trainOutput, $"Plan: {LibraryPlan(new FastCnnOptions { Epochs = 1, LearningRate = 0.002, Learner = { ImageSize = 32, Weights = PretrainedWeights.None } })}.");
+        StringAssert.Contains(trainOutput, "no augmentation", "18 images: the plan's, not a CLI override");
 
         var (evaluated, evaluateOutput) = Cli("evaluate", model, s_data);
         Assert.AreEqual(0, evaluated, evaluateOutput);
@@ -82,6 +84,17 @@ public sealed class CommandLineTests
         var (bad, badOutput) = Cli("interpret", Path.Combine(output, "model.zip"), s_data, "--top", "0");
         Assert.AreEqual(1, bad, badOutput);
         StringAssert.Contains(badOutput, "--top must be 1 or more (was 0)");
+    }
+
+    /// <summary>The plan the library makes for the test folder with <paramref name="options"/>, as <c>FastCnn.Train</c> would.</summary>
+    private static TrainingPlan LibraryPlan(FastCnnOptions options)
+    {
+        var ml = new MLContext(seed: 1);
+        var folder = ml.Data.LoadImageFolder(s_data);
+        var preprocessing = TestData.Preprocessing(ml).Fit(folder.Train);
+        options.Learner.ValidationSet = preprocessing.Transform(folder.Validation!);
+        using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(folder.Train), options.Learner, options, "test", default);
+        return learner.Plan;
     }
 
     /// <summary>The class the saved model predicts for <paramref name="image"/>, through ML.NET in this process.</summary>

@@ -194,7 +194,7 @@ public sealed class FidelityTests
         var fits = new FitProbe();
         var options = TestData.TinyOptions();
         options.Learner.Weights = PretrainedWeights.ImageNet;
-        options.Recipe = TrainingRecipe.Precompute;
+        options.Recipe = TrainingRecipe.FineTuneOnStoredActivations;
         options.FreezeEpochs = 2;
         options.Epochs = 1;
         options.Learner.Callbacks.Add(fits);

@@ -36,7 +36,6 @@ public sealed class PublicApiTests
             "ML.FastCnn.FastCnnLearner",
             "ML.FastCnn.FastCnnLearner+Options",
             "ML.FastCnn.FastCnnOptions",
-            "ML.FastCnn.FastCnnOptions+Defaults",
             "ML.FastCnn.FastCnnReport",
             "ML.FastCnn.FastCnnTransformer",
             "ML.FastCnn.FastCnnTransformer+Options",

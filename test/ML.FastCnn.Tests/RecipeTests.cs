@@ -419,6 +419,68 @@ public sealed class RecipeTests
         Assert.AreEqual(s_valid.Count, scored.Count);
     }
 
+    [TestMethod]
+    public void TheRecipesAreLearnerMethodsThatRunAPlan()
+    {
+        var (ml, train, options) = Setup();
+        options.Learner.Weights = PretrainedWeights.ImageNet; // ML.NET's ResNet18, offline
+        var fits = new FitProbe();
+        options.Learner.Callbacks.Add(fits);
+        using var learner = FastCnnLearner.Create(ml, train, options.Learner);
+        var plan = learner.Plan with { LearningRate = 1e-3, FreezeEpochs = 1 };
+
+        var lesson1 = learner.Lesson1(plan);
+
+        Assert.IsNull(plan.Augmentation, $"{s_train.Count} images: the plan does not augment");
+        CollectionAssert.AreEqual(new[] { (true, 1), (false, 3) }, fits.Fits, "head on stored activations for the plan's frozen epochs, then SGDR cycles of 1 and 2 epochs");
+        Assert.AreEqual(4, lesson1.Count);
+        Assert.AreEqual(Augmentation.SideOn, learner.Augmentation, "lesson 1 augments the body's epochs");
+        Assert.IsTrue(learner.FreezeBatchNormStatistics && !learner.IsFrozen);
+
+        fits.Fits.Clear();
+        var fineTune = learner.FineTune(plan with { Epochs = 2, Augmentation = Augmentation.None });
+        CollectionAssert.AreEqual(new[] { (true, 1), (false, 2) }, fits.Fits, "fine_tune: the frozen epochs, then the main ones");
+        Assert.AreEqual(3, fineTune.Count);
+        Assert.IsNull(learner.Augmentation, "the plan's None is off");
+        Assert.AreEqual(7, learner.History.Count);
+    }
+
+    [TestMethod]
+    public void APlanThatDoesNotFitTheLearnerIsRefusedBeforeTraining()
+    {
+        using var learner = NewLearner();
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => learner.Train(learner.Plan with { BatchSize = 4 }));
+
+        StringAssert.Contains(error.Message, "BatchSize 4 differs from the learner's 8");
+        StringAssert.Contains(error.Message, "FastCnnLearner.Options.BatchSize");
+        Assert.AreEqual(0, learner.History.Count);
+    }
+
+    [TestMethod]
+    public void TheTrainerLogsItsPlanOnceAndRunsIt()
+    {
+        var (ml, train, options) = Setup();
+        var log = TestData.CaptureLog(ml);
+        var run = new List<EpochResult>();
+        options.Learner.Progress = new SynchronousProgress(run.Add);
+        options.Epochs = 2;
+
+        using var model = FastCnn.Train(ml, options).Fit(train);
+
+        var plans = log.Where(l => l.Contains("Plan: ", StringComparison.Ordinal)).ToList();
+        Assert.HasCount(1, plans, string.Join('\n', log));
+        StringAssert.Contains(plans[0], $"{s_train.Count} training images at 32px, cached: batch size 8, recipe FineTuneOnStoredActivations, 0 frozen + 2 epochs");
+        Assert.AreEqual(2, run.Count, "random weights: the plan's main epochs only");
+    }
+
+    /// <summary>Whether each fit trained frozen, and its epochs.</summary>
+    private sealed class FitProbe : LearnerCallback
+    {
+        public List<(bool Frozen, int Epochs)> Fits { get; } = [];
+
+        public override void BeforeFit(FitContext context) => Fits.Add((context.Learner.IsFrozen, context.Epochs));
+    }
+
     /// <summary>Records the side of every image batch the network sees during each fit (a forward hook).</summary>
     private sealed class ForwardSizes(List<long> sizes) : LearnerCallback
     {

@@ -145,7 +145,7 @@ public sealed class TrainingErrorTests
     [DataRow("Scoring.BatchSize", 0, "must be 1 or more (was 0)")]
     [DataRow("Scoring.TestTimeAugmentation", -1, "must be 0 or more (was -1)")]
     [DataRow("LearningRateFinder.Iterations", 1, "Iterations must be 2 or more (was 1)")]
-    [DataRow("Recipe", 7, "must be FineTune or Precompute (was 7)")]
+    [DataRow("Recipe", 7, "must be FineTune, FineTuneOnStoredActivations or Lesson1 (was 7)")]
     public void OutOfRangeOptionsAreNamedWithTheRuleAndTheirValue(string path, int value, string rule)
     {
         var options = TestData.TinyOptions();

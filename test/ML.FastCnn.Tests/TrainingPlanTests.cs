@@ -84,6 +84,47 @@ public sealed class TrainingPlanTests
     }
 
     [TestMethod]
+    public void LessonOneAugmentsAndRunsTwoSgdrCyclesWhateverTheSize()
+    {
+        foreach (int n in Sizes)
+        {
+            var plan = TrainingPlan.For(n, TrainingRecipe.Lesson1);
+            Assert.AreEqual(Augmentation.SideOn, plan.Augmentation, $"{n} images");
+            Assert.AreEqual(3, plan.Epochs, "cycles of 1 and 2 epochs");
+            Assert.AreEqual(8, plan.FreezeEpochs, "head epochs on stored activations are cheap");
+        }
+    }
+
+    [TestMethod]
+    public void ExplicitOptionsWinOverTheDataSizeDefaults()
+    {
+        var learner = new FastCnnLearner.Options { BatchSize = 7, ImageSize = 48, Augmentation = Augmentation.None, CacheImages = false };
+        var recipe = new FastCnnOptions { Epochs = 2, FreezeEpochs = 0, LearningRate = 0.01, TimeBudget = TimeSpan.FromMinutes(1), Recipe = TrainingRecipe.Lesson1 };
+
+        var plan = TrainingPlan.Create(60_000, 0, () => throw new AssertFailedException("the image size is given"), learner, recipe, pretrained: true);
+
+        Assert.AreEqual((60_000, 7, 48, false, Augmentation.None, TrainingRecipe.Lesson1, 0, 2, 0),
+            (plan.TrainingImages, plan.BatchSize, plan.ImageSize, plan.CacheImages, plan.Augmentation, plan.Recipe, plan.FreezeEpochs, plan.Epochs, plan.FinderIterations));
+        Assert.AreEqual(0.01, plan.LearningRate);
+        Assert.IsNull(plan.TimeBudget, "explicit epochs win over the time budget");
+        StringAssert.Contains(plan.ToString(), "no augmentation");
+    }
+
+    [TestMethod]
+    public void TheCacheDefaultCountsTrainingAndValidationImages()
+    {
+        var options = new FastCnnLearner.Options { ImageSize = 224 };
+        int fits = (int)((512L << 20) / (4L * 224 * 224)); // 2,675 images at 224 px in 512 MB
+
+        Assert.IsTrue(TrainingPlan.Create(fits, 0, () => 224, options, null, pretrained: true).CacheImages);
+        Assert.IsFalse(TrainingPlan.Create(fits, 1, () => 224, options, null, pretrained: true).CacheImages, "one validation image more does not fit");
+        Assert.IsFalse(TrainingPlan.Create(10, 0, () => 224, new FastCnnLearner.Options { ImageSize = 224, Resize = ResizeMethod.Crop }, null, pretrained: true).CacheImages,
+            "Crop draws its position per epoch: not cached unless asked for");
+        Assert.AreEqual(0, TrainingPlan.Create(10, 0, () => 64, new FastCnnLearner.Options(), null, pretrained: false).FreezeEpochs, "random weights: no frozen phase");
+        Assert.AreEqual(64, TrainingPlan.Create(10, 0, () => 64, new FastCnnLearner.Options(), null, pretrained: false).ImageSize, "the images' own size");
+    }
+
+    [TestMethod]
     public void ThePlanIsRefusedForNoImages()
     {
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => TrainingPlan.For(0));

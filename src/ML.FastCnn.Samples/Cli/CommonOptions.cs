@@ -12,6 +12,8 @@ internal sealed class CommonOptions
 
     public Option<ResizeMethod> Resize { get; } = new("--resize") { Description = "squish, crop or pad: how non-square images become the square (stored in the model)", DefaultValueFactory = _ => ResizeMethod.Squish };
 
+    public Option<TrainingRecipe> Recipe { get; } = new("--recipe") { Description = "FineTuneOnStoredActivations (head on stored activations, then all layers), FineTune (fast.ai's fine_tune) or Lesson1 (fast.ai v0.7, SGDR with augmentation)", DefaultValueFactory = _ => TrainingRecipe.FineTuneOnStoredActivations };
+
     public Option<int?> Epochs { get; } = new("--epochs") { Description = "epochs of the unfrozen phase (default: from the number of images)" };
 
     public Option<double?> TimeBudget { get; } = new("--time-budget") { Description = "minutes the fit may take: the unfrozen phase runs as many of the planned epochs as fit (default: all of them)" };
@@ -41,6 +43,7 @@ internal sealed class CommonOptions
         nameof(FastCnnLearner.Options.ImageSize) => "--size",
         nameof(FastCnnLearner.Options.Resize) => "--resize",
         nameof(FastCnnOptions.Epochs) => "--epochs",
+        nameof(FastCnnOptions.Recipe) => "--recipe",
         nameof(FastCnnOptions.LearningRate) => "--lr",
         nameof(FastCnnOptions.TimeBudget) => "--time-budget",
         nameof(FastCnnOptions.StartImageSize) => "--start-size",
@@ -49,7 +52,7 @@ internal sealed class CommonOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Architecture, Size, StartSize, Resize, Epochs, TimeBudget, LearningRate, Weights, Device, BadImages, Output })
+        foreach (var option in new Option[] { Architecture, Size, StartSize, Resize, Recipe, Epochs, TimeBudget, LearningRate, Weights, Device, BadImages, Output })
             command.Add(option);
     }
 
@@ -58,6 +61,7 @@ internal sealed class CommonOptions
         string weights = result.GetRequiredValue(Weights);
         return new FastCnnOptions
         {
+            Recipe = result.GetValue(Recipe),
             Epochs = result.GetValue(Epochs),
             LearningRate = result.GetValue(LearningRate),
             TimeBudget = result.GetValue(TimeBudget) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
@@ -69,7 +73,6 @@ internal sealed class CommonOptions
                 Resize = result.GetValue(Resize),
                 Device = result.GetValue(Device),
                 BadImages = result.GetValue(BadImages),
-                Augmentation = Augmentation.SideOn,
                 Weights = weights.ToLowerInvariant() switch
                 {
                     "imagenet" => PretrainedWeights.ImageNet,

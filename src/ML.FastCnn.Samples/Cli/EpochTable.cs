@@ -7,10 +7,12 @@ namespace ML.FastCnn.Samples;
 /// fast.ai's epoch table, printed as training goes: a header, then one row per epoch (epoch,
 /// train_loss, valid_loss, accuracy, error_rate, time), with a progress bar on the line of the
 /// running epoch when the console is interactive. Training reports from its own thread, so the
-/// table writes plain lines rather than using a live display.
+/// table writes plain lines rather than using a live display. As a callback, it starts a new table
+/// under the next of its <see cref="Headings"/> at the start of each fit of a recipe.
 /// </summary>
-internal sealed class EpochTable : IProgress<EpochResult>, IProgress<BatchProgress>
+internal sealed class EpochTable : LearnerCallback, IProgress<EpochResult>, IProgress<BatchProgress>
 {
+    private readonly Queue<string> _headings = new();
     private const string Format = "{0,6} {1,12} {2,12} {3,10} {4,11} {5,7}";
     private readonly bool _interactive = !Console.IsOutputRedirected;
     private readonly object _gate = new();
@@ -21,10 +23,28 @@ internal sealed class EpochTable : IProgress<EpochResult>, IProgress<BatchProgre
     /// <summary>Prints <paramref name="title"/> and the header, then runs <paramref name="train"/>.</summary>
     public void Run(string title, Action train)
     {
+        Start(title);
+        train();
+    }
+
+    /// <summary>Titles of the next fits, one per fit, in order.</summary>
+    public void Headings(params string[] titles) => Array.ForEach(titles, _headings.Enqueue);
+
+    /// <summary>The plan of the learner whose fits the table showed (null before the first fit).</summary>
+    public TrainingPlan? Plan { get; private set; }
+
+    public override void BeforeFit(FitContext context)
+    {
+        Plan ??= context.Learner.Plan;
+        if (_headings.TryDequeue(out var title))
+            Start(title);
+    }
+
+    private void Start(string title)
+    {
         AnsiConsole.MarkupLineInterpolated($"[bold]{title}[/]");
         Console.WriteLine(string.Format(Format, "epoch", "train_loss", "valid_loss", "accuracy", "error_rate", "time"));
         _rows = _offset = 0;
-        train();
     }
 
     public void Report(BatchProgress value)

@@ -7,8 +7,9 @@ namespace ML.FastCnn.Samples;
 
 /// <summary>
 /// The main job: fast.ai's lesson 1 (v0.7) on a folder dataset — from the offline ImageNet ResNet18,
-/// the range test and the head on stored activations, then unfreeze with augmentation and kept
-/// BatchNorm statistics, discriminative SGDR, test-time augmentation, evaluation, save, reload and predict.
+/// the range test, then the learner's <see cref="FastCnnLearner.Lesson1"/> recipe (the head on stored
+/// activations, then unfreeze with augmentation and kept BatchNorm statistics, discriminative SGDR),
+/// test-time augmentation, evaluation, save, reload and predict.
 /// </summary>
 internal static class Lesson1
 {
@@ -22,7 +23,7 @@ internal static class Lesson1
         AnsiConsole.MarkupLineInterpolated($"Data: {dataFolder}: {data.TrainFiles.Count} training and {data.ValidationFiles.Count} validation images of {data.ClassNames.Count} classes");
 
         var preprocessing = SampleData.Preprocessing(ml).Fit(data.Train);
-        var table = new EpochTable();
+        var table = new EpochTable(); // also a callback: a heading for each fit
         var recorder = new Recorder(); // history.csv, training_curves.png, the report's epoch table
         var options = new FastCnnLearner.Options
         {
@@ -32,7 +33,7 @@ internal static class Lesson1
             ValidationSet = data.Validation is { } v ? preprocessing.Transform(v) : null,
             Progress = table,
             BatchProgress = table,
-            Callbacks = { recorder },
+            Callbacks = { recorder, table },
         };
         using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(data.Train), options);
 
@@ -44,12 +45,12 @@ internal static class Lesson1
         AnsiConsole.MarkupLineInterpolated(
             $"Range test: valley {lr:G3}, steep {rangeTest.Suggest(LearningRateSuggestion.Steep):G3}, minimum/10 {rangeTest.Suggest(LearningRateSuggestion.MinimumDividedBy10):G3} (plot: lr_find.png)");
 
-        table.Run($"Frozen backbone, head on stored activations: one cycle of 8 epochs at {lr:G3}", () => learner.FitOneCycle(8, lr));
-        learner.Augmentation = Augmentation.SideOn;
-        learner.Unfreeze();
-        learner.FreezeBatchNormStatistics = true;      // fast.ai v0.7's bn_freeze: the head learned with these statistics
-        table.Run($"All layers with augmentation: SGDR, cycle_len 1, cycle_mult 2, learning rates {lr / 200:G3}..{lr / 2:G3}",
-            () => learner.FitSgdr(cycles: 2, LearningRates.Range(lr / 200, lr / 2), cycleLength: 1, cycleMultiplier: 2));
+        // The plan (logged when the learner was made) with the range test's rate: the recipe runs no test of its own.
+        var plan = learner.Plan with { LearningRate = lr };
+        table.Headings(
+            $"Frozen backbone, head on stored activations: one cycle of {plan.FreezeEpochs} epochs at {lr:G3}",
+            $"All layers with augmentation: SGDR, cycle_len 1, cycle_mult 2, learning rates {lr / 200:G3}..{lr / 2:G3}");
+        learner.Lesson1(plan);
 
         using var fastCnn = learner.ToTransformer();
         var scoring = preprocessing.Append(fastCnn);
@@ -67,7 +68,8 @@ internal static class Lesson1
                 new("data", $"{dataFolder}: {data.TrainFiles.Count} training, {data.ValidationFiles.Count} validation images, {data.ClassNames.Count} classes"),
                 new("network", $"{fastCnn.NetworkDescription}, {fastCnn.ImageSize} px, ImageNet weights"),
                 new("range test", $"valley {lr:G3} (used), steep {rangeTest.Suggest(LearningRateSuggestion.Steep):G3}"),
-                new("phase 1", $"frozen body, head on stored activations: one cycle of 8 epochs at {lr:G3}"),
+                new("recipe", $"Lesson1: {plan}"),
+                new("phase 1", $"frozen body, head on stored activations: one cycle of {plan.FreezeEpochs} epochs at {lr:G3}"),
                 new("phase 2", $"all layers, augmentation (side-on), BatchNorm statistics kept: SGDR cycle_len 1, cycle_mult 2, rates {lr / 200:G3}..{lr / 2:G3}"),
             ])
             .AddEpochs("Epochs", recorder.Epochs)

@@ -23,6 +23,7 @@ internal static class TrainCommand
         options.Learner.BatchProgress = table;
         var recorder = new Recorder();
         options.Learner.Callbacks.Add(recorder);
+        options.Learner.Callbacks.Add(table); // keeps the plan for the report
         var settings = Settings(folder, options); // before Fit fills nothing in, so "auto" stays visible
         var pipeline = preprocessing.Append(FastCnn.Train(ml, options)).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedClass", "PredictedLabel"));
 
@@ -31,7 +32,7 @@ internal static class TrainCommand
         Directory.CreateDirectory(output);
         output = Path.GetFullPath(output);
         var report = new FastCnnReport($"train {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)))}")
-            .AddSettings("Run", settings)
+            .AddSettings("Run", [.. settings, new("plan", table.Plan?.ToString() ?? "")])
             .AddEpochs("Epochs", recorder.Epochs);
         if (RunReport.SaveHistory(recorder, output) is { } curves)
             report.AddPicture("Training curves", curves, "Training loss per batch (smoothed) and validation loss per epoch; accuracy; learning rate and momentum per batch. Dotted lines: a new phase.");

@@ -10,7 +10,7 @@ namespace ML.FastCnn.Samples;
 /// </summary>
 internal static class TrainingLog
 {
-    private static readonly string[] Announcements = ["Plan (", "Learning-rate range test", "Backbone:", "Fitting ", "Skipped"];
+    private static readonly string[] Announcements = ["Plan: ", "Random weights", "Progressive resizing", "Time budget", "Learning-rate range test", "Backbone:", "Fitting ", "Skipped"];
 
     public static void Attach(MLContext ml) => ml.Log += (_, e) =>
     {

@@ -10,16 +10,12 @@ namespace ML.FastCnn;
 /// </summary>
 internal static class TrainingInput
 {
-    /// <summary>Bytes of decoded images a data set may take for <see cref="FastCnnLearner.Options.CacheImages"/>' default.</summary>
-    private const long CacheBudget = 512L << 20;
-
     /// <summary>
-    /// The training and validation data as epochs of batches, with the class names in key order, the
-    /// batch size (the option's, or the data-size default of <see cref="TrainingPlan.For"/>) and the image
-    /// size (the option's, or the images' own).
+    /// The training and validation data as epochs of batches, with the class names in key order and the
+    /// plan (<see cref="TrainingPlan.Create"/>: batch size, image size and cache from the options or the data).
     /// </summary>
-    public static (ImageData Train, ImageData? Validation, IReadOnlyList<string> ClassNames, int BatchSize, int ImageSize) Bind(IDataView trainingData,
-        FastCnnLearner.Options options, int seed, Action<string> warn, CancellationToken cancellation)
+    public static (ImageData Train, ImageData? Validation, IReadOnlyList<string> ClassNames, TrainingPlan Plan) Bind(IDataView trainingData,
+        FastCnnLearner.Options options, FastCnnOptions? recipe, int seed, Action<string> warn, CancellationToken cancellation)
     {
         var classNames = ClassNames(trainingData.Schema, options.ImageColumnName, options.LabelColumnName);
         if (options.ValidationSet is { } valid)
@@ -37,13 +33,13 @@ internal static class TrainingInput
             throw new ArgumentOutOfRangeException(nameof(trainingData),
                 $"Only one class found in the label column '{options.LabelColumnName}' of the training data. " +
                 "To build a multiclass classification model, the number of classes needs to be 2 or greater.");
-        int batchSize = options.BatchSize ?? TrainingPlan.BatchSizeFor(rows);
-        int imageSize = options.ImageSize ?? ImageSizeOf(trainingData, options);
-        var train = Read(trainingData, rows, options, batchSize, imageSize, seed, warn, "training data", cancellation);
-        var validation = options.ValidationSet is { } v
-            ? Read(v, CountLabels(v, v.Schema[options.LabelColumnName], "validation set").Rows, options, batchSize, imageSize, seed, warn, "validation set", cancellation)
+        int validRows = options.ValidationSet is { } v ? CountLabels(v, v.Schema[options.LabelColumnName], "validation set").Rows : 0;
+        var plan = TrainingPlan.Create(rows, validRows, () => ImageSizeOf(trainingData, options), options, recipe, options.Weights.IsPretrained);
+        var train = Read(trainingData, rows, options, plan, seed, warn, "training data", cancellation);
+        var validation = options.ValidationSet is { } validationSet
+            ? Read(validationSet, validRows, options, plan, seed, warn, "validation set", cancellation)
             : null;
-        return (train, validation, classNames, batchSize, imageSize);
+        return (train, validation, classNames, plan);
     }
 
     /// <summary>
@@ -101,16 +97,15 @@ internal static class TrainingInput
         return Enumerable.Range(1, count).Select(i => i.ToString()).ToList();
     }
 
-    /// <summary>Sets up the data's batches; reads all images now when caching.</summary>
-    private static ImageData Read(IDataView data, int rows, FastCnnLearner.Options options, int batchSize, int imageSize, int seed, Action<string> warn, string what,
+    /// <summary>Sets up the data's batches as the plan says; reads all images now when caching.</summary>
+    private static ImageData Read(IDataView data, int rows, FastCnnLearner.Options options, TrainingPlan plan, int seed, Action<string> warn, string what,
         CancellationToken cancellation)
     {
         var image = ImageColumn.Bind(data.Schema, options.ImageColumnName, options.ImagePathColumnName);
         var label = data.Schema[options.LabelColumnName];
-        var streamed = new ImageData(new DataViewImageRows(data, image, label, rows, shufflePool: Math.Max(1024, 8 * batchSize)),
-            imageSize, batchSize, options.PrefetchBatches, seed, options.BadImages, warn, what) { Resize = options.Resize };
-        // Crop draws its position per epoch from the whole image, so it is not cached unless asked for (then centred).
-        return options.CacheImages ?? (options.Resize != ResizeMethod.Crop && rows * 4L * imageSize * imageSize <= CacheBudget) ? streamed.Cached(cancellation) : streamed;
+        var streamed = new ImageData(new DataViewImageRows(data, image, label, rows, shufflePool: Math.Max(1024, 8 * plan.BatchSize)),
+            plan.ImageSize, plan.BatchSize, options.PrefetchBatches, seed, options.BadImages, warn, what) { Resize = options.Resize };
+        return plan.CacheImages ? streamed.Cached(cancellation) : streamed;
     }
 
     /// <summary>

@@ -73,11 +73,11 @@ internal sealed class Learner : IDisposable
 
     /// <summary>
     /// Trains for <paramref name="epochs"/> epochs with an optimizer over the trainable parameters (one
-    /// parameter group per layer group that has any); <paramref name="scheduler"/> sets their rates.
+    /// parameter group per layer group that has any); a scheduler among the callbacks sets their rates.
     /// Callbacks run in ascending <see cref="LearnerCallback.Order"/>, ties in the order given. With a
     /// checkpoint of this same fit (<c>resume</c>), its state is restored and its epochs done are skipped.
     /// </summary>
-    public IReadOnlyList<EpochResult> Fit(FastCnnLearner owner, int epochs, ParameterScheduler scheduler, IEnumerable<LearnerCallback> callbacks,
+    public IReadOnlyList<EpochResult> Fit(FastCnnLearner owner, int epochs, IEnumerable<LearnerCallback> callbacks,
         CancellationToken cancellation, Checkpoint.State? resume = null)
     {
         bool precomputed = UsesPrecomputedActivations;
@@ -101,7 +101,7 @@ internal sealed class Learner : IDisposable
             start = resume.EpochsDone;
             context.Iteration = start * BatchesPerEpoch;
         }
-        var all = callbacks.Prepend(scheduler).OrderBy(c => c.Order).ToList();
+        var all = callbacks.OrderBy(c => c.Order).ToList();
         var results = new List<EpochResult>();
         var outcome = FitOutcome.Failed;
         try

@@ -1,35 +1,92 @@
 namespace ML.FastCnn;
 
 /// <summary>
-/// What the trainer does with a data set of a given size when the options leave it open: batch size,
-/// epochs, the frozen (head) epochs and the range test's length. A pure function of the number of
-/// training images (<see cref="For"/>), printed in the log at the start of a fit; explicit options
-/// always win over it.
+/// Everything a recipe needs to train, worked out once from the data and the options when the learner is
+/// created (<see cref="FastCnnLearner.Plan"/>, logged then): what the data decides (batch size, image size,
+/// cache, augmentation, epochs, the range test's length) and what the options fix (recipe, learning rate,
+/// schedule, time budget, progressive resizing). Explicit options always win over the data-size defaults.
+/// Pass a changed copy (<c>learner.Plan with { Epochs = 3 }</c>) to a recipe to train differently.
 /// </summary>
 /// <param name="TrainingImages">Usable training images.</param>
-/// <param name="BatchSize">Images per training step.</param>
-/// <param name="Epochs">Epochs of the main (unfrozen) phase.</param>
-/// <param name="FreezeEpochs">Epochs of the head alone before it (cheap with <see cref="TrainingRecipe.Precompute"/>).</param>
-/// <param name="FinderIterations">Batches of the learning-rate range test.</param>
-/// <param name="Augmentation">Augmentation of the main phase (null: off).</param>
-public sealed record TrainingPlan(int TrainingImages, int BatchSize, int Epochs, int FreezeEpochs, int FinderIterations, Augmentation? Augmentation = null)
+/// <param name="BatchSize">Images per training step; fixed when the learner is created (<see cref="FastCnnLearner.Options.BatchSize"/>).</param>
+/// <param name="ImageSize">Side in pixels the fit ends at.</param>
+/// <param name="CacheImages">Whether the decoded images are kept in memory; fixed when the learner is created (<see cref="FastCnnLearner.Options.CacheImages"/>).</param>
+/// <param name="Augmentation">Augmentation of the phases that train the body (null or <see cref="Augmentation.None"/>: off).</param>
+/// <param name="Recipe">The recipe <see cref="FastCnnLearner.Train"/> runs.</param>
+/// <param name="FreezeEpochs">Epochs of the head alone before the body trains (cheap on stored activations); 0 with random weights.</param>
+/// <param name="Epochs">Epochs of the main phase, where every layer trains.</param>
+/// <param name="FinderIterations">Batches of the learning-rate range test; 0 when <see cref="LearningRate"/> is given.</param>
+public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSize, bool CacheImages, Augmentation? Augmentation,
+    TrainingRecipe Recipe, int FreezeEpochs, int Epochs, int FinderIterations)
 {
+    /// <summary>Peak learning rate of the head; null: the range test's valley suggestion.</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>The range test's sweep (its <see cref="LearningRateFinderOptions.Iterations"/> give way to <see cref="FinderIterations"/>); null: fast.ai's.</summary>
+    public LearningRateFinderOptions? LearningRateFinder { get; init; }
+
+    /// <summary>The main phase's schedule; null: the recipe's own (one-cycle; SGDR for <see cref="TrainingRecipe.Lesson1"/>).</summary>
+    public LearningRateSchedule? Schedule { get; init; }
+
+    /// <summary>Progressive resizing: everything before the main phase's second half runs at this side, the rest at <see cref="ImageSize"/>; null: one size.</summary>
+    public int? StartImageSize { get; init; }
+
+    /// <summary>Wall time the training may take, counted from the learner's creation: the main phase runs as many of its epochs as fit; null: all of them.</summary>
+    public TimeSpan? TimeBudget { get; init; }
+
     /// <summary>
-    /// The defaults for <paramref name="trainingImages"/> images: small sets get smaller batches and more
-    /// epochs, so that the main phase makes enough optimizer steps (about 60, at least 3 epochs); sets of
+    /// The data-size defaults for <paramref name="trainingImages"/> images: small sets get smaller batches and
+    /// more epochs, so that the main phase makes enough optimizer steps (about 60, at least 3 epochs); sets of
     /// <see cref="LargeSet"/> images or more get augmentation (<see cref="ML.FastCnn.Augmentation.SideOn"/>)
-    /// and the epochs it needs to pay (6). The range test covers at most about three epochs.
+    /// and the epochs it needs to pay (6). The range test covers at most about three epochs, except on stored
+    /// activations where it is cheap. The images are cached when they take at most 512 MB at
+    /// <paramref name="imageSize"/>.
     /// </summary>
-    public static TrainingPlan For(int trainingImages, TrainingRecipe recipe = TrainingRecipe.Precompute)
+    /// <param name="trainingImages">Usable training images, 1 or more.</param>
+    /// <param name="recipe">The recipe to plan for.</param>
+    /// <param name="imageSize">Side in pixels the images are trained at.</param>
+    public static TrainingPlan For(int trainingImages, TrainingRecipe recipe = TrainingRecipe.FineTuneOnStoredActivations, int imageSize = 224)
     {
         Checks.UserArg(trainingImages >= 1, nameof(trainingImages), $"must be 1 or more (was {trainingImages})");
+        Checks.UserArg(imageSize >= FastCnnLearner.Options.MinImageSize, nameof(imageSize), $"must be {FastCnnLearner.Options.MinImageSize} or more (was {imageSize})");
         int batchSize = BatchSizeFor(trainingImages);
         int stepsPerEpoch = Math.Max(1, trainingImages / batchSize);
         bool large = trainingImages >= LargeSet;
         int epochs = large ? LargeSetEpochs : Math.Clamp((int)Math.Round(MainPhaseSteps / (double)stepsPerEpoch), MinEpochs, MaxEpochs);
-        int freezeEpochs = recipe == TrainingRecipe.Precompute ? 8 : 1;
-        int finder = recipe == TrainingRecipe.Precompute ? 100 : Math.Clamp(3 * stepsPerEpoch, 20, 100);
-        return new TrainingPlan(trainingImages, batchSize, epochs, freezeEpochs, finder, large ? ML.FastCnn.Augmentation.SideOn : null);
+        bool stored = recipe != TrainingRecipe.FineTune;
+        return new TrainingPlan(trainingImages, batchSize, imageSize, FitsTheCache(trainingImages, imageSize),
+            large || recipe == TrainingRecipe.Lesson1 ? ML.FastCnn.Augmentation.SideOn : null, recipe,
+            FreezeEpochs: stored ? 8 : 1,
+            Epochs: recipe == TrainingRecipe.Lesson1 ? Lesson1Epochs : epochs,
+            FinderIterations: stored ? 100 : Math.Clamp(3 * stepsPerEpoch, 20, 100));
+    }
+
+    /// <summary>
+    /// The plan of a learner: <see cref="For"/> with every option that is set taking its place. The
+    /// learner options decide the data side; <paramref name="recipe"/> (the estimator's options, or null
+    /// for a learner made directly) the training side.
+    /// </summary>
+    internal static TrainingPlan Create(int trainingImages, int validationImages, Func<int> imageSizeOfData, FastCnnLearner.Options options,
+        FastCnnOptions? recipe, bool pretrained)
+    {
+        int imageSize = options.ImageSize ?? imageSizeOfData();
+        var defaults = For(trainingImages, recipe?.Recipe ?? TrainingRecipe.FineTuneOnStoredActivations, imageSize);
+        var finder = recipe?.LearningRateFinder;
+        return defaults with
+        {
+            BatchSize = options.BatchSize ?? defaults.BatchSize,
+            // Crop draws its position per epoch from the whole image, so it is not cached unless asked for (then centred).
+            CacheImages = options.CacheImages ?? (options.Resize != ResizeMethod.Crop && FitsTheCache(trainingImages + validationImages, imageSize)),
+            Augmentation = options.Augmentation ?? defaults.Augmentation, // None stays None: off, also for Lesson1
+            Epochs = recipe?.Epochs ?? defaults.Epochs,
+            FreezeEpochs = pretrained ? recipe?.FreezeEpochs ?? defaults.FreezeEpochs : 0,
+            FinderIterations = recipe?.LearningRate is not null ? 0 : finder?.Iterations ?? defaults.FinderIterations,
+            LearningRate = recipe?.LearningRate,
+            LearningRateFinder = finder,
+            Schedule = recipe?.Schedule,
+            StartImageSize = recipe?.StartImageSize,
+            TimeBudget = recipe?.Epochs is null ? recipe?.TimeBudget : null, // explicit epochs win over the budget
+        };
     }
 
     /// <summary>
@@ -44,6 +101,14 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int Epochs,
     private const int MaxEpochs = 12;
     private const int LargeSetEpochs = 6;
 
+    /// <summary>fast.ai v0.7's lesson 1 unfreezes for SGDR cycles of 1 and 2 epochs.</summary>
+    internal const int Lesson1Epochs = 3;
+
+    /// <summary>Bytes of decoded images (4·S² each) the images may take for the cache's default.</summary>
+    private const long CacheBudget = 512L << 20;
+
+    private static bool FitsTheCache(int images, int imageSize) => images * 4L * imageSize * imageSize <= CacheBudget;
+
     /// <summary>The largest power of two at most a sixteenth of the images, between 16 and 128.</summary>
     internal static int BatchSizeFor(int trainingImages)
     {
@@ -55,7 +120,10 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int Epochs,
 
     /// <summary>The plan as the log prints it.</summary>
     public override string ToString() =>
-        $"{TrainingImages} training images: batch size {BatchSize}, {FreezeEpochs} frozen + {Epochs} epochs, " +
-        (Augmentation is null ? "no augmentation, " : Augmentation == ML.FastCnn.Augmentation.SideOn ? "augmentation SideOn, " : "augmentation on, ") +
-        (FinderIterations > 0 ? $"range test up to {FinderIterations} batches" : "learning rate given (no range test)");
+        $"{TrainingImages} training images at {ImageSize}px{(StartImageSize is { } start && start != ImageSize ? $" (from {start}px)" : "")}" +
+        $"{(CacheImages ? ", cached" : "")}: batch size {BatchSize}, recipe {Recipe}, {FreezeEpochs} frozen + {Epochs} epochs" +
+        $"{(TimeBudget is { } budget ? $" (time budget {budget:g})" : "")}, " +
+        (Augmentation is null or { IsNone: true } ? "no augmentation, " : Augmentation == ML.FastCnn.Augmentation.SideOn ? "augmentation SideOn, " :
+            Augmentation == ML.FastCnn.Augmentation.TopDown ? "augmentation TopDown, " : "augmentation on, ") +
+        (LearningRate is { } lr ? $"learning rate {lr:G3} (no range test)" : $"range test up to {FinderIterations} batches");
 }

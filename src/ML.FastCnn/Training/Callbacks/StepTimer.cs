@@ -3,16 +3,17 @@ using System.Diagnostics;
 namespace ML.FastCnn;
 
 /// <summary>
-/// Times a few training steps at learning rate 0 (input pipeline included) and puts the weights back, so
-/// that a time budget can be turned into epochs. The first step is not counted: it warms up the pipeline.
+/// Times a few training steps (input pipeline included; run it beside a scheduler at learning rate 0) and
+/// puts the weights back, so that a time budget can be turned into epochs. The first step is not counted:
+/// it warms up the pipeline.
 /// </summary>
-internal sealed class StepTimer : ParameterScheduler
+internal sealed class StepTimer : LearnerCallback
 {
     private readonly int _steps;
     private readonly Stopwatch _clock = new();
     private WeightSnapshot? _start;
 
-    public StepTimer(int steps, int layerGroups) : base(new double[layerGroups], LearningRateSchedule.Custom(_ => 1))
+    public StepTimer(int steps)
     {
         _steps = steps;
     }
