@@ -6,7 +6,7 @@ namespace ML.FastCnn;
 public static class FastCnn
 {
     /// <summary>
-    /// Creates the FastCnn trainer: a TorchVision ResNet that learns to classify the images of
+    /// Creates the FastCnn trainer: an ImageNet network (a ResNet by default) that learns to classify the images of
     /// <see cref="FastCnnLearner.Options.ImageColumnName"/> into the classes of the key-typed
     /// <see cref="FastCnnLearner.Options.LabelColumnName"/>.
     /// </summary>
@@ -24,12 +24,12 @@ public static class FastCnn
     /// with internet access, then copy the file into the cache folder of an offline machine (or
     /// use it with <see cref="PretrainedWeights.FromFile"/>).
     /// </summary>
-    /// <param name="architecture">ResNet18, ResNet34 or ResNet50.</param>
+    /// <param name="architecture">The backbone whose torchvision ImageNet file to fetch (any <see cref="CnnArchitecture"/>).</param>
     /// <param name="cacheFolder">The cache folder; null for the default (see <see cref="FastCnnLearner.Options.WeightsCacheFolder"/>).</param>
     /// <param name="progress">Receives download progress.</param>
     /// <param name="mirror">A base address to download from instead of download.pytorch.org.</param>
     /// <param name="cancellationToken">Cancels the download; nothing half-written is left.</param>
-    public static string DownloadImageNetWeights(ResNetArchitecture architecture, string? cacheFolder = null,
+    public static string DownloadImageNetWeights(CnnArchitecture architecture, string? cacheFolder = null,
         IProgress<DownloadProgress>? progress = null, Uri? mirror = null, CancellationToken cancellationToken = default)
     {
         var cache = new WeightsCache(cacheFolder ?? WeightsCache.DefaultFolder(), offline: false, mirror, httpClient: null, log: null, progress);

@@ -20,13 +20,13 @@ public static class FastCnnCatalog
     /// <param name="catalog">The multiclass trainers catalog (<c>mlContext.MulticlassClassification.Trainers</c>).</param>
     /// <param name="labelColumnName">Key-typed label column.</param>
     /// <param name="imageColumnName">Image column (from <c>LoadImages</c> or <c>LoadRawImageBytes</c>).</param>
-    /// <param name="architecture">The ResNet to train.</param>
+    /// <param name="architecture">The ImageNet network to fine-tune.</param>
     /// <param name="imageSize">Side in pixels of the square the images are resized to; null: from the images' own size.</param>
     /// <param name="epochs">Passes over the training data; null: from the number of training images.</param>
     public static FastCnnEstimator FastCnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = FastCnnOptions.Defaults.LabelColumnName,
         string imageColumnName = FastCnnOptions.Defaults.ImageColumnName,
-        ResNetArchitecture architecture = FastCnnOptions.Defaults.Architecture,
+        CnnArchitecture architecture = FastCnnOptions.Defaults.Architecture,
         int? imageSize = null,
         int? epochs = null) =>
         catalog.FastCnn(new FastCnnOptions

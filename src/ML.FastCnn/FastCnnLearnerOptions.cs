@@ -28,12 +28,12 @@ public sealed partial class FastCnnLearner
         public string? ImagePathColumnName { get; set; } = FastCnnOptions.Defaults.ImagePathColumnName;
 
         /// <summary>
-        /// The network. Default <see cref="ResNetArchitecture.ResNet34"/>. With
+        /// The network. Default <see cref="CnnArchitecture.ResNet34"/>. With
         /// <see cref="PretrainedWeights.ImageNet"/>, ResNet18 is ML.NET's offline ImageNet ResNet18, whose
         /// last stage has 3 blocks (2-2-2-3; TorchVision's has 2): the log, the transformer's
         /// <see cref="FastCnnTransformer.NetworkDescription"/> and the saved model say so.
         /// </summary>
-        public ResNetArchitecture Architecture { get; set; } = FastCnnOptions.Defaults.Architecture;
+        public CnnArchitecture Architecture { get; set; } = FastCnnOptions.Defaults.Architecture;
 
         /// <summary>
         /// The classification head. Default <see cref="ClassifierHead.Fastai"/>: fast.ai's <c>create_head</c>
@@ -200,7 +200,7 @@ public sealed partial class FastCnnLearner
             Checks.UserArg(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), "must name the label column");
             Checks.UserArg(!string.IsNullOrWhiteSpace(ImageColumnName), nameof(ImageColumnName), "must name the image column");
             Checks.UserArg(Weights is not null, nameof(Weights), "must not be null: use PretrainedWeights.None for random weights");
-            Checks.UserArg(Enum.IsDefined(Architecture), nameof(Architecture), $"must be ResNet18, ResNet34 or ResNet50 (was {Architecture})");
+            Checks.UserArg(Enum.IsDefined(Architecture), nameof(Architecture), $"must be one of {string.Join(", ", Enum.GetNames<CnnArchitecture>())} (was {(int)Architecture})");
             Checks.UserArg(Enum.IsDefined(Head), nameof(Head), $"must be Fastai or Linear (was {Head})");
             Checks.UserArg(ImageSize is null or >= MinImageSize, nameof(ImageSize), $"must be {MinImageSize} or more, or null for the images' own size (was {ImageSize})");
             Checks.UserArg(BatchSize is null or >= 1, nameof(BatchSize), $"must be 1 or more, or null for the data-size default (was {BatchSize})");

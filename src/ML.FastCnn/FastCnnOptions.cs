@@ -14,7 +14,7 @@ namespace ML.FastCnn;
 /// var options = new FastCnnOptions
 /// {
 ///     Epochs = 5,
-///     Learner = { Architecture = ResNetArchitecture.ResNet18, ImageSize = 64 },
+///     Learner = { Architecture = CnnArchitecture.ResNet18, ImageSize = 64 },
 ///     Scoring = { TestTimeAugmentation = 4 },
 /// };
 /// </code>
@@ -40,7 +40,7 @@ public sealed class FastCnnOptions
         public const string PredictedLabelColumnName = "PredictedLabel";
 
         /// <summary>Default <see cref="FastCnnLearner.Options.Architecture"/>: ResNet-34, as in fast.ai's lesson 1.</summary>
-        public const ResNetArchitecture Architecture = ResNetArchitecture.ResNet34;
+        public const CnnArchitecture Architecture = CnnArchitecture.ResNet34;
 
         /// <summary>Default <see cref="FastCnnTransformer.Options.BatchSize"/>: 64.</summary>
         public const int ScoringBatchSize = 64;

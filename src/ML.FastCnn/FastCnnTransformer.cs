@@ -33,7 +33,7 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
     internal ImageClassifier LiveClassifier => Model.Classifier;
 
     /// <summary>The network's architecture.</summary>
-    public ResNetArchitecture Architecture => Classifier.Architecture;
+    public CnnArchitecture Architecture => Classifier.Architecture;
 
     /// <summary>
     /// The network as it really is: the architecture, and the blocks per stage where they differ from

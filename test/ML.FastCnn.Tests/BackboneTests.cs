@@ -11,22 +11,22 @@ namespace ML.FastCnn.Tests;
 [TestCategory(Categories.Integration)]
 public sealed class BackboneTests
 {
-    private static nn.Module<Tensor, Tensor> TorchVision(ResNetArchitecture architecture, int classes) => architecture switch
+    private static nn.Module<Tensor, Tensor> TorchVision(CnnArchitecture architecture, int classes) => architecture switch
     {
-        ResNetArchitecture.ResNet50 => torchvision.models.resnet50(num_classes: classes),
-        ResNetArchitecture.ResNet101 => torchvision.models.resnet101(num_classes: classes),
-        ResNetArchitecture.ResNet152 => torchvision.models.resnet152(num_classes: classes),
-        ResNetArchitecture.ResNeXt50_32x4d => torchvision.models.resnext50_32x4d(num_classes: classes),
-        ResNetArchitecture.WideResNet50_2 => torchvision.models.wide_resnet50_2(num_classes: classes),
+        CnnArchitecture.ResNet50 => torchvision.models.resnet50(num_classes: classes),
+        CnnArchitecture.ResNet101 => torchvision.models.resnet101(num_classes: classes),
+        CnnArchitecture.ResNet152 => torchvision.models.resnet152(num_classes: classes),
+        CnnArchitecture.ResNeXt50_32x4d => torchvision.models.resnext50_32x4d(num_classes: classes),
+        CnnArchitecture.WideResNet50_2 => torchvision.models.wide_resnet50_2(num_classes: classes),
         _ => throw new ArgumentOutOfRangeException(nameof(architecture)),
     };
 
     [TestMethod]
-    [DataRow(ResNetArchitecture.ResNet101)]
-    [DataRow(ResNetArchitecture.ResNet152)]
-    [DataRow(ResNetArchitecture.ResNeXt50_32x4d)]
-    [DataRow(ResNetArchitecture.WideResNet50_2)]
-    public void TheNetworkIsTorchVisionsAndItsFoldedScoringAgrees(ResNetArchitecture architecture)
+    [DataRow(CnnArchitecture.ResNet101)]
+    [DataRow(CnnArchitecture.ResNet152)]
+    [DataRow(CnnArchitecture.ResNeXt50_32x4d)]
+    [DataRow(CnnArchitecture.WideResNet50_2)]
+    public void TheNetworkIsTorchVisionsAndItsFoldedScoringAgrees(CnnArchitecture architecture)
     {
         using var reference = TorchVision(architecture, 3);
         using var classifier = ImageClassifier.Create(architecture, ClassifierHead.Linear, 32, ["a", "b", "c"], CPU, seed: 1);

@@ -85,7 +85,7 @@ public sealed class FidelityTests
         learner.Unfreeze();
         var names = learner.Network.named_parameters().ToDictionary(p => p.parameter.Handle, p => p.name); // by native tensor
 
-        var groups = new LayerGroups(learner.Network).ParameterGroups(headOnly: false);
+        var groups = new LayerGroups((ClassifierNetwork)learner.Network).ParameterGroups(headOnly: false);
 
         var decayed = groups.Where(g => g.Decay).SelectMany(g => g.Parameters).Select(p => names[p.Handle]).ToList();
         var undecayed = groups.Where(g => !g.Decay).SelectMany(g => g.Parameters).Select(p => names[p.Handle]).ToList();

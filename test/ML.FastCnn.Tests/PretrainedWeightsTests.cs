@@ -65,7 +65,7 @@ public sealed class PretrainedWeightsTests
 
         var (blocks, state) = MLNetResNet18.Import(MLNetResNet18.Find()!);
         CollectionAssert.AreEqual(new[] { 2, 2, 2, 3 }, blocks);
-        using var network = ResNetFactory.Create(ResNetArchitecture.ResNet18, ClassifierHead.Linear, 1000, CPU, blocks);
+        using var network = NetworkFactory.Create(CnnArchitecture.ResNet18, ClassifierHead.Linear, 1000, CPU, blocks);
         StateDictLoader.Load(network, state, "ResNet18.onnx", "ResNet18");
         network.eval();
         using var noGrad = no_grad();
@@ -96,7 +96,7 @@ public sealed class PretrainedWeightsTests
     {
         // The comparison above must be able to fail: swap two blocks and the features move far.
         var (blocks, state) = MLNetResNet18.Import(MLNetResNet18.Find()!);
-        using var network = ResNetFactory.Create(ResNetArchitecture.ResNet18, ClassifierHead.Linear, 1000, CPU, blocks);
+        using var network = NetworkFactory.Create(CnnArchitecture.ResNet18, ClassifierHead.Linear, 1000, CPU, blocks);
         StateDictLoader.Load(network, state, "ResNet18.onnx", "ResNet18");
         network.eval();
         using var noGrad = no_grad();
@@ -222,7 +222,7 @@ public sealed class PretrainedWeightsTests
         try
         {
             var options = TestData.TinyOptions();
-            options.Learner.Architecture = ResNetArchitecture.ResNet34;
+            options.Learner.Architecture = CnnArchitecture.ResNet34;
             options.Learner.Weights = PretrainedWeights.ImageNet;
             options.Learner.WeightsCacheFolder = cache;
             options.Learner.Offline = true;

@@ -56,7 +56,7 @@ public sealed class RecipeTests
         learner.Fit(1, 1e-3, LearningRateSchedule.Constant);
 
         var after = Weights(learner);
-        var groups = new LayerGroups(learner.Network); // fastai's split, read from the network itself
+        var groups = new LayerGroups((ClassifierNetwork)learner.Network); // fastai's split, read from the network itself
         foreach (var name in groups.Names(0).Concat(groups.Names(1)))
         {
             if (groups.IsBatchNorm(name))
@@ -248,7 +248,7 @@ public sealed class RecipeTests
     [TestMethod]
     public void KeepBestPutsBackTheBestEpochsWeights()
     {
-        using var model = ImageClassifier.Create(ResNetArchitecture.ResNet18, ClassifierHead.Linear, 32, ["a", "b"], CPU, seed: 3);
+        using var model = ImageClassifier.Create(CnnArchitecture.ResNet18, ClassifierHead.Linear, 32, ["a", "b"], CPU, seed: 3);
         var keep = new KeepBestModel(TrainingMetric.Accuracy);
         var context = Context(model, []);
         var fc = model.Network.state_dict()["fc.weight"];

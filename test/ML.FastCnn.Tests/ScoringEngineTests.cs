@@ -13,14 +13,14 @@ namespace ML.FastCnn.Tests;
 public class ScoringEngineTests
 {
     [TestMethod]
-    [DataRow(ResNetArchitecture.ResNet18, ClassifierHead.Fastai, 32, ScoringEngine.TorchSharp)]
-    [DataRow(ResNetArchitecture.ResNet18, ClassifierHead.Linear, 32, ScoringEngine.TorchSharp)]
-    [DataRow(ResNetArchitecture.ResNet18, ClassifierHead.Fastai, 96, ScoringEngine.TorchSharp)]
-    [DataRow(ResNetArchitecture.ResNet50, ClassifierHead.Fastai, 32, ScoringEngine.TorchSharp)]
-    [DataRow(ResNetArchitecture.ResNet18, ClassifierHead.Fastai, 32, ScoringEngine.OnnxRuntime)]
-    [DataRow(ResNetArchitecture.ResNet18, ClassifierHead.Linear, 96, ScoringEngine.OnnxRuntime)]
-    [DataRow(ResNetArchitecture.ResNet50, ClassifierHead.Fastai, 32, ScoringEngine.OnnxRuntime)]
-    public void EveryEngineGivesTheNetworksProbabilities(ResNetArchitecture architecture, ClassifierHead head, int size, ScoringEngine engine)
+    [DataRow(CnnArchitecture.ResNet18, ClassifierHead.Fastai, 32, ScoringEngine.TorchSharp)]
+    [DataRow(CnnArchitecture.ResNet18, ClassifierHead.Linear, 32, ScoringEngine.TorchSharp)]
+    [DataRow(CnnArchitecture.ResNet18, ClassifierHead.Fastai, 96, ScoringEngine.TorchSharp)]
+    [DataRow(CnnArchitecture.ResNet50, ClassifierHead.Fastai, 32, ScoringEngine.TorchSharp)]
+    [DataRow(CnnArchitecture.ResNet18, ClassifierHead.Fastai, 32, ScoringEngine.OnnxRuntime)]
+    [DataRow(CnnArchitecture.ResNet18, ClassifierHead.Linear, 96, ScoringEngine.OnnxRuntime)]
+    [DataRow(CnnArchitecture.ResNet50, ClassifierHead.Fastai, 32, ScoringEngine.OnnxRuntime)]
+    public void EveryEngineGivesTheNetworksProbabilities(CnnArchitecture architecture, ClassifierHead head, int size, ScoringEngine engine)
     {
         using var classifier = ProbeClassifier.Create(architecture, head, size);
         using var images = ProbeClassifier.Images(4, size, seed: 9);
@@ -47,7 +47,7 @@ public class ScoringEngineTests
     {
         var ml = new MLContext(seed: 1);
         var log = TestData.CaptureLog(ml);
-        using var classifier = ProbeClassifier.Create(ResNetArchitecture.ResNet18, ClassifierHead.Fastai, 32);
+        using var classifier = ProbeClassifier.Create(CnnArchitecture.ResNet18, ClassifierHead.Fastai, 32);
         // TorchSharp's engine is off by 0.5 on the first class's logit; ONNX Runtime's cannot start.
         using var engines = new ScoringEngines(classifier, (c, engine) => engine switch
         {
@@ -84,7 +84,7 @@ public class ScoringEngineTests
         var rows = TestData.FashionMnist("valid", 1);
         var raw = ml.Data.LoadFromEnumerable(rows);
         var preprocessing = TestData.Preprocessing(ml).Fit(raw);
-        var classifier = ProbeClassifier.Create(ResNetArchitecture.ResNet18, ClassifierHead.Fastai, size, classes: 10);
+        var classifier = ProbeClassifier.Create(CnnArchitecture.ResNet18, ClassifierHead.Fastai, size, classes: 10);
         var settings = new ScoringSettings("Image", "ImagePath", "Score", "PredictedLabel", ScoringBatchSize: 4, PrefetchBatches: 1,
             TestTimeAugmentation: 0, Augmentation.SideOn, Seed: 1);
         using var model = new FastCnnTransformer(new ScoringModel(classifier, settings, MLNetLog.None));

@@ -12,7 +12,7 @@ internal static class TestData
         LearningRate = 2e-3,
         Learner =
         {
-            Architecture = ResNetArchitecture.ResNet18,
+            Architecture = CnnArchitecture.ResNet18,
             ImageSize = 32,
             BatchSize = 16,
             Seed = 1,

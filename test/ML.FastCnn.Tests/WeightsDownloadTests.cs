@@ -172,7 +172,7 @@ public sealed class WeightsDownloadTests
         var server = Serve(ServeBytes(s_payload));
 
         var e = Assert.ThrowsExactly<InvalidDataException>(() =>
-            FastCnn.DownloadImageNetWeights(ResNetArchitecture.ResNet18, _folder, mirror: new Uri(server.BaseUrl, "mirror/")));
+            FastCnn.DownloadImageNetWeights(CnnArchitecture.ResNet18, _folder, mirror: new Uri(server.BaseUrl, "mirror/")));
 
         StringAssert.Contains(e.Message, "f37072fd");
         Assert.AreEqual("/mirror/resnet18-f37072fd.pth", server.Paths.Single());
@@ -280,19 +280,30 @@ public sealed class WeightsDownloadTests
     }
 
     [TestMethod]
-    public void ImageNetFilesAreTorchVisionsResNets()
+    public void ImageNetFilesAreTorchVisions()
     {
-        (ResNetArchitecture, string, string)[] expected =
+        (CnnArchitecture, string, string)[] expected =
         [
-            (ResNetArchitecture.ResNet18, "resnet18-f37072fd.pth", "f37072fd"),
-            (ResNetArchitecture.ResNet34, "resnet34-b627a593.pth", "b627a593"),
-            (ResNetArchitecture.ResNet50, "resnet50-0676ba61.pth", "0676ba61"),
-            (ResNetArchitecture.ResNet101, "resnet101-63fe2227.pth", "63fe2227"),
-            (ResNetArchitecture.ResNet152, "resnet152-394f9c45.pth", "394f9c45"),
-            (ResNetArchitecture.ResNeXt50_32x4d, "resnext50_32x4d-7cdf4587.pth", "7cdf4587"),
-            (ResNetArchitecture.WideResNet50_2, "wide_resnet50_2-95faca4d.pth", "95faca4d"),
+            (CnnArchitecture.ResNet18, "resnet18-f37072fd.pth", "f37072fd"),
+            (CnnArchitecture.ResNet34, "resnet34-b627a593.pth", "b627a593"),
+            (CnnArchitecture.ResNet50, "resnet50-0676ba61.pth", "0676ba61"),
+            (CnnArchitecture.ResNet101, "resnet101-63fe2227.pth", "63fe2227"),
+            (CnnArchitecture.ResNet152, "resnet152-394f9c45.pth", "394f9c45"),
+            (CnnArchitecture.ResNeXt50_32x4d, "resnext50_32x4d-7cdf4587.pth", "7cdf4587"),
+            (CnnArchitecture.ResNeXt101_32x8d, "resnext101_32x8d-8ba56ff5.pth", "8ba56ff5"),
+            (CnnArchitecture.ResNeXt101_64x4d, "resnext101_64x4d-173b62eb.pth", "173b62eb"),
+            (CnnArchitecture.WideResNet50_2, "wide_resnet50_2-95faca4d.pth", "95faca4d"),
+            (CnnArchitecture.WideResNet101_2, "wide_resnet101_2-32ee1156.pth", "32ee1156"),
+            // torchvision 0.14 models/mobilenetv2.py, mobilenetv3.py, efficientnet.py: the IMAGENET1K_V1 files.
+            (CnnArchitecture.MobileNetV2, "mobilenet_v2-b0353104.pth", "b0353104"),
+            (CnnArchitecture.MobileNetV3Large, "mobilenet_v3_large-8738ca79.pth", "8738ca79"),
+            (CnnArchitecture.MobileNetV3Small, "mobilenet_v3_small-047dcff4.pth", "047dcff4"),
+            (CnnArchitecture.EfficientNetB0, "efficientnet_b0_rwightman-3dd342df.pth", "3dd342df"),
+            (CnnArchitecture.EfficientNetB1, "efficientnet_b1_rwightman-533bc792.pth", "533bc792"),
+            (CnnArchitecture.EfficientNetB2, "efficientnet_b2_rwightman-bcdf34b7.pth", "bcdf34b7"),
+            (CnnArchitecture.EfficientNetB3, "efficientnet_b3_rwightman-cf984f9c.pth", "cf984f9c"),
         ];
-        CollectionAssert.AreEquivalent(Enum.GetValues<ResNetArchitecture>(), expected.Select(e => e.Item1).ToArray(), "every architecture has its file");
+        CollectionAssert.AreEquivalent(Enum.GetValues<CnnArchitecture>(), expected.Select(e => e.Item1).ToArray(), "every architecture has its file");
         foreach (var (architecture, name, digest) in expected)
         {
             var file = ImageNetWeightFiles.For(architecture);
@@ -301,7 +312,7 @@ public sealed class WeightsDownloadTests
             Assert.AreEqual(digest, file.Sha256);
         }
 
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ImageNetWeightFiles.For((ResNetArchitecture)7));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ImageNetWeightFiles.For((CnnArchitecture)7));
     }
 
     [TestMethod]

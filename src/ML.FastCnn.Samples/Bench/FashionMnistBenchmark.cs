@@ -45,7 +45,7 @@ internal static class FashionMnistBenchmark
             StartImageSize = startSize,
             Learner =
             {
-                Architecture = ResNetArchitecture.ResNet18, ImageSize = size, ImageColumnName = "Bytes",
+                Architecture = CnnArchitecture.ResNet18, ImageSize = size, ImageColumnName = "Bytes",
                 Progress = timeline, BatchProgress = table, Seed = 1, ValidationSet = watch ? keys.Transform(test) : null,
             },
         };

@@ -23,7 +23,7 @@ internal static class OnnxBenchmark
         int n = Math.Min(count, folder.ValidationFiles.Count);
         AnsiConsole.MarkupLineInterpolated($"{n} images at 224 px, {BenchMachine.Description}");
 
-        var options = new FastCnnLearner.Options { Architecture = ResNetArchitecture.ResNet18, ImageSize = 224, Seed = 1 };
+        var options = new FastCnnLearner.Options { Architecture = CnnArchitecture.ResNet18, ImageSize = 224, Seed = 1 };
         var prepared = SampleData.Preprocessing(ml).Fit(folder.Train);
         using var learner = FastCnnLearner.Create(ml, prepared.Transform(ml.Data.LoadFromEnumerable(folder.TrainFiles.Where((_, i) => i % 31 == 0).ToList())), options);
         using var fastCnn = learner.ToTransformer(new FastCnnTransformer.Options { BatchSize = 32 });

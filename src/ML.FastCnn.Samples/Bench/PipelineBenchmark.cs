@@ -25,7 +25,7 @@ internal static class PipelineBenchmark
         var data = SampleData.Preprocessing(ml).Fit(raw).Transform(raw);
         var options = new FastCnnLearner.Options
         {
-            Architecture = ResNetArchitecture.ResNet18, ImageSize = size, BatchSize = batchSize,
+            Architecture = CnnArchitecture.ResNet18, ImageSize = size, BatchSize = batchSize,
             Weights = PretrainedWeights.None, Seed = 1, Device = ComputeDevice.Cpu,
         };
         AnsiConsole.MarkupLineInterpolated($"ResNet18, {size} px, batch {batchSize}, {count} Fashion-MNIST PNG files, {BenchMachine.Description}");

@@ -48,7 +48,7 @@ internal static class SmallDataBenchmark
         var clock = Stopwatch.StartNew();
         var options = new FastCnnOptions
         {
-            Learner = { Architecture = ResNetArchitecture.ResNet18, ImageSize = o.ImageSize, BatchSize = o.BatchSize },
+            Learner = { Architecture = CnnArchitecture.ResNet18, ImageSize = o.ImageSize, BatchSize = o.BatchSize },
             Epochs = o.Epochs,
             FreezeEpochs = o.FreezeEpochs,
             LearningRate = o.LearningRate,

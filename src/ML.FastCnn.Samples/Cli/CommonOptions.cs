@@ -6,7 +6,7 @@ namespace ML.FastCnn.Samples;
 /// <summary>The options the commands share, and how they become <see cref="FastCnnOptions"/>.</summary>
 internal sealed class CommonOptions
 {
-    public Option<ResNetArchitecture> Architecture { get; } = new("--arch") { Description = "ResNet18, ResNet34, ResNet50, ResNet101, ResNet152, ResNeXt50_32x4d or WideResNet50_2", DefaultValueFactory = _ => ResNetArchitecture.ResNet18 };
+    public Option<CnnArchitecture> Architecture { get; } = new("--arch") { Description = "Backbone: ResNet18, ResNet34, ResNet50, ResNet101, ResNet152, ResNeXt50_32x4d, ResNeXt101_32x8d, ResNeXt101_64x4d, WideResNet50_2, WideResNet101_2, MobileNetV2, MobileNetV3Large, MobileNetV3Small, EfficientNetB0, EfficientNetB1, EfficientNetB2 or EfficientNetB3", DefaultValueFactory = _ => CnnArchitecture.ResNet18 };
 
     public Option<int?> Size { get; } = new("--size") { Description = "side of the square images the network sees, in pixels (default: from the images)" };
 

@@ -27,7 +27,7 @@ internal static class Lesson1
         var recorder = new Recorder(); // history.csv, training_curves.png, the report's epoch table
         var options = new FastCnnLearner.Options
         {
-            Architecture = ResNetArchitecture.ResNet18,  // ImageNet weights from ML.NET's package: no download
+            Architecture = CnnArchitecture.ResNet18,  // ImageNet weights from ML.NET's package: no download
             ImageSize = 64,
             PrecomputeActivations = true,                // fast.ai v0.7: the head first, on stored activations
             ValidationSet = data.Validation is { } v ? preprocessing.Transform(v) : null,

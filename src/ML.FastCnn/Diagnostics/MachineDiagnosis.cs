@@ -14,11 +14,11 @@ namespace ML.FastCnn;
 internal static class MachineDiagnosis
 {
     /// <summary>The networks and sizes the engines are checked on: the shapes where a CPU-specific kernel bug was seen (docs/channels-last-convolution.md), both heads, a bottleneck network.</summary>
-    private static readonly (ResNetArchitecture Architecture, ClassifierHead Head, int Size)[] CheckedShapes =
+    private static readonly (CnnArchitecture Architecture, ClassifierHead Head, int Size)[] CheckedShapes =
     [
-        (ResNetArchitecture.ResNet18, ClassifierHead.Fastai, 32),
-        (ResNetArchitecture.ResNet18, ClassifierHead.Linear, 96),
-        (ResNetArchitecture.ResNet50, ClassifierHead.Fastai, 32),
+        (CnnArchitecture.ResNet18, ClassifierHead.Fastai, 32),
+        (CnnArchitecture.ResNet18, ClassifierHead.Linear, 96),
+        (CnnArchitecture.ResNet50, ClassifierHead.Fastai, 32),
     ];
 
     public static FastCnnDiagnosis Run(bool speedProbe)
@@ -112,7 +112,7 @@ internal static class MachineDiagnosis
             : $"needed ({libstdcxx} lacks GLIBCXX_3.4.32) and done: {torchSharp ?? "libLibTorchSharp.so"} loaded");
     }
 
-    private static DiagnosticCheck EngineCheck(string name, ResNetArchitecture architecture, ClassifierHead head, int size, ScoringEngine engine)
+    private static DiagnosticCheck EngineCheck(string name, CnnArchitecture architecture, ClassifierHead head, int size, ScoringEngine engine)
     {
         using var classifier = ProbeClassifier.Create(architecture, head, size);
         var check = classifier.CheckEngine(engine);
@@ -128,7 +128,7 @@ internal static class MachineDiagnosis
     private static DiagnosticCheck TrainingSpeed()
     {
         const int batch = 16, steps = 3;
-        using var classifier = ProbeClassifier.Create(ResNetArchitecture.ResNet18, ClassifierHead.Fastai, ProbeSize);
+        using var classifier = ProbeClassifier.Create(CnnArchitecture.ResNet18, ClassifierHead.Fastai, ProbeSize);
         var network = classifier.Network;
         network.train();
         using var optimizer = new ScalarSafeSgd([new SGD.ParamGroup(network.parameters(), 0, 0.9, 0, 0, false, false)], momentum: 0.9);
@@ -153,7 +153,7 @@ internal static class MachineDiagnosis
     private static DiagnosticCheck ScoringSpeed()
     {
         const int batch = 32;
-        using var classifier = ProbeClassifier.Create(ResNetArchitecture.ResNet18, ClassifierHead.Fastai, ProbeSize);
+        using var classifier = ProbeClassifier.Create(CnnArchitecture.ResNet18, ClassifierHead.Fastai, ProbeSize);
         using var scope = NewDisposeScope();
         var images = ProbeClassifier.Images(batch, ProbeSize, seed: 1);
         var text = new StringBuilder();

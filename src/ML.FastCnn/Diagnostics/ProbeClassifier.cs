@@ -8,7 +8,7 @@ namespace ML.FastCnn;
 /// </summary>
 internal static class ProbeClassifier
 {
-    public static ImageClassifier Create(ResNetArchitecture architecture, ClassifierHead head, int size, int classes = 3, Device? device = null)
+    public static ImageClassifier Create(CnnArchitecture architecture, ClassifierHead head, int size, int classes = 3, Device? device = null)
     {
         var classifier = ImageClassifier.Create(architecture, head, size, Enumerable.Range(0, classes).Select(c => $"class{c}").ToArray(), device ?? CPU, seed: 5);
         using var noGrad = no_grad();

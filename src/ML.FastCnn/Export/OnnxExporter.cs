@@ -29,10 +29,7 @@ internal static class OnnxExporter
         string x = graph.Node("Mul", ["image", graph.Constant("input_scale", scale, 1, 3, 1, 1)]);
         x = graph.Node("Add", [x, graph.Constant("input_shift", shift, 1, 3, 1, 1)]);
 
-        x = graph.Node("Relu", [Convolution(graph, folded.Stem, x)]);
-        x = graph.Node("MaxPool", [x], OnnxGraph.Ints("kernel_shape", 3, 3), OnnxGraph.Ints("strides", 2, 2), OnnxGraph.Ints("pads", 1, 1, 1, 1));
-        foreach (var block in folded.Blocks)
-            x = Block(graph, block, x);
+        x = Layers(graph, folded.Body, x);
 
         string output;
         if (folded.Head == ClassifierHead.Linear)
@@ -63,26 +60,53 @@ internal static class OnnxExporter
         model.WriteTo(stream);
     }
 
+    /// <summary>The folded body's layers as ONNX nodes (opset 13), in order.</summary>
+    private static string Layers(OnnxGraph graph, IReadOnlyList<FoldedNetwork.Layer> layers, string input)
+    {
+        string x = input;
+        foreach (var layer in layers)
+        {
+            x = layer switch
+            {
+                FoldedNetwork.Convolution c => Convolution(graph, c, x),
+                FoldedNetwork.Activate a => Activation(graph, a.Kind, x),
+                FoldedNetwork.MaxPool p => graph.Node("MaxPool", [x], OnnxGraph.Ints("kernel_shape", p.Kernel, p.Kernel), OnnxGraph.Ints("strides", p.Stride, p.Stride),
+                    OnnxGraph.Ints("pads", p.Padding, p.Padding, p.Padding, p.Padding)),
+                FoldedNetwork.Residual r => After(graph, r.After,
+                    graph.Node("Add", [Layers(graph, r.Branch, x), r.Shortcut.Count == 0 ? x : Layers(graph, r.Shortcut, x)])),
+                FoldedNetwork.ChannelGate g => graph.Node("Mul", [x, Layers(graph, g.Gate, graph.Node("GlobalAveragePool", [x]))]),
+                _ => throw new NotSupportedException($"The ONNX export does not know folded layer {layer.GetType().Name}."),
+            };
+        }
+        return x;
+    }
+
+    private static string After(OnnxGraph graph, ActivationKind? kind, string x) => kind is { } k ? Activation(graph, k, x) : x;
+
+    /// <summary>
+    /// An activation in opset-13 operators: ReLU6 as Clip(0, 6); hard-sigmoid as HardSigmoid(α = 1/6, β = 1/2), which is
+    /// PyTorch's relu6(x + 3) / 6; hard-swish as x · that (ONNX's HardSwish needs opset 14); SiLU as x · Sigmoid(x).
+    /// </summary>
+    private static string Activation(OnnxGraph graph, ActivationKind kind, string x) => kind switch
+    {
+        ActivationKind.ReLU => graph.Node("Relu", [x]),
+        ActivationKind.ReLU6 => graph.Node("Clip", [x, graph.ScalarConstant(0f), graph.ScalarConstant(6f)]),
+        ActivationKind.Hardsigmoid => HardSigmoid(graph, x),
+        ActivationKind.Hardswish => graph.Node("Mul", [x, HardSigmoid(graph, x)]),
+        ActivationKind.SiLU => graph.Node("Mul", [x, graph.Node("Sigmoid", [x])]),
+        ActivationKind.Sigmoid => graph.Node("Sigmoid", [x]),
+        _ => throw new NotSupportedException($"The ONNX export does not know activation {kind}."),
+    };
+
+    private static string HardSigmoid(OnnxGraph graph, string x) =>
+        graph.Node("HardSigmoid", [x], OnnxGraph.Float("alpha", 1f / 6), OnnxGraph.Float("beta", 0.5f));
+
     private static string Convolution(OnnxGraph graph, FoldedNetwork.Convolution c, string input)
     {
         var shape = c.Weight.shape;
         return graph.Node("Conv", [input, graph.Constant($"{c.Name}.weight", Values(c.Weight), shape), graph.Constant($"{c.Name}.bias", Values(c.Bias), shape[0])],
             OnnxGraph.Ints("kernel_shape", shape[2], shape[3]), OnnxGraph.Ints("strides", c.Stride, c.Stride), OnnxGraph.Ints("pads", c.Padding, c.Padding, c.Padding, c.Padding),
-            OnnxGraph.Int("group", c.Groups));
-    }
-
-    /// <summary>A residual block: its convolutions with ReLU between them, plus the shortcut, then ReLU.</summary>
-    private static string Block(OnnxGraph graph, FoldedNetwork.Block block, string input)
-    {
-        string x = input;
-        for (int i = 0; i < block.Convolutions.Count; i++)
-        {
-            x = Convolution(graph, block.Convolutions[i], x);
-            if (i < block.Convolutions.Count - 1)
-                x = graph.Node("Relu", [x]);
-        }
-        string shortcut = block.Downsample is { } downsample ? Convolution(graph, downsample, input) : input;
-        return graph.Node("Relu", [graph.Node("Add", [x, shortcut])]);
+            OnnxGraph.Ints("dilations", c.Dilation, c.Dilation), OnnxGraph.Int("group", c.Groups));
     }
 
     private static string Linear(OnnxGraph graph, FoldedNetwork.Linear linear, string input) =>

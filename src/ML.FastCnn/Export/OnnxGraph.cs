@@ -19,6 +19,12 @@ internal sealed class OnnxGraph
         return name;
     }
 
+    private readonly Dictionary<float, string> _scalars = [];
+
+    /// <summary>A 0-dimensional float constant (such as Clip's bounds), added once per value; returns its name.</summary>
+    public string ScalarConstant(float value) =>
+        _scalars.TryGetValue(value, out var name) ? name : _scalars[value] = Constant($"scalar_{_scalars.Count}", [value]);
+
     /// <summary>Adds a node and returns the name of its (single) output.</summary>
     public string Node(string op, IEnumerable<string> inputs, params AttributeProto[] attributes)
     {
@@ -42,6 +48,8 @@ internal sealed class OnnxGraph
     }
 
     public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 
     /// <summary>A float32 tensor value [batch, ...dims] with a symbolic batch dimension.</summary>
     public static ValueInfoProto FloatValue(string name, params long[] dims)

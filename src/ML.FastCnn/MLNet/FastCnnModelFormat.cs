@@ -28,7 +28,7 @@ internal static class FastCnnModelFormat
         loaderSignature: LoaderSignature);
 
     // *** Binary format ***
-    // int:     architecture (ResNetArchitecture value)
+    // int:     architecture (CnnArchitecture value)
     // int:     image size
     // int:     scoring batch size
     // string:  image column name
@@ -86,7 +86,7 @@ internal static class FastCnnModelFormat
     private static FastCnnTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         ctx.CheckAtModel(GetVersionInfo());
-        var architecture = (ResNetArchitecture)ctx.Reader.ReadInt32();
+        var architecture = (CnnArchitecture)ctx.Reader.ReadInt32();
         env.CheckDecode(Enum.IsDefined(architecture), "Unknown ResNet architecture in the FastCnn model.");
         int imageSize = ctx.Reader.ReadInt32();
         int scoringBatchSize = ctx.Reader.ReadInt32();

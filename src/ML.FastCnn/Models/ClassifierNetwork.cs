@@ -5,47 +5,54 @@ using static TorchSharp.torch;
 namespace ML.FastCnn;
 
 /// <summary>
-/// A ResNet body with TorchVision's names (<c>conv1, bn1, relu, maxpool, layer1..4</c>, so ImageNet
-/// state dicts load) under a classification head: fast.ai's (<c>head.*</c>) or TorchVision's single
-/// <c>fc</c> after average pooling (the exact layout of earlier models, so they load too).
-/// <see cref="Features"/> is what the head consumes (the pooled body output), which is what
-/// precomputed activations store.
+/// A backbone's body with torchvision's names (<c>conv1, bn1, relu, maxpool, layer1..4</c> for ResNets,
+/// <c>features</c> for MobileNet and EfficientNet, so ImageNet state dicts load) under a classification head:
+/// fast.ai's (<c>head.*</c>) or one <c>fc</c> after average pooling (torchvision's own for ResNets: the exact layout
+/// of earlier models, so they load too). <see cref="Features"/> is what the head consumes (the pooled body output),
+/// which is what precomputed activations store.
 /// </summary>
 internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
 {
-    private static readonly string[] BodyNames = ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4"];
-
     private readonly nn.Module<Tensor, Tensor>[] _body;
     private readonly nn.Module<Tensor, Tensor> _pool;
 
-    /// <param name="resnet">A TorchVision-layout ResNet; its body modules are taken over (and its own head dropped unless <paramref name="head"/> is Linear).</param>
+    /// <param name="backbone">The body; its modules are taken over (and a ResNet's own <c>fc</c> dropped unless <paramref name="head"/> is Linear).</param>
     /// <param name="head">Which head to put on top.</param>
     /// <param name="classes">Number of outputs.</param>
     /// <param name="random">The network's own random numbers (dropout), owned by the network from here on.</param>
-    public ClassifierNetwork(nn.Module<Tensor, Tensor> resnet, ClassifierHead head, int classes, Generator random) : base("ClassifierNetwork")
+    public ClassifierNetwork(Backbone backbone, ClassifierHead head, int classes, Generator random) : base("ClassifierNetwork")
     {
         Random = random;
-        var children = resnet.named_children().ToDictionary(c => c.name, c => c.module);
-        _body = BodyNames.Select(name => (nn.Module<Tensor, Tensor>)children[name]).ToArray();
-        for (int i = 0; i < BodyNames.Length; i++)
-            register_module(BodyNames[i], _body[i]);
+        _body = backbone.Body.Select(b => b.Module).ToArray();
+        foreach (var (name, module) in backbone.Body)
+            register_module(name, module);
+        BodyGroupPrefixes = backbone.GroupPrefixes;
+        FeatureChannels = backbone.Features;
         HeadKind = head;
         if (head == ClassifierHead.Linear)
         {
             _pool = nn.AdaptiveAvgPool2d(1);
-            Classifier = (nn.Module<Tensor, Tensor>)children["fc"];
+            Classifier = backbone.Fc ?? nn.Linear(backbone.Features, classes);
             register_module("avgpool", _pool);
             register_module("fc", Classifier);
         }
         else
         {
-            int features = (int)((Linear)children["fc"]).in_features;
             _pool = new AdaptiveConcatPool2d();
-            Classifier = new FastaiHead(2 * features, classes, random);
+            Classifier = new FastaiHead(2 * backbone.Features, classes, random);
             register_module("head", Classifier);
-            children["fc"].Dispose();
+            backbone.Fc?.Dispose();
         }
     }
+
+    /// <summary>State-dict name prefixes of the body's two layer groups (fast.ai's split); the head is the third group.</summary>
+    public IReadOnlyList<string[]> BodyGroupPrefixes { get; }
+
+    /// <summary>Channels of the body's last feature map.</summary>
+    public int FeatureChannels { get; }
+
+    /// <summary>The body's modules in order (what the folded network reads).</summary>
+    public IReadOnlyList<nn.Module<Tensor, Tensor>> Body => _body;
 
     public ClassifierHead HeadKind { get; }
 
@@ -66,7 +73,7 @@ internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => Classifier.forward(Features(input));
 
-    /// <summary>The last convolutional stage's output (<c>layer4</c>) [N, C, h, w]: what Grad-CAM weighs.</summary>
+    /// <summary>The body's last feature map (<c>layer4</c>, or the end of <c>features</c>) [N, C, h, w]: what Grad-CAM weighs.</summary>
     public Tensor LastStageActivations(Tensor input)
     {
         var x = input;

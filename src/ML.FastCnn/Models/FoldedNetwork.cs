@@ -1,46 +1,54 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
 namespace ML.FastCnn;
 
 /// <summary>
-/// A trained network reduced for inference: every BatchNorm (evaluation mode) folded into the
-/// convolution or linear layer next to it, dropout gone. The TorchSharp scoring engine runs it (one
-/// pass over memory less per layer); the ONNX exporter writes the same layers. Plain NCHW tensors
+/// A trained network reduced for inference: every BatchNorm (evaluation mode) folded into the convolution or
+/// linear layer next to it, dropout and stochastic depth gone (both are the identity in evaluation). The body
+/// becomes a short list of <see cref="Layer"/>s — convolutions (plain, grouped, depthwise), activations (ReLU,
+/// ReLU6, hard-swish, hard-sigmoid, SiLU, sigmoid), max pooling, residual additions and squeeze-and-excitation
+/// gates — that the TorchSharp scoring engine runs and the ONNX exporter writes, for every backbone. Read from the
+/// network's modules in order (their types say what each is); anything else is refused by name. Plain NCHW tensors
 /// throughout: the channels-last layout gave wrong convolutions and crashes on some CPUs
-/// (docs/channels-last-convolution.md). Read from the state dict,
-/// so TorchVision's names (<c>conv1</c>/<c>bn1</c>, <c>layer2.0.downsample.1</c>, <c>fc</c>, fast.ai's
-/// <c>head.bn1</c>/<c>head.lin1</c>) are the contract. Owns its tensors.
+/// (docs/channels-last-convolution.md). Owns its tensors.
 /// </summary>
 internal sealed class FoldedNetwork : IDisposable
 {
-    private const double Epsilon = 1e-5; // BatchNorm's eps in every FastCnn network
+    /// <summary>One step of the folded body.</summary>
+    public abstract record Layer;
 
-    /// <summary>A convolution with the BatchNorm after it folded in: y = conv(x, Weight) + Bias; grouped for ResNeXt.</summary>
-    public sealed record Convolution(string Name, Tensor Weight, Tensor Bias, long Stride, long Groups = 1)
-    {
-        public long Padding => Weight.shape[2] / 2;
-    }
+    /// <summary>A convolution with the BatchNorm after it (if any) folded in: y = conv(x, Weight) + Bias; grouped for ResNeXt, depthwise for MobileNet.</summary>
+    public sealed record Convolution(string Name, Tensor Weight, Tensor Bias, long Stride, long Padding, long Groups, long Dilation) : Layer;
 
-    /// <summary>A residual block: basic (two convolutions) or bottleneck (three); the shortcut's convolution if it has one.</summary>
-    public sealed record Block(IReadOnlyList<Convolution> Convolutions, Convolution? Downsample);
+    /// <summary>An activation function, elementwise.</summary>
+    public sealed record Activate(ActivationKind Kind) : Layer;
+
+    /// <summary>Max pooling (the ResNet stem's 3×3, stride 2, padding 1).</summary>
+    public sealed record MaxPool(long Kernel, long Stride, long Padding) : Layer;
+
+    /// <summary>y = After(Branch(x) + Shortcut(x)); an empty shortcut is the identity, a null <paramref name="After"/> none.</summary>
+    public sealed record Residual(IReadOnlyList<Layer> Branch, IReadOnlyList<Layer> Shortcut, ActivationKind? After) : Layer;
+
+    /// <summary>Squeeze-and-excitation: y = x · Gate(mean of x over height and width), per channel.</summary>
+    public sealed record ChannelGate(IReadOnlyList<Layer> Gate) : Layer;
 
     /// <summary>A linear layer with the BatchNorm before it (if any) folded in: y = x·Weightᵀ + Bias.</summary>
     public sealed record Linear(string Name, Tensor Weight, Tensor Bias);
 
-    private FoldedNetwork(Convolution stem, IReadOnlyList<Block> blocks, ClassifierHead head, IReadOnlyList<Linear> classifier)
+    private const double HeadEpsilon = 1e-5; // BatchNorm's eps in FastCnn's heads
+
+    private FoldedNetwork(IReadOnlyList<Layer> body, ClassifierHead head, IReadOnlyList<Linear> classifier)
     {
-        Stem = stem;
-        Blocks = blocks;
+        Body = body;
         Head = head;
         Classifier = classifier;
     }
 
-    /// <summary>conv1 + bn1 (7×7, stride 2), followed by ReLU and a 3×3 max pool with stride 2.</summary>
-    public Convolution Stem { get; }
-
-    public IReadOnlyList<Block> Blocks { get; }
+    /// <summary>The body, from the normalised image to the last feature map.</summary>
+    public IReadOnlyList<Layer> Body { get; }
 
     /// <summary>Linear: average pool → <see cref="Classifier"/>[0]. Fastai: concat pool (max, average) → [0] → ReLU → [1].</summary>
     public ClassifierHead Head { get; }
@@ -51,53 +59,29 @@ internal sealed class FoldedNetwork : IDisposable
     public static FoldedNetwork From(ClassifierNetwork network, ClassifierHead head)
     {
         using var noGrad = no_grad();
-        var state = network.state_dict();
-        var stem = Fold(state, "conv1", "bn1", stride: 2);
-        var blocks = new List<Block>();
-        for (int stage = 1; stage <= 4; stage++)
+        var body = new List<Layer>();
+        try
         {
-            for (int block = 0; state.ContainsKey($"layer{stage}.{block}.conv1.weight"); block++)
-            {
-                string prefix = $"layer{stage}.{block}";
-                long stride = stage > 1 && block == 0 ? 2 : 1;
-                bool bottleneck = state.ContainsKey($"{prefix}.conv3.weight");
-                // TorchVision's layout: the stride sits on the 3×3 convolution (the first of a basic block, the second of a bottleneck).
-                // A grouped 3×3 convolution (ResNeXt) takes fewer input channels per filter than the 1×1 before it puts out.
-                long groups = bottleneck ? state[$"{prefix}.conv1.weight"].shape[0] / state[$"{prefix}.conv2.weight"].shape[1] : 1;
-                var convolutions = new List<Convolution>
-                {
-                    Fold(state, $"{prefix}.conv1", $"{prefix}.bn1", bottleneck ? 1 : stride),
-                    Fold(state, $"{prefix}.conv2", $"{prefix}.bn2", bottleneck ? stride : 1, groups),
-                };
-                if (bottleneck)
-                    convolutions.Add(Fold(state, $"{prefix}.conv3", $"{prefix}.bn3", 1));
-                var downsample = state.ContainsKey($"{prefix}.downsample.0.weight") ? Fold(state, $"{prefix}.downsample.0", $"{prefix}.downsample.1", stride) : null;
-                blocks.Add(new Block(convolutions, downsample));
-            }
+            var bodyModules = network.Body.ToHashSet();
+            Walk(network.named_children().Where(c => c.module is nn.Module<Tensor, Tensor> m && bodyModules.Contains(m)).ToList(), "", body);
+            var state = network.state_dict();
+            IReadOnlyList<Linear> classifier = head == ClassifierHead.Linear
+                ? [Fold(state, "fc", batchNorm: null)]
+                : [Fold(state, "head.lin1", "head.bn1"), Fold(state, "head.lin2", "head.bn2")];
+            return new FoldedNetwork(body, head, classifier);
         }
-        IReadOnlyList<Linear> classifier = head == ClassifierHead.Linear
-            ? [Fold(state, "fc", batchNorm: null)]
-            : [Fold(state, "head.lin1", "head.bn1"), Fold(state, "head.lin2", "head.bn2")];
-        return new FoldedNetwork(stem, blocks, head, classifier);
+        catch
+        {
+            DisposeAll(body);
+            throw;
+        }
     }
 
     /// <summary>Logits [N, classes] of normalised images [N, 3, S, S].</summary>
     public Tensor Forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = F.max_pool2d(Apply(Stem, input).relu_(), [3, 3], [2, 2], [1, 1]);
-        foreach (var block in Blocks)
-        {
-            var y = x;
-            for (int i = 0; i < block.Convolutions.Count; i++)
-            {
-                y = Apply(block.Convolutions[i], y);
-                if (i < block.Convolutions.Count - 1)
-                    y = y.relu_();
-            }
-            var shortcut = block.Downsample is { } downsample ? Apply(downsample, x) : x;
-            x = y.add_(shortcut, KeptAliveScalars.One).relu_();
-        }
+        var x = Run(Body, input);
         Tensor logits;
         if (Head == ClassifierHead.Linear)
         {
@@ -111,25 +95,112 @@ internal sealed class FoldedNetwork : IDisposable
         return logits.MoveToOuterDisposeScope();
     }
 
-    private static Tensor Apply(Convolution c, Tensor x) =>
-        F.conv2d(x, c.Weight, c.Bias, strides: [c.Stride, c.Stride], padding: [c.Padding, c.Padding], groups: c.Groups);
-
-    /// <summary>BatchNorm in evaluation mode as y = x·scale + shift per channel (float64).</summary>
-    private static (Tensor Scale, Tensor Shift) BatchNorm(Dictionary<string, Tensor> state, string name)
+    private static Tensor Run(IReadOnlyList<Layer> layers, Tensor input)
     {
-        using var epsilon = Epsilon.ToScalar();
-        var gamma = state[$"{name}.weight"].to_type(ScalarType.Float64);
-        var scale = state[$"{name}.running_var"].to_type(ScalarType.Float64, copy: true).add_(epsilon, KeptAliveScalars.One).rsqrt_().mul_(gamma);
-        var shift = state[$"{name}.bias"].to_type(ScalarType.Float64).sub(state[$"{name}.running_mean"].to_type(ScalarType.Float64).mul(scale));
-        return (scale, shift);
+        var x = input;
+        foreach (var layer in layers)
+        {
+            x = layer switch
+            {
+                Convolution c => F.conv2d(x, c.Weight, c.Bias, strides: [c.Stride, c.Stride], padding: [c.Padding, c.Padding],
+                    dilation: [c.Dilation, c.Dilation], groups: c.Groups),
+                Activate a => ML.FastCnn.Activation.Apply(a.Kind, x),
+                MaxPool p => F.max_pool2d(x, [p.Kernel, p.Kernel], [p.Stride, p.Stride], [p.Padding, p.Padding]),
+                Residual r => After(r.After, Run(r.Branch, x).add_(r.Shortcut.Count == 0 ? x : Run(r.Shortcut, x), KeptAliveScalars.One)),
+                ChannelGate g => x.mul(Run(g.Gate, x.mean([2L, 3L], keepdim: true))),
+                _ => throw new InvalidOperationException($"Unknown folded layer {layer}."),
+            };
+        }
+        return x;
     }
 
-    private static Convolution Fold(Dictionary<string, Tensor> state, string convolution, string batchNorm, long stride, long groups = 1)
+    private static Tensor After(ActivationKind? kind, Tensor x) => kind is { } k ? ML.FastCnn.Activation.Apply(k, x) : x;
+
+    /// <summary>Appends the folded form of <paramref name="modules"/> (named children, in forward order) to <paramref name="output"/>.</summary>
+    private static void Walk(IReadOnlyList<(string name, nn.Module module)> modules, string prefix, List<Layer> output)
     {
+        for (int i = 0; i < modules.Count; i++)
+        {
+            var (name, module) = modules[i];
+            string path = prefix + name;
+            switch (module)
+            {
+                case Conv2d conv:
+                    var norm = i + 1 < modules.Count ? modules[i + 1].module as BatchNorm : null;
+                    output.Add(Fold(path, conv, norm));
+                    if (norm is not null)
+                        i++;
+                    break;
+                case ML.FastCnn.Activation activation:
+                    output.Add(new Activate(activation.Kind));
+                    break;
+                case ReLU:
+                    output.Add(new Activate(ActivationKind.ReLU));
+                    break;
+                case MaxPool2d:
+                    output.Add(new MaxPool(3, 2, 1)); // TorchVision's ResNet stem: the only max pool in a FastCnn body
+                    break;
+                case Sequential sequential:
+                    Walk(sequential.named_children().ToList(), path + ".", output);
+                    break;
+                case BasicBlock or Bottleneck:
+                    var parts = module.named_children().ToDictionary(c => c.name, c => c.module);
+                    var branch = new List<Layer>();
+                    string[] order = module is Bottleneck
+                        ? ["conv1", "bn1", "relu", "conv2", "bn2", "relu", "conv3", "bn3"]
+                        : ["conv1", "bn1", "relu", "conv2", "bn2"];
+                    Walk(order.Select(n => (n, parts[n])).ToList(), path + ".", branch);
+                    var shortcut = new List<Layer>();
+                    if (parts.TryGetValue("downsample", out var downsample))
+                        Walk([("downsample", downsample)], path + ".", shortcut);
+                    output.Add(new Residual(branch, shortcut, ActivationKind.ReLU));
+                    break;
+                case InvertedResidual block:
+                    var layers = new List<Layer>();
+                    Walk(block.named_children().ToList(), path + ".", layers);
+                    if (block.Residual)
+                        output.Add(new Residual(layers, [], After: null));
+                    else
+                        output.AddRange(layers);
+                    break;
+                case SqueezeExcitation se:
+                    output.Add(new ChannelGate(
+                    [
+                        Fold($"{path}.fc1", se.Squeeze, null), new Activate(se.InnerActivation),
+                        Fold($"{path}.fc2", se.Excite, null), new Activate(se.Gate),
+                    ]));
+                    break;
+                default:
+                    throw new NotSupportedException(
+                        $"The folded scoring path and the ONNX export do not know layer '{path}' ({module.GetType().Name}); score with ScoringEngine.Reference.");
+            }
+        }
+    }
+
+    /// <summary>conv(x) then BatchNorm in evaluation mode as one convolution: W' = W·scale, b' = (b − mean)·scale + β, per output channel.</summary>
+    private static Convolution Fold(string name, Conv2d conv, BatchNorm? norm)
+    {
+        if (conv.padding is not { } padding || padding.Distinct().Count() != 1 || conv.stride.Distinct().Count() != 1 || conv.dilation.Distinct().Count() != 1)
+            throw new NotSupportedException($"The folded network takes square convolutions with equal padding and strides; '{name}' is not one.");
         using var scope = NewDisposeScope();
-        var (scale, shift) = BatchNorm(state, batchNorm);
-        var weight = state[$"{convolution}.weight"].to_type(ScalarType.Float64).mul(scale.view(-1, 1, 1, 1));
-        return new Convolution(convolution, Keep(weight), Keep(shift), stride, groups);
+        var weight = conv.weight.to_type(ScalarType.Float64);
+        var bias = conv.bias is { } b ? b.to_type(ScalarType.Float64) : zeros(weight.shape[0], ScalarType.Float64, weight.device);
+        if (norm is not null)
+        {
+            var (scale, shift) = BatchNorm(norm.weight!, norm.bias!, norm.running_mean!, norm.running_var!, norm.eps);
+            weight = weight.mul(scale.view(-1, 1, 1, 1));
+            bias = bias.mul(scale).add_(shift, KeptAliveScalars.One);
+        }
+        return new Convolution(name, Keep(weight), Keep(bias), conv.stride[0], padding[0], conv.groups, conv.dilation[0]);
+    }
+
+    /// <summary>BatchNorm in evaluation mode as y = x·scale + shift per channel (float64).</summary>
+    private static (Tensor Scale, Tensor Shift) BatchNorm(Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double epsilon)
+    {
+        using var eps = epsilon.ToScalar();
+        var scale = variance.to_type(ScalarType.Float64, copy: true).add_(eps, KeptAliveScalars.One).rsqrt_().mul_(gamma.to_type(ScalarType.Float64));
+        var shift = beta.to_type(ScalarType.Float64).sub(mean.to_type(ScalarType.Float64).mul(scale));
+        return (scale, shift);
     }
 
     /// <summary>Linear(x), or Linear(BatchNorm(x)) as one layer: W' = W·diag(scale), b' = b + W·shift.</summary>
@@ -140,7 +211,8 @@ internal sealed class FoldedNetwork : IDisposable
         var bias = state.TryGetValue($"{linear}.bias", out var b) ? b.to_type(ScalarType.Float64) : zeros(weight.shape[0], ScalarType.Float64, weight.device);
         if (batchNorm is not null)
         {
-            var (scale, shift) = BatchNorm(state, batchNorm);
+            var (scale, shift) = BatchNorm(state[$"{batchNorm}.weight"], state[$"{batchNorm}.bias"], state[$"{batchNorm}.running_mean"],
+                state[$"{batchNorm}.running_var"], HeadEpsilon);
             bias = bias.add(weight.matmul(shift), KeptAliveScalars.One);
             weight = weight.mul(scale);
         }
@@ -150,13 +222,35 @@ internal sealed class FoldedNetwork : IDisposable
     /// <summary>A float32, contiguous copy that outlives the folding's dispose scope.</summary>
     private static Tensor Keep(Tensor folded) => folded.to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
 
-    public void Dispose()
+    /// <summary>Every convolution of <paramref name="layers"/>, depth first, in forward order.</summary>
+    public static IEnumerable<Convolution> Convolutions(IEnumerable<Layer> layers)
     {
-        foreach (var c in Blocks.SelectMany(b => b.Convolutions.Append(b.Downsample)).Append(Stem).OfType<Convolution>())
+        foreach (var layer in layers)
+        {
+            var inner = layer switch
+            {
+                Convolution c => [c],
+                Residual r => Convolutions(r.Branch).Concat(Convolutions(r.Shortcut)),
+                ChannelGate g => Convolutions(g.Gate),
+                _ => [],
+            };
+            foreach (var c in inner)
+                yield return c;
+        }
+    }
+
+    private static void DisposeAll(IEnumerable<Layer> layers)
+    {
+        foreach (var c in Convolutions(layers))
         {
             c.Weight.Dispose();
             c.Bias.Dispose();
         }
+    }
+
+    public void Dispose()
+    {
+        DisposeAll(Body);
         foreach (var l in Classifier)
         {
             l.Weight.Dispose();

@@ -7,10 +7,10 @@ namespace ML.FastCnn;
 /// A trained network with what scoring needs to know about it: architecture, input size and the
 /// classes, in key order. Owns the TorchSharp module.
 /// </summary>
-internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnlyList<int>? blocks, int imageSize, IReadOnlyList<string> classNames,
+internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyList<int>? blocks, int imageSize, IReadOnlyList<string> classNames,
     ClassifierNetwork network, Device device) : IDisposable
 {
-    public ResNetArchitecture Architecture { get; } = architecture;
+    public CnnArchitecture Architecture { get; } = architecture;
 
     /// <summary>Blocks per stage when they differ from TorchVision's layout (ML.NET's ResNet18: 2, 2, 2, 3); otherwise null.</summary>
     public IReadOnlyList<int>? Blocks { get; } = blocks;
@@ -29,7 +29,7 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
     /// <summary>The architecture as it really is: "ResNet34", or "ResNet18 with 2-2-2-3 blocks (ML.NET's ImageNet ResNet18)".</summary>
     public string Description => Blocks is null
         ? Architecture.ToString()
-        : $"{Architecture} with {string.Join('-', Blocks)} blocks{(Architecture == ResNetArchitecture.ResNet18 && Blocks.SequenceEqual([2, 2, 2, 3]) ? " (ML.NET's ImageNet ResNet18)" : "")}";
+        : $"{Architecture} with {string.Join('-', Blocks)} blocks{(Architecture == CnnArchitecture.ResNet18 && Blocks.SequenceEqual([2, 2, 2, 3]) ? " (ML.NET's ImageNet ResNet18)" : "")}";
 
     // Initial weights come from libtorch's process-wide generator: seeding and drawing happen under one
     // lock, so networks created on several threads at once each get their seed's weights.
@@ -39,7 +39,7 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
     /// A new network of the given shape with random weights, seeded by <paramref name="seed"/>; dropout
     /// then draws from the network's own generator, seeded the same way.
     /// </summary>
-    public static ImageClassifier Create(ResNetArchitecture architecture, ClassifierHead head, int imageSize, IReadOnlyList<string> classNames, Device device,
+    public static ImageClassifier Create(CnnArchitecture architecture, ClassifierHead head, int imageSize, IReadOnlyList<string> classNames, Device device,
         int seed, IReadOnlyList<int>? blocks = null)
     {
         NativeBackend.EnsureLoaded();
@@ -47,7 +47,7 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
         lock (s_initialWeights)
         {
             torch.random.manual_seed(seed);
-            network = ResNetFactory.Create(architecture, head, classNames.Count, device, blocks, seed);
+            network = NetworkFactory.Create(architecture, head, classNames.Count, device, blocks, seed);
         }
         return new ImageClassifier(architecture, blocks, imageSize, classNames, network, device);
     }
@@ -119,11 +119,11 @@ internal sealed class ImageClassifier(ResNetArchitecture architecture, IReadOnly
     public void SaveWeights(BinaryWriter writer) => Network.save(writer);
 
     /// <summary>A network of the stored shape with weights read from <paramref name="reader"/>.</summary>
-    public static ImageClassifier Load(ResNetArchitecture architecture, ClassifierHead head, IReadOnlyList<int>? blocks, int imageSize,
+    public static ImageClassifier Load(CnnArchitecture architecture, ClassifierHead head, IReadOnlyList<int>? blocks, int imageSize,
         IReadOnlyList<string> classNames, BinaryReader reader, Device device)
     {
         NativeBackend.EnsureLoaded();
-        var network = ResNetFactory.Create(architecture, head, classNames.Count, CPU, blocks);
+        var network = NetworkFactory.Create(architecture, head, classNames.Count, CPU, blocks);
         try
         {
             network.load(reader);

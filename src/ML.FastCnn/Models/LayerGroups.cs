@@ -4,30 +4,27 @@ using static TorchSharp.torch;
 namespace ML.FastCnn;
 
 /// <summary>
-/// fast.ai's split of a ResNet into layer groups (<c>_resnet_split</c>): stem and stages 1–2,
-/// stages 3–4, head (<c>fc</c> or fast.ai's <c>head</c>). Groups get their own learning rates; freezing stops training every group but
+/// fast.ai's split of a network into layer groups: for a ResNet (<c>_resnet_split</c>) stem and stages 1–2,
+/// stages 3–4, head (<c>fc</c> or fast.ai's <c>head</c>); for MobileNet and EfficientNet the <c>features</c> before
+/// stride 16, the rest, head (<see cref="Backbone"/>). Groups get their own learning rates; freezing stops training every group but
 /// the head, except BatchNorm layers, which keep adapting (fast.ai <c>train_bn</c>).
 /// </summary>
 internal sealed class LayerGroups
 {
-    private static readonly string[][] Prefixes =
-    [
-        ["conv1.", "bn1.", "layer1.", "layer2."],
-        ["layer3.", "layer4."],
-        ["fc.", "head."],
-    ];
+    private static readonly string[] HeadPrefixes = ["fc.", "head."];
 
     private readonly List<(string Name, Parameter Parameter)>[] _groups;
     private readonly HashSet<string> _batchNorm;
 
-    public LayerGroups(nn.Module network)
+    public LayerGroups(ClassifierNetwork network)
     {
-        _groups = Prefixes.Select(_ => new List<(string, Parameter)>()).ToArray();
+        string[][] groupPrefixes = [.. network.BodyGroupPrefixes, HeadPrefixes];
+        _groups = groupPrefixes.Select(_ => new List<(string, Parameter)>()).ToArray();
         foreach (var (name, parameter) in network.named_parameters())
         {
-            int group = Array.FindIndex(Prefixes, prefixes => prefixes.Any(name.StartsWith));
+            int group = Array.FindIndex(groupPrefixes, prefixes => prefixes.Any(name.StartsWith));
             if (group < 0)
-                throw new InvalidOperationException($"Parameter '{name}' belongs to no layer group; the network is not a TorchVision ResNet.");
+                throw new InvalidOperationException($"Parameter '{name}' belongs to no layer group; the network does not follow its backbone's layout.");
             _groups[group].Add((name, parameter));
         }
         _batchNorm = network.named_modules()

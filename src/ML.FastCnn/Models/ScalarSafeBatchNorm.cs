@@ -16,14 +16,16 @@ internal sealed class ScalarSafeBatchNorm : BatchNorm
     /// <param name="features">Channels (2-D input) or features (1-D input).</param>
     /// <param name="inputDimensions">Accepted input ranks: 4 for images, 2 (and 3) for feature vectors.</param>
     /// <param name="name">The module name TorchSharp would give (shown by ToString).</param>
-    private ScalarSafeBatchNorm(long features, int[] inputDimensions, string name)
-        : base(features, eps: 1e-5, momentum: 0.1, affine: true, track_running_stats: true, device: null, dtype: null, name)
+    /// <param name="epsilon">Added to the variance (PyTorch's <c>eps</c>; 1e-5 but in MobileNetV3).</param>
+    /// <param name="momentum">Weight of a batch in the running statistics (PyTorch's <c>momentum</c>; 0.1 but in MobileNetV3).</param>
+    private ScalarSafeBatchNorm(long features, int[] inputDimensions, string name, double epsilon = 1e-5, double momentum = 0.1)
+        : base(features, eps: epsilon, momentum: momentum, affine: true, track_running_stats: true, device: null, dtype: null, name)
     {
         _inputDimensions = inputDimensions;
     }
 
     /// <summary>Drop-in for <c>nn.BatchNorm2d</c> (input [N, C, H, W]).</summary>
-    public static ScalarSafeBatchNorm For2d(long channels) => new(channels, [4], "BatchNorm2d");
+    public static ScalarSafeBatchNorm For2d(long channels, double epsilon = 1e-5, double momentum = 0.1) => new(channels, [4], "BatchNorm2d", epsilon, momentum);
 
     /// <summary>Drop-in for <c>nn.BatchNorm1d</c> (input [N, C] or [N, C, L]).</summary>
     public static ScalarSafeBatchNorm For1d(long features) => new(features, [2, 3], "BatchNorm1d");

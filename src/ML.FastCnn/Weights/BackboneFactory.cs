@@ -12,7 +12,7 @@ internal static class BackboneFactory
         if (!weights.IsPretrained)
             return ImageClassifier.Create(options.Architecture, options.Head, imageSize, classNames, device, seed);
 
-        if (weights.IsImageNet && options.Architecture == ResNetArchitecture.ResNet18)
+        if (weights.IsImageNet && options.Architecture == CnnArchitecture.ResNet18)
         {
             var onnx = MLNetResNet18.Find() ?? throw new InvalidOperationException(
                 $"ImageNet weights for ResNet18 come from ML.NET's ResNet18.onnx, expected at '{Path.Combine(AppContext.BaseDirectory, MLNetResNet18.RelativePath)}', " +

@@ -3,8 +3,10 @@ using System.Text.RegularExpressions;
 namespace ML.FastCnn;
 
 /// <summary>
-/// torchvision's ImageNet state-dict files for the ResNets (the <c>IMAGENET1K_V1</c> weights of
-/// <c>torchvision.models.resnet18/34/50/101/152</c>, <c>resnext50_32x4d</c>, <c>wide_resnet50_2</c>), as published on download.pytorch.org.
+/// torchvision's ImageNet state-dict files (the <c>IMAGENET1K_V1</c> weights of <c>torchvision.models.resnet18/34/50/101/152</c>,
+/// <c>resnext50_32x4d</c>, <c>resnext101_32x8d</c>, <c>resnext101_64x4d</c>, <c>wide_resnet50_2</c>, <c>wide_resnet101_2</c>,
+/// <c>mobilenet_v2</c>, <c>mobilenet_v3_large/small</c>, <c>efficientnet_b0…b3</c>), as published
+/// on download.pytorch.org. File names and hash prefixes as in torchvision's <c>models/*.py</c> (0.14, unchanged since).
 /// </summary>
 internal static partial class ImageNetWeightFiles
 {
@@ -17,21 +19,41 @@ internal static partial class ImageNetWeightFiles
     public static readonly WeightsFile ResNet101 = FromTorchVisionName("resnet101-63fe2227.pth");
     public static readonly WeightsFile ResNet152 = FromTorchVisionName("resnet152-394f9c45.pth");
     public static readonly WeightsFile ResNeXt50 = FromTorchVisionName("resnext50_32x4d-7cdf4587.pth");
+    public static readonly WeightsFile ResNeXt101_32x8d = FromTorchVisionName("resnext101_32x8d-8ba56ff5.pth");
+    public static readonly WeightsFile ResNeXt101_64x4d = FromTorchVisionName("resnext101_64x4d-173b62eb.pth");
     public static readonly WeightsFile WideResNet50 = FromTorchVisionName("wide_resnet50_2-95faca4d.pth");
+    public static readonly WeightsFile WideResNet101 = FromTorchVisionName("wide_resnet101_2-32ee1156.pth");
+    public static readonly WeightsFile MobileNetV2 = FromTorchVisionName("mobilenet_v2-b0353104.pth");
+    public static readonly WeightsFile MobileNetV3Large = FromTorchVisionName("mobilenet_v3_large-8738ca79.pth");
+    public static readonly WeightsFile MobileNetV3Small = FromTorchVisionName("mobilenet_v3_small-047dcff4.pth");
+    public static readonly WeightsFile EfficientNetB0 = FromTorchVisionName("efficientnet_b0_rwightman-3dd342df.pth");
+    public static readonly WeightsFile EfficientNetB1 = FromTorchVisionName("efficientnet_b1_rwightman-533bc792.pth");
+    public static readonly WeightsFile EfficientNetB2 = FromTorchVisionName("efficientnet_b2_rwightman-bcdf34b7.pth");
+    public static readonly WeightsFile EfficientNetB3 = FromTorchVisionName("efficientnet_b3_rwightman-cf984f9c.pth");
 
     /// <summary>The ImageNet weights file of <paramref name="architecture"/>.</summary>
-    public static WeightsFile For(ResNetArchitecture architecture) =>
+    public static WeightsFile For(CnnArchitecture architecture) =>
         architecture switch
         {
-            ResNetArchitecture.ResNet18 => ResNet18,
-            ResNetArchitecture.ResNet34 => ResNet34,
-            ResNetArchitecture.ResNet50 => ResNet50,
-            ResNetArchitecture.ResNet101 => ResNet101,
-            ResNetArchitecture.ResNet152 => ResNet152,
-            ResNetArchitecture.ResNeXt50_32x4d => ResNeXt50,
-            ResNetArchitecture.WideResNet50_2 => WideResNet50,
+            CnnArchitecture.ResNet18 => ResNet18,
+            CnnArchitecture.ResNet34 => ResNet34,
+            CnnArchitecture.ResNet50 => ResNet50,
+            CnnArchitecture.ResNet101 => ResNet101,
+            CnnArchitecture.ResNet152 => ResNet152,
+            CnnArchitecture.ResNeXt50_32x4d => ResNeXt50,
+            CnnArchitecture.ResNeXt101_32x8d => ResNeXt101_32x8d,
+            CnnArchitecture.ResNeXt101_64x4d => ResNeXt101_64x4d,
+            CnnArchitecture.WideResNet50_2 => WideResNet50,
+            CnnArchitecture.WideResNet101_2 => WideResNet101,
+            CnnArchitecture.MobileNetV2 => MobileNetV2,
+            CnnArchitecture.MobileNetV3Large => MobileNetV3Large,
+            CnnArchitecture.MobileNetV3Small => MobileNetV3Small,
+            CnnArchitecture.EfficientNetB0 => EfficientNetB0,
+            CnnArchitecture.EfficientNetB1 => EfficientNetB1,
+            CnnArchitecture.EfficientNetB2 => EfficientNetB2,
+            CnnArchitecture.EfficientNetB3 => EfficientNetB3,
             _ => throw new ArgumentOutOfRangeException(nameof(architecture), architecture,
-                $"No ImageNet weights for architecture {architecture}. Use one of: {string.Join(", ", Enum.GetNames<ResNetArchitecture>())}."),
+                $"No ImageNet weights for architecture {architecture}. Use one of: {string.Join(", ", Enum.GetNames<CnnArchitecture>())}."),
         };
 
     /// <summary>

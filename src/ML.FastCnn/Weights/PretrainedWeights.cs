@@ -18,8 +18,8 @@ public sealed class PretrainedWeights
 
     /// <summary>
     /// ImageNet weights. ResNet18: ML.NET's ImageNet ResNet18 from the
-    /// <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> package — offline, no download. ResNet34 and
-    /// ResNet50: TorchVision's files from the weights cache, downloaded there (and checked) the
+    /// <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> package — offline, no download. Every other
+    /// <see cref="CnnArchitecture"/>: TorchVision's files from the weights cache, downloaded there (and checked) the
     /// first time unless <see cref="FastCnnLearner.Options.Offline"/> is set.
     /// </summary>
     public static PretrainedWeights ImageNet { get; } = new("ImageNet", null, imageNet: true);
@@ -27,7 +27,7 @@ public sealed class PretrainedWeights
     /// <summary>
     /// A state dictionary with TorchVision's parameter names for the chosen architecture: a PyTorch
     /// pickle (<c>.pth</c>, <c>.pt</c>), <c>.safetensors</c>, or TorchSharp's <c>.dat</c>. Its
-    /// ImageNet head (<c>fc.*</c>) is left out.
+    /// ImageNet head (<c>fc.*</c>, or <c>classifier.*</c> for MobileNet and EfficientNet) is left out.
     /// </summary>
     public static PretrainedWeights FromFile(string path)
     {

@@ -3,13 +3,13 @@ using static TorchSharp.torch;
 namespace ML.FastCnn;
 
 /// <summary>
-/// Copies a state dictionary into a network, leaving out the heads (the file's ImageNet <c>fc.*</c>, the network's own) so the
+/// Copies a state dictionary into a network, leaving out the heads (the file's ImageNet <c>fc.*</c> or <c>classifier.*</c>, the network's own) so the
 /// network keeps its own head sized to the task. Everything else must match by name and shape;
 /// the first tensor that does not is named with both shapes.
 /// </summary>
 internal static class StateDictLoader
 {
-    private static readonly string[] Heads = ["fc.", "head."];
+    private static readonly string[] Heads = ["fc.", "head.", "classifier."];
 
     private static bool IsHead(string name) => Heads.Any(h => name.StartsWith(h, StringComparison.Ordinal));
 
