@@ -13,7 +13,8 @@ internal static class ProbeClassifier
         var classifier = ImageClassifier.Create(architecture, head, size, Enumerable.Range(0, classes).Select(c => $"class{c}").ToArray(), device ?? CPU, seed: 5);
         using var noGrad = no_grad();
         var random = new Random(7);
-        foreach (var (name, value) in classifier.Network.state_dict().Where(kv => kv.Key.Contains("bn", StringComparison.Ordinal) || kv.Key.Contains("downsample.1", StringComparison.Ordinal)))
+        var batchNorms = classifier.Network.named_modules().Where(m => m.module is TorchSharp.Modules.BatchNorm).Select(m => m.name + ".").ToList();
+        foreach (var (name, value) in classifier.Network.state_dict().Where(kv => batchNorms.Any(prefix => kv.Key.StartsWith(prefix, StringComparison.Ordinal))))
         {
             bool positive = name.EndsWith("running_var", StringComparison.Ordinal) || name.EndsWith(".weight", StringComparison.Ordinal);
             if (positive || name.EndsWith("running_mean", StringComparison.Ordinal) || name.EndsWith(".bias", StringComparison.Ordinal))
