@@ -294,14 +294,15 @@ public sealed class WeightsDownloadTests
             (CnnArchitecture.ResNeXt101_64x4d, "resnext101_64x4d-173b62eb.pth", "173b62eb"),
             (CnnArchitecture.WideResNet50_2, "wide_resnet50_2-95faca4d.pth", "95faca4d"),
             (CnnArchitecture.WideResNet101_2, "wide_resnet101_2-32ee1156.pth", "32ee1156"),
-            // torchvision 0.14 models/mobilenetv2.py, mobilenetv3.py, efficientnet.py: the IMAGENET1K_V1 files.
+            // torchvision's models/mobilenetv2.py, mobilenetv3.py, efficientnet.py: the IMAGENET1K_V1 files. The EfficientNets' names are
+            // those since torchvision 0.16.1 (pytorch/vision#8036): the earlier names carried hash prefixes that their files do not have.
             (CnnArchitecture.MobileNetV2, "mobilenet_v2-b0353104.pth", "b0353104"),
             (CnnArchitecture.MobileNetV3Large, "mobilenet_v3_large-8738ca79.pth", "8738ca79"),
             (CnnArchitecture.MobileNetV3Small, "mobilenet_v3_small-047dcff4.pth", "047dcff4"),
-            (CnnArchitecture.EfficientNetB0, "efficientnet_b0_rwightman-3dd342df.pth", "3dd342df"),
-            (CnnArchitecture.EfficientNetB1, "efficientnet_b1_rwightman-533bc792.pth", "533bc792"),
-            (CnnArchitecture.EfficientNetB2, "efficientnet_b2_rwightman-bcdf34b7.pth", "bcdf34b7"),
-            (CnnArchitecture.EfficientNetB3, "efficientnet_b3_rwightman-cf984f9c.pth", "cf984f9c"),
+            (CnnArchitecture.EfficientNetB0, "efficientnet_b0_rwightman-7f5810bc.pth", "7f5810bc"),
+            (CnnArchitecture.EfficientNetB1, "efficientnet_b1_rwightman-bac287d4.pth", "bac287d4"),
+            (CnnArchitecture.EfficientNetB2, "efficientnet_b2_rwightman-c35c1473.pth", "c35c1473"),
+            (CnnArchitecture.EfficientNetB3, "efficientnet_b3_rwightman-b3899882.pth", "b3899882"),
         ];
         CollectionAssert.AreEquivalent(Enum.GetValues<CnnArchitecture>(), expected.Select(e => e.Item1).ToArray(), "every architecture has its file");
         foreach (var (architecture, name, digest) in expected)

@@ -173,7 +173,7 @@ public sealed class FastCnnInterpretation
 
     /// <summary>
     /// Grad-CAM of one image for one class: where in the image the evidence for the class lies, from the
-    /// last convolutional stage (<c>layer4</c>), upsampled to <see cref="ImageSize"/>×<see cref="ImageSize"/>.
+    /// last convolutional stage (<c>layer4</c>, or the end of <c>features</c>), upsampled to <see cref="ImageSize"/>×<see cref="ImageSize"/>.
     /// </summary>
     /// <param name="image">One of <see cref="Predictions"/>.</param>
     /// <param name="className">The class to explain; default: the predicted class.</param>

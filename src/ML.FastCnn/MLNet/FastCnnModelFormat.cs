@@ -87,7 +87,7 @@ internal static class FastCnnModelFormat
     {
         ctx.CheckAtModel(GetVersionInfo());
         var architecture = (CnnArchitecture)ctx.Reader.ReadInt32();
-        env.CheckDecode(Enum.IsDefined(architecture), "Unknown ResNet architecture in the FastCnn model.");
+        env.CheckDecode(Enum.IsDefined(architecture), "Unknown architecture in the FastCnn model (saved by a newer ML.FastCnn?).");
         int imageSize = ctx.Reader.ReadInt32();
         int scoringBatchSize = ctx.Reader.ReadInt32();
         env.CheckDecode(imageSize > 0 && scoringBatchSize > 0, "Bad image or batch size in the FastCnn model.");

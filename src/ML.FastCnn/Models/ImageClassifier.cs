@@ -91,7 +91,7 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
 
     /// <summary>
     /// Grad-CAM (Selvaraju et al.) of one resized uint8 image [3, S, S] for class <paramref name="classIndex"/>:
-    /// the <c>layer4</c> activations weighted by the spatial mean of the class score's gradient with respect
+    /// the body's last activations (<c>layer4</c>, or the end of <c>features</c>) weighted by the spatial mean of the class score's gradient with respect
     /// to them, summed over channels, ReLU, upsampled bilinearly to S×S. Returns S·S values, row-major, not normalised.
     /// </summary>
     public float[] GradCam(Tensor imageBytes, int classIndex)

@@ -30,7 +30,8 @@ public sealed class FitContext
 
     /// <summary>
     /// The network being trained (fast.ai's <c>learn.model</c>), a TorchSharp module with PyTorch's names
-    /// (<c>conv1</c>, <c>bn1</c>, <c>layer1</c>…<c>layer4</c>, then <c>head</c> or <c>fc</c>): for forward hooks
+    /// (<c>conv1</c>, <c>bn1</c>, <c>layer1</c>…<c>layer4</c> for a ResNet, <c>features</c> for MobileNet and EfficientNet, then
+    /// <c>head</c> or <c>fc</c>): for forward hooks
     /// (<c>register_forward_hook</c>), activation statistics, inspection. Changing its weights changes the model.
     /// </summary>
     public nn.Module<Tensor, Tensor> Network => Model.Network;

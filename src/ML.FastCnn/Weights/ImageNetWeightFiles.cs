@@ -6,7 +6,9 @@ namespace ML.FastCnn;
 /// torchvision's ImageNet state-dict files (the <c>IMAGENET1K_V1</c> weights of <c>torchvision.models.resnet18/34/50/101/152</c>,
 /// <c>resnext50_32x4d</c>, <c>resnext101_32x8d</c>, <c>resnext101_64x4d</c>, <c>wide_resnet50_2</c>, <c>wide_resnet101_2</c>,
 /// <c>mobilenet_v2</c>, <c>mobilenet_v3_large/small</c>, <c>efficientnet_b0…b3</c>), as published
-/// on download.pytorch.org. File names and hash prefixes as in torchvision's <c>models/*.py</c> (0.14, unchanged since).
+/// on download.pytorch.org. File names and hash prefixes as in torchvision's <c>models/*.py</c>; the EfficientNets' as since
+/// torchvision 0.16.1 (pytorch/vision#8036 renamed them: the earlier names, such as <c>efficientnet_b0_rwightman-3dd342df.pth</c>,
+/// carried hash prefixes their files do not have, so a hash check like ours refuses them).
 /// </summary>
 internal static partial class ImageNetWeightFiles
 {
@@ -26,10 +28,10 @@ internal static partial class ImageNetWeightFiles
     public static readonly WeightsFile MobileNetV2 = FromTorchVisionName("mobilenet_v2-b0353104.pth");
     public static readonly WeightsFile MobileNetV3Large = FromTorchVisionName("mobilenet_v3_large-8738ca79.pth");
     public static readonly WeightsFile MobileNetV3Small = FromTorchVisionName("mobilenet_v3_small-047dcff4.pth");
-    public static readonly WeightsFile EfficientNetB0 = FromTorchVisionName("efficientnet_b0_rwightman-3dd342df.pth");
-    public static readonly WeightsFile EfficientNetB1 = FromTorchVisionName("efficientnet_b1_rwightman-533bc792.pth");
-    public static readonly WeightsFile EfficientNetB2 = FromTorchVisionName("efficientnet_b2_rwightman-bcdf34b7.pth");
-    public static readonly WeightsFile EfficientNetB3 = FromTorchVisionName("efficientnet_b3_rwightman-cf984f9c.pth");
+    public static readonly WeightsFile EfficientNetB0 = FromTorchVisionName("efficientnet_b0_rwightman-7f5810bc.pth");
+    public static readonly WeightsFile EfficientNetB1 = FromTorchVisionName("efficientnet_b1_rwightman-bac287d4.pth");
+    public static readonly WeightsFile EfficientNetB2 = FromTorchVisionName("efficientnet_b2_rwightman-c35c1473.pth");
+    public static readonly WeightsFile EfficientNetB3 = FromTorchVisionName("efficientnet_b3_rwightman-b3899882.pth");
 
     /// <summary>The ImageNet weights file of <paramref name="architecture"/>.</summary>
     public static WeightsFile For(CnnArchitecture architecture) =>
