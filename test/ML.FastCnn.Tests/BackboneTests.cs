@@ -18,8 +18,6 @@ public sealed class BackboneTests
         CnnArchitecture.ResNet152 => torchvision.models.resnet152(num_classes: classes),
         CnnArchitecture.ResNeXt50_32x4d => torchvision.models.resnext50_32x4d(num_classes: classes),
         CnnArchitecture.WideResNet50_2 => torchvision.models.wide_resnet50_2(num_classes: classes),
-        CnnArchitecture.ResNeXt101_32x8d => torchvision.models.resnext101_32x8d(num_classes: classes),
-        CnnArchitecture.ResNeXt101_64x4d => torchvision.models.resnext101_64x4d(num_classes: classes),
         CnnArchitecture.WideResNet101_2 => torchvision.models.wide_resnet101_2(num_classes: classes),
         _ => throw new ArgumentOutOfRangeException(nameof(architecture)),
     };
@@ -29,8 +27,8 @@ public sealed class BackboneTests
     [DataRow(CnnArchitecture.ResNet152)]
     [DataRow(CnnArchitecture.ResNeXt50_32x4d)]
     [DataRow(CnnArchitecture.WideResNet50_2)]
-    [DataRow(CnnArchitecture.ResNeXt101_32x8d)]
-    [DataRow(CnnArchitecture.ResNeXt101_64x4d)]
+    // Not ResNeXt101_32x8d / 64x4d: TorchSharp 0.107's resnext101_* build ResNet-50's 3-4-6-3 layout (320 tensors, torchvision's
+    // have 626); TorchVisionBackboneTests checks ours against torchvision's own names and shapes instead.
     [DataRow(CnnArchitecture.WideResNet101_2)]
     public void TheNetworkIsTorchVisionsAndItsFoldedScoringAgrees(CnnArchitecture architecture)
     {
