@@ -102,7 +102,7 @@ public sealed class CommandLineTests
     {
         var ml = new MLContext();
         var model = ml.Model.Load(modelPath, out _);
-        var rows = ml.Data.LoadFromEnumerable(new[] { new ImageFile { ImagePath = image, Label = GeneratedImages.Classes[0] } });
+        var rows = ml.Data.LoadFromEnumerable(new[] { new ImageFolderRow { ImagePath = image, Label = GeneratedImages.Classes[0] } });
         return model.Transform(rows).GetColumn<string>("PredictedClass").Single();
     }
 

@@ -206,7 +206,7 @@ public sealed class RecipeTests
             Assert.IsTrue(Same(good[name], tensor), $"{name} was not put back");
     }
 
-    private static FitContext Context(ImageClassifier? model, List<string> log) => new(null!, model!, null!, [], epochs: 10, batchesPerEpoch: 1, log.Add);
+    private static FitContext Context(ImageClassifier? model, List<string> log) => new(null!, model!, null!, [], epochs: 10, batchesPerEpoch: 1, log.Add, () => 0);
 
     [TestMethod]
     public void EarlyStoppingStopsOnceTheMetricHasNotImprovedForPatienceEpochs()

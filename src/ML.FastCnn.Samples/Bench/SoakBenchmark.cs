@@ -47,7 +47,7 @@ internal static class SoakBenchmark
         int done = 0;
         if (model is not null)
         {
-            using var engine = ml.Model.CreatePredictionEngine<ImageFile, Prediction>(preprocessing.Append(model));
+            using var engine = ml.Model.CreatePredictionEngine<ImageFolderRow, Prediction>(preprocessing.Append(model));
             var files = folder.ValidationFiles;
             int warmUp = Math.Min(1000, predictions / 10);
             for (int i = 0; i < predictions; i++)

@@ -89,7 +89,7 @@ internal static class PredictCommand
     }
 
     private static List<float[]> Transform(MLContext ml, ITransformer model, IEnumerable<string> paths) =>
-        model.Transform(ml.Data.LoadFromEnumerable(paths.Select(p => new ImageFile { ImagePath = p }))).GetColumn<float[]>("Score").ToList();
+        model.Transform(ml.Data.LoadFromEnumerable(paths.Select(p => new ImageFolderRow { ImagePath = p }))).GetColumn<float[]>("Score").ToList();
 
     private static void Print(List<Result> results, OutputFormat format)
     {

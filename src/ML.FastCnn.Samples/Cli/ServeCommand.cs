@@ -80,7 +80,7 @@ internal static class ServeCommand
             if (bytes.Length == 0)
                 return BadRequest("the request has no image: send the image's bytes as the body (or a multipart file)");
             // Decoders fill in a truncated PNG, JPEG, GIF or WebP without complaint: check the bytes first.
-            if (ImageFileCheck.Problem(bytes) is { } problem)
+            if (ImageFileCheck.FindProblem(bytes) is { } problem)
                 return BadRequest($"not a readable image ({bytes.Length} bytes): {problem}");
             MLImage image;
             try

@@ -11,14 +11,13 @@ namespace ML.FastCnn;
 /// stopping, keep-best, divergence, the learning-rate finder — is a <see cref="LearnerCallback"/>.
 /// Each batch runs in its own dispose scope.
 /// </summary>
-internal sealed class Learner : IDisposable
+internal sealed class TrainingLoop : IDisposable
 {
     private readonly MLNetSession _session;
-    private TensorDataset? _trainFeatures;
-    private TensorDataset? _validFeatures;
+    private readonly ActivationCache _activations = new();
     private int _epochsRun; // seeds each epoch's shuffle and augmentation, across fits
 
-    public Learner(ImageClassifier model, ImageData train, ImageData? valid, LearnerSettings settings, Augmentation? augmentation, MLNetSession session)
+    public TrainingLoop(ImageClassifier model, ImageData train, ImageData? valid, LearnerSettings settings, Augmentation? augmentation, MLNetSession session)
     {
         Model = model;
         Train = train;
@@ -46,7 +45,7 @@ internal sealed class Learner : IDisposable
         set
         {
             field = value is { IsNone: true } ? null : value;
-            DropFeatures();
+            DropActivations();
         }
     }
 
@@ -64,7 +63,7 @@ internal sealed class Learner : IDisposable
         {
             field = value;
             if (!value)
-                DropFeatures();
+                DropActivations();
         }
     }
 
@@ -82,14 +81,15 @@ internal sealed class Learner : IDisposable
     {
         bool precomputed = UsesPrecomputedActivations;
         if (precomputed)
-            ComputeFeatures(cancellation);
+            _activations.Fill(Model, Train, Valid, cancellation);
         else
-            DropFeatures(); // training the body (BatchNorm included) makes stored activations stale
+            DropActivations(); // training the body (BatchNorm included) makes stored activations stale
 
         var groups = Groups.ParameterGroups(headOnly: precomputed);
         using var optimizer = CreateOptimizer(groups.Select(g => (g.Parameters, g.Decay ? Settings.WeightDecay : 0)));
         optimizer.zero_grad(); // a fit that ended between accumulated batches left gradients behind
-        var context = new FitContext(owner, Model, optimizer, groups.Select(g => g.Group).ToArray(), epochs, BatchesPerEpoch, _session.Info);
+        var context = new FitContext(owner, Model, optimizer, groups.Select(g => g.Group).ToArray(), epochs, BatchesPerEpoch, _session.Info,
+            () => _epochsRun);
         int start = 0;
         if (resume is not null)
         {
@@ -152,7 +152,7 @@ internal sealed class Learner : IDisposable
         double lossSum = 0;
         int seen = 0;
         context.Batch = 0;
-        foreach (var (input, labels, count) in Batches(Train, precomputed ? _trainFeatures : null, training: true, cancellation))
+        foreach (var (input, labels, count) in Batches(Train, precomputed ? _activations.Train : null, training: true, cancellation))
         {
             using var scope = NewDisposeScope();
             scope.Attach([input, labels]);
@@ -239,8 +239,8 @@ internal sealed class Learner : IDisposable
         using var noGrad = no_grad();
         double lossSum = 0;
         long correct = 0, seen = 0;
-        var forward = _validFeatures is null ? Model.Network : Model.Network.Classifier;
-        foreach (var (input, labels, _) in Batches(Valid, _validFeatures, training: false, cancellation))
+        var forward = _activations.Valid is null ? Model.Network : Model.Network.Classifier;
+        foreach (var (input, labels, _) in Batches(Valid, _activations.Valid, training: false, cancellation))
         {
             using var scope = NewDisposeScope();
             scope.Attach([input, labels]);
@@ -255,40 +255,7 @@ internal sealed class Learner : IDisposable
         return (lossSum / seen, (double)correct / seen);
     }
 
-    /// <summary>Runs every training (and validation) image once through the frozen body and keeps the activations.</summary>
-    private void ComputeFeatures(CancellationToken cancellation)
-    {
-        _trainFeatures ??= Features(Train, cancellation);
-        if (Valid is not null)
-            _validFeatures ??= Features(Valid, cancellation);
-    }
-
-    private TensorDataset Features(ImageData data, CancellationToken cancellation)
-    {
-        Model.Network.eval();
-        using var noGrad = no_grad();
-        var parts = new List<Tensor>();
-        var labels = new List<long>();
-        try
-        {
-            foreach (var batch in data.Epoch(0, shuffle: false, augmentation: null, cancellation))
-            {
-                using (batch)
-                using (var scope = NewDisposeScope())
-                {
-                    parts.Add(Model.Network.Features(ImageTensorConverter.Normalize(batch.Images, Model.Device)).cpu().MoveToOuterDisposeScope());
-                    labels.AddRange(batch.Labels);
-                }
-            }
-            return new TensorDataset(cat(parts, 0), [.. labels]);
-        }
-        finally
-        {
-            parts.ForEach(p => p.Dispose());
-        }
-    }
-
-    public bool HasFeatures => _trainFeatures is not null;
+    public bool HasActivations => _activations.IsFilled;
 
     /// <summary>Renders the training and validation images at <paramref name="size"/> from the next fit on; drops stored activations.</summary>
     public void Resize(int size)
@@ -298,19 +265,11 @@ internal sealed class Learner : IDisposable
         Train = Train.Resized(size);
         Valid = Valid?.Resized(size);
         Model.ImageSize = size;
-        DropFeatures();
+        DropActivations();
     }
-
-    /// <summary>Writes a checkpoint of the fit <paramref name="context"/> describes, after its current epoch.</summary>
-    public void WriteCheckpoint(string path, FitContext context) => Checkpoint.Write(path, context, _epochsRun);
 
     /// <summary>Forgets precomputed activations (they no longer match the body).</summary>
-    public void DropFeatures()
-    {
-        _trainFeatures?.Dispose();
-        _validFeatures?.Dispose();
-        _trainFeatures = _validFeatures = null;
-    }
+    public void DropActivations() => _activations.Clear();
 
-    public void Dispose() => DropFeatures();
+    public void Dispose() => _activations.Dispose();
 }
