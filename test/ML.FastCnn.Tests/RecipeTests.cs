@@ -473,6 +473,47 @@ public sealed class RecipeTests
         Assert.AreEqual(2, run.Count, "random weights: the plan's main epochs only");
     }
 
+    [TestMethod]
+    public void ARecipeKeepsTheHeadOnlyWeightsWhenTheMainPhaseMadeThemWorse()
+    {
+        foreach (bool keepBestPhase in new[] { true, false })
+        {
+            var (ml, train, options) = Setup();
+            options.Learner.Weights = PretrainedWeights.ImageNet; // ML.NET's ResNet18, offline
+            options.Learner.Callbacks.Add(new SpoilTheHeadWhenUnfrozen());
+            var log = TestData.CaptureLog(ml);
+            using var learner = FastCnnLearner.Create(ml, train, options.Learner);
+
+            var results = learner.FineTuneOnStoredActivations(learner.Plan with { LearningRate = 1e-3, FreezeEpochs = 1, Epochs = 1, KeepBestPhase = keepBestPhase });
+
+            double head = results[0].ValidLoss!.Value, main = results[1].ValidLoss!.Value, now = learner.Validate().Loss!.Value;
+            Assert.IsGreaterThan(head, main, "the spoiled main phase is worse than the head alone");
+            if (keepBestPhase)
+            {
+                Assert.AreEqual(head, now, 1e-4, "the head-only weights are back");
+                Assert.IsTrue(log.Any(l => l.Contains("Kept the head-only weights", StringComparison.Ordinal)), string.Join('\n', log));
+            }
+            else
+            {
+                Assert.AreEqual(main, now, 1e-4, "KeepBestPhase = false keeps the main phase's weights");
+            }
+        }
+    }
+
+    /// <summary>At the end of every epoch of an unfrozen fit, turns the head's last layer against its own predictions.</summary>
+    private sealed class SpoilTheHeadWhenUnfrozen : LearnerCallback
+    {
+        public override void AfterBatch(FitContext context, double loss)
+        {
+            if (context.Learner.IsFrozen || context.Batch != context.BatchesPerEpoch - 1)
+                return;
+            using var noGrad = no_grad();
+            using var factor = tensor(-5f);
+            foreach (var parameter in context.Network.parameters().TakeLast(2))
+                parameter.mul_(factor);
+        }
+    }
+
     /// <summary>Whether each fit trained frozen, and its epochs.</summary>
     private sealed class FitProbe : LearnerCallback
     {
