@@ -36,7 +36,7 @@ public sealed partial class FastCnnLearner : IDisposable
         _loop = loop;
         _age = age;
         Plan = plan;
-        Callbacks = BuiltInCallbacks(options).Concat(options.Callbacks).ToList();
+        Callbacks = BuiltInCallbacks(options, plan.BatchSize, session.Info).Concat(options.Callbacks).ToList();
     }
 
     /// <summary>
@@ -71,7 +71,7 @@ public sealed partial class FastCnnLearner : IDisposable
         try
         {
             int seed = options.Seed ?? session.NextSeed();
-            var (train, validation, classNames, plan) = TrainingInput.Bind(trainingData, options, recipe, seed, session.Warning, cancellation);
+            var (train, validation, classNames, plan) = TrainingInput.Bind(trainingData, options, recipe, seed, session.Warning, session.Info, cancellation);
             var device = DeviceSelector.Resolve(options.Device);
             classifier = BackboneFactory.Create(options, plan.ImageSize, classNames, device, seed, session.Info, cancellation);
             var settings = new LearnerSettings(plan.BatchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, options.MixUp, seed,
@@ -79,6 +79,7 @@ public sealed partial class FastCnnLearner : IDisposable
             var learner = new FastCnnLearner(session, options, new TrainingLoop(classifier, train, validation, settings, options.Augmentation, session)
             {
                 PrecomputeActivations = options.PrecomputeActivations,
+                PhaseProgress = options.PhaseProgress,
             }, plan, age);
             session.Info($"{classifier.Description} ({options.Weights}) for {classNames.Count} classes on {device.type}" +
                          $"{(validation is null ? "" : $", {validation.Count} validation images")}, augmentation {(learner.Augmentation is null ? "off" : "on")} until a recipe or you set it.");
@@ -95,11 +96,12 @@ public sealed partial class FastCnnLearner : IDisposable
         }
     }
 
-    /// <summary>The callbacks the options ask for, in every fit: divergence guard, epoch table, batch progress, early stopping, keep-best.</summary>
-    private static IEnumerable<LearnerCallback> BuiltInCallbacks(Options options)
+    /// <summary>The callbacks the options ask for, in every fit: divergence guard, epoch table, progress, early stopping, keep-best.</summary>
+    private static IEnumerable<LearnerCallback> BuiltInCallbacks(Options options, int batchSize, Action<string> log)
     {
         yield return new DivergenceGuard();
         yield return new EpochReporter(options.Progress);
+        yield return new TrainingProgress("Training", batchSize, log, options.PhaseProgress);
         if (options.BatchProgress is { } batchProgress)
             yield return new BatchReporter(batchProgress);
         if (options.EarlyStoppingPatience is { } patience)
@@ -238,7 +240,8 @@ public sealed partial class FastCnnLearner : IDisposable
         var finder = new LearningRateFinderCallback(options, LayerGroupCount);
         _session.Info($"Learning-rate range test: up to {options.Iterations} batches of {BatchSize}, learning rate {options.StartLearningRate:G3} to {options.EndLearningRate:G3}, {(IsFrozen ? "frozen" : "all layers")}.");
         int epochs = options.Iterations / _loop.BatchesPerEpoch + 1;
-        _loop.Fit(this, epochs, (callbacks ?? []).Prepend(finder), cancellationToken);
+        var progress = new TrainingProgress("Range test", BatchSize, _session.Info, _options.PhaseProgress, options.Iterations);
+        _loop.Fit(this, epochs, (callbacks ?? []).Prepend(progress).Prepend(finder), cancellationToken);
         var result = new LearningRateFinderResult(finder.LearningRates, finder.Losses, options.Iterations);
         _session.Info($"Learning-rate range test ({finder.LearningRates.Count} batches): valley {result.Suggest(LearningRateSuggestion.Valley):G3}, " +
                       $"steep {result.Suggest(LearningRateSuggestion.Steep):G3}, minimum/10 {result.Suggest(LearningRateSuggestion.MinimumDividedBy10):G3}.");

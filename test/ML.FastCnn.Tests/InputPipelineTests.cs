@@ -53,7 +53,7 @@ public sealed class InputPipelineTests
         byte[] Pixels(bool cache)
         {
             var options = new FastCnnLearner.Options { ImageSize = 40, BatchSize = 8, CacheImages = cache };
-            var input = TrainingInput.Bind(data, options, recipe: null, seed: 1, _ => { }, CancellationToken.None);
+            var input = TrainingInput.Bind(data, options, recipe: null, seed: 1, _ => { }, _ => { }, CancellationToken.None);
             Assert.AreEqual(cache, input.Train.IsCached);
             var pixels = new List<byte>();
             foreach (var batch in input.Train.Epoch(0, shuffle: false, augmentation: null, CancellationToken.None))

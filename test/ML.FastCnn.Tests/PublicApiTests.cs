@@ -55,6 +55,7 @@ public sealed class PublicApiTests
             "ML.FastCnn.LearningRateSuggestion",
             "ML.FastCnn.ModelCheckpoint",
             "ML.FastCnn.OptimizerKind",
+            "ML.FastCnn.PhaseProgress",
             "ML.FastCnn.PretrainedWeights",
             "ML.FastCnn.RecordedBatch",
             "ML.FastCnn.RecordedEpoch",

@@ -33,6 +33,7 @@ internal static class Lesson1
             ValidationSet = data.Validation is { } v ? preprocessing.Transform(v) : null,
             Progress = table,
             BatchProgress = table,
+            PhaseProgress = table,
             Callbacks = { recorder, table },
         };
         using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(data.Train), options);

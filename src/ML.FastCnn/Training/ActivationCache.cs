@@ -15,15 +15,21 @@ internal sealed class ActivationCache : IDisposable
 
     public bool IsFilled => Train is not null;
 
-    /// <summary>Runs each image not stored yet once through <paramref name="model"/>'s body, in evaluation mode.</summary>
-    public void Fill(ImageClassifier model, ImageData train, ImageData? valid, CancellationToken cancellation)
+    /// <summary>Runs each image not stored yet once through <paramref name="model"/>'s body, in evaluation mode, reporting progress.</summary>
+    public void Fill(ImageClassifier model, ImageData train, ImageData? valid, Action<string> log, IProgress<PhaseProgress>? progress,
+        CancellationToken cancellation)
     {
-        Train ??= Compute(model, train, cancellation);
+        long missing = (Train is null ? train.Count : 0) + (Valid is null && valid is not null ? valid.Count : 0);
+        if (missing == 0)
+            return;
+        var meter = new PhaseMeter("Storing activations", missing, "images", log, progress);
+        Train ??= Compute(model, train, meter, cancellation);
         if (valid is not null)
-            Valid ??= Compute(model, valid, cancellation);
+            Valid ??= Compute(model, valid, meter, cancellation);
+        meter.Finish();
     }
 
-    private static TensorDataset Compute(ImageClassifier model, ImageData data, CancellationToken cancellation)
+    private static TensorDataset Compute(ImageClassifier model, ImageData data, PhaseMeter meter, CancellationToken cancellation)
     {
         model.Network.eval();
         using var noGrad = no_grad();
@@ -39,6 +45,7 @@ internal sealed class ActivationCache : IDisposable
                     parts.Add(model.Network.Features(ImageTensorConverter.Normalize(batch.Images, model.Device)).cpu().MoveToOuterDisposeScope());
                     labels.AddRange(batch.Labels);
                 }
+                meter.Advance(batch.Count);
             }
             return new TensorDataset(cat(parts, 0), [.. labels]);
         }

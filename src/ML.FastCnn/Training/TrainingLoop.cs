@@ -67,6 +67,9 @@ internal sealed class TrainingLoop : IDisposable
         }
     }
 
+    /// <summary>Receives the progress of storing activations (the epochs' is a callback's).</summary>
+    public IProgress<PhaseProgress>? PhaseProgress { get; init; }
+
     /// <summary>Training batches per epoch: a last partial batch is dropped (fast.ai's <c>drop_last</c>) unless it is the only one.</summary>
     public int BatchesPerEpoch => Math.Max(1, Train.Count / Settings.BatchSize);
 
@@ -81,7 +84,7 @@ internal sealed class TrainingLoop : IDisposable
     {
         bool precomputed = UsesPrecomputedActivations;
         if (precomputed)
-            _activations.Fill(Model, Train, Valid, cancellation);
+            _activations.Fill(Model, Train, Valid, _session.Info, PhaseProgress, cancellation);
         else
             DropActivations(); // training the body (BatchNorm included) makes stored activations stale
 
