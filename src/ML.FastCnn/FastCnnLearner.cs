@@ -72,7 +72,7 @@ public sealed partial class FastCnnLearner : IDisposable
         {
             int seed = options.Seed ?? session.NextSeed();
             var (train, validation, classNames, plan) = TrainingInput.Bind(trainingData, options, recipe, seed, session.Warning, session.Info, cancellation);
-            var device = DeviceSelector.Resolve(options.Device);
+            var device = DeviceSelector.Resolve(options.Device, session.Warning);
             classifier = BackboneFactory.Create(options, plan.ImageSize, classNames, device, seed, session.Info, cancellation);
             var settings = new LearnerSettings(plan.BatchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, options.MixUp, seed,
                 options.TrainBatchNormWhenFrozen);
