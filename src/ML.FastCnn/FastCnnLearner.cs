@@ -208,8 +208,8 @@ public sealed partial class FastCnnLearner : IDisposable
     }
 
     /// <summary>
-    /// The training augmentation (null or <see cref="Augmentation.None"/>: off). Setting it drops precomputed
-    /// activations; with augmentation on, training always renders the images.
+    /// The training augmentation (null or <see cref="Augmentation.None"/>: off). With augmentation on, training
+    /// renders the images; stored activations (of un-augmented images) are used again once it is off, until the body trains.
     /// </summary>
     public Augmentation? Augmentation
     {

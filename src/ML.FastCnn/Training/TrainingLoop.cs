@@ -38,15 +38,14 @@ internal sealed class TrainingLoop : IDisposable
 
     public LayerGroups Groups { get; }
 
-    /// <summary>Training augmentation, or null (also for one that changes nothing). Changing it drops precomputed activations.</summary>
+    /// <summary>
+    /// Training augmentation, or null (also for one that changes nothing). Stored activations stay: they were
+    /// made from un-augmented images and are used only while it is off.
+    /// </summary>
     public Augmentation? Augmentation
     {
         get;
-        set
-        {
-            field = value is { IsNone: true } ? null : value;
-            DropActivations();
-        }
+        set => field = value is { IsNone: true } ? null : value;
     }
 
     /// <summary>Whether the next fit trains the head on precomputed activations.</summary>
