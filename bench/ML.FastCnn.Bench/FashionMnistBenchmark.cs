@@ -6,7 +6,7 @@ using ML.FastCnn;
 using SkiaSharp;
 using Spectre.Console;
 
-namespace ML.FastCnn.Samples;
+namespace ML.FastCnn.Bench;
 
 /// <summary>
 /// The default recipe on all of Fashion-MNIST (60,000 training, 10,000 test images) from the IDX
