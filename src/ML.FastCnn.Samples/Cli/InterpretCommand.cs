@@ -38,7 +38,7 @@ internal static class InterpretCommand
         var model = FastCnn.LoadModel(ml, modelPath, out _);
         var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"), new ImageFolderOptions { ValidationFraction = 0 });
         var rows = data.Validation ?? data.Train;
-        var fastCnn = ModelParts.FastCnn(model);
+        var fastCnn = CliErrors.FastCnnStep(model);
         output = Path.GetFullPath(output);
         Directory.CreateDirectory(output);
 

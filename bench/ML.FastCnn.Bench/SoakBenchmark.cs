@@ -3,7 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using ML.FastCnn;
 
-namespace ML.FastCnn.Samples;
+namespace ML.FastCnn.Bench;
 
 /// <summary>
 /// Issue 11's soak: FastCnn in a busy process. Training epochs and many single predictions through a

@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 using ML.FastCnn;
 using Spectre.Console;
 
-namespace ML.FastCnn.Samples;
+namespace ML.FastCnn.Bench;
 
 /// <summary>
 /// Issue 10's small-data comparison: FastCnn with default options (ResNet18, the offline ImageNet
