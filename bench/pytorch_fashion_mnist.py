@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""FastCnn's "Precompute" recipe (fast.ai v0.7 lesson 1) in plain PyTorch on full Fashion-MNIST, for
+"""FastCnn's default recipe, FineTuneOnStoredActivations (formerly "Precompute"; after fast.ai v0.7 lesson 1), in plain PyTorch on full Fashion-MNIST, for
 docs/benchmarks.md: test accuracy after every epoch, time to 91% and training images/s of the
-unfrozen epochs, set against `ML.FastCnn.Samples bench fashion-mnist --watch` run on the same machine.
+unfrozen epochs, set against
+`dotnet run --project bench/ML.FastCnn.Bench -c Release -- fashion-mnist --watch` run on the same machine.
 
 Recipe: ResNet18 body + fast.ai head (concat pooling, BatchNorm/Dropout/Linear x2); first the head
 alone, one-cycle on activations of the frozen body stored once; then everything, one-cycle with
@@ -10,7 +11,7 @@ AdamW (0.9, 0.99), eps 1e-5, weight decay 0.01 except on BatchNorm parameters an
 
     /usr/bin/python3 bench/pytorch_fashion_mnist.py --weights start.pth --lr 3e-3 [--augment]
 
---weights is the state dict FastCnn starts from (`bench fashion-mnist --pytorch-weights start.pth`),
+--weights is the state dict FastCnn starts from (`dotnet run --project bench/ML.FastCnn.Bench -c Release -- fashion-mnist --pytorch-weights start.pth`),
 or `none` for random weights. Needs Debian's python3-torch, python3-torchvision and
 dataset-fashion-mnist; run it with /usr/bin/python3.
 """

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch baseline for docs/benchmarks.md: training images/s of torchvision's ResNet18 on
 Fashion-MNIST images held in memory, with the optimizer FastCnn uses (AdamW, betas 0.9/0.99,
-eps 1e-5, weight decay 0.01), so it can be set against `ML.FastCnn.Samples bench pipeline` run with
-the same size and batch. Needs Debian's python3-torch, python3-torchvision and
+eps 1e-5, weight decay 0.01), so it can be set against
+`dotnet run --project bench/ML.FastCnn.Bench -c Release -- pipeline` run with the same size and batch. Needs Debian's python3-torch, python3-torchvision and
 dataset-fashion-mnist; run it with /usr/bin/python3.
 """
 import argparse

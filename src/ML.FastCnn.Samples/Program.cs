@@ -1,6 +1,7 @@
 // ML.FastCnn's command line. Without arguments it runs the main job — fast.ai's lesson 1 on the
 // Fashion-MNIST sample in data/ — and `train`, `lr-find`, `evaluate`, `interpret`, `predict` do the same for
-// your own folders; `bench` measures. See README.md.
+// your own folders; `export`, `serve` and `doctor` deploy and check. The benchmarks are a program of their own
+// (bench/ML.FastCnn.Bench). See README.md.
 using System.CommandLine;
 using ML.FastCnn.Samples;
 
@@ -16,5 +17,4 @@ root.Add(PredictCommand.Create());
 root.Add(ExportCommand.Create());
 root.Add(ServeCommand.Create());
 root.Add(DoctorCommand.Create());
-root.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();

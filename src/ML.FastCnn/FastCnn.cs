@@ -3,7 +3,7 @@ using Microsoft.ML;
 namespace ML.FastCnn;
 
 /// <summary>Entry point of ML.FastCnn: fast.ai-style image classification in ML.NET pipelines.</summary>
-public static class FastCnn
+public static partial class FastCnn
 {
     /// <summary>
     /// Creates the FastCnn trainer: an ImageNet network (a ResNet by default) that learns to classify the images of

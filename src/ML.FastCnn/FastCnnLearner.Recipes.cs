@@ -21,7 +21,8 @@ public sealed partial class FastCnnLearner
     /// fast.ai v2's <c>fine_tune</c> run from a plan (default <see cref="Plan"/>): the plan's augmentation on,
     /// its learning rate or the range test's, then <see cref="FineTune(int, double, int, LearningRateSchedule?, CancellationToken)"/>
     /// with its frozen and main epochs (main epochs within its time budget; with progressive resizing, the first
-    /// half of them at its start size, each stage its own <c>fine_tune</c>). With random weights: one cycle of all layers.
+    /// half of them at its start size, each stage its own <c>fine_tune</c>), keeping the head-only weights when the
+    /// main phase made the validation loss worse (<see cref="TrainingPlan.KeepBestPhase"/>). With random weights: one cycle of all layers.
     /// </summary>
     /// <inheritdoc cref="Train" path="/returns|/exception"/>
     public IReadOnlyList<EpochResult> FineTune(TrainingPlan? plan = null, CancellationToken cancellationToken = default)
@@ -34,8 +35,10 @@ public sealed partial class FastCnnLearner
         double lr = run.LearningRate();
         Unfreeze(); // the budget is judged on unfrozen steps; FineTune freezes again
         int epochs = run.MainPhaseEpochs(p.FreezeEpochs);
+        var head = p.FreezeEpochs > 0 ? FineTune(0, lr, p.FreezeEpochs, cancellationToken: cancellationToken) : [];
         // also with FreezeEpochs = 0 (no frozen phase): the unfrozen phase keeps fine_tune's halved, discriminative rates
-        return run.MainPhase(epochs, (stageEpochs, first) => FineTune(stageEpochs, lr, first ? p.FreezeEpochs : 0, p.Schedule, cancellationToken));
+        var main = run.KeepingTheBetterPhase(head, () => run.MainPhase(epochs, (stageEpochs, _) => FineTune(stageEpochs, lr, 0, p.Schedule, cancellationToken)));
+        return [.. head, .. main];
     }
 
     /// <summary>
@@ -44,7 +47,8 @@ public sealed partial class FastCnnLearner
     /// all layers with the body's BatchNorm statistics kept (fast.ai v0.7's <c>bn_freeze</c>: the head learned with
     /// them) and rates from 1/200 to 1/2 of the head's, for the plan's epochs (within its time budget, progressive
     /// resizing as in <see cref="FineTune(TrainingPlan?, CancellationToken)"/>) with its schedule (default one-cycle,
-    /// warm-up 0.3, div 5). With random weights: one cycle of all layers.
+    /// warm-up 0.3, div 5), keeping the head-only weights when the main phase made the validation loss worse
+    /// (<see cref="TrainingPlan.KeepBestPhase"/>). With random weights: one cycle of all layers.
     /// </summary>
     /// <inheritdoc cref="Train" path="/returns|/exception"/>
     public IReadOnlyList<EpochResult> FineTuneOnStoredActivations(TrainingPlan? plan = null, CancellationToken cancellationToken = default)
@@ -69,8 +73,8 @@ public sealed partial class FastCnnLearner
         // Switching the body to batch statistics here would undo the head's training.
         FreezeBatchNormStatistics = true;
         var schedule = p.Schedule ?? LearningRateSchedule.OneCycle(warmupFraction: 0.3, divFactor: 5);
-        results.AddRange(run.MainPhase(schedule.Epochs ?? run.MainPhaseEpochs(0),
-            (epochs, _) => Fit(epochs, LearningRates.Range(lr / 200, lr / 2), schedule, cancellationToken: cancellationToken)));
+        results.AddRange(run.KeepingTheBetterPhase(results, () => run.MainPhase(schedule.Epochs ?? run.MainPhaseEpochs(0),
+            (epochs, _) => Fit(epochs, LearningRates.Range(lr / 200, lr / 2), schedule, cancellationToken: cancellationToken))));
         return results;
     }
 

@@ -23,20 +23,20 @@ public sealed partial class FastCnnLearner : IDisposable
 {
     private readonly MLNetSession _session;
     private readonly Options _options;
-    private readonly Learner _learner;
+    private readonly TrainingLoop _loop;
     private readonly List<EpochResult> _history = [];
     private int _disposed;
 
     private readonly Stopwatch _age;
 
-    private FastCnnLearner(MLNetSession session, Options options, Learner learner, TrainingPlan plan, Stopwatch age)
+    private FastCnnLearner(MLNetSession session, Options options, TrainingLoop loop, TrainingPlan plan, Stopwatch age)
     {
         _session = session;
         _options = options;
-        _learner = learner;
+        _loop = loop;
         _age = age;
         Plan = plan;
-        Callbacks = BuiltInCallbacks(options).Concat(options.Callbacks).ToList();
+        Callbacks = BuiltInCallbacks(options, plan.BatchSize, session.Info).Concat(options.Callbacks).ToList();
     }
 
     /// <summary>
@@ -71,14 +71,15 @@ public sealed partial class FastCnnLearner : IDisposable
         try
         {
             int seed = options.Seed ?? session.NextSeed();
-            var (train, validation, classNames, plan) = TrainingInput.Bind(trainingData, options, recipe, seed, session.Warning, cancellation);
-            var device = DeviceSelector.Resolve(options.Device);
+            var (train, validation, classNames, plan) = TrainingInput.Bind(trainingData, options, recipe, seed, session.Warning, session.Info, cancellation);
+            var device = DeviceSelector.Resolve(options.Device, session.Warning);
             classifier = BackboneFactory.Create(options, plan.ImageSize, classNames, device, seed, session.Info, cancellation);
             var settings = new LearnerSettings(plan.BatchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, options.MixUp, seed,
                 options.TrainBatchNormWhenFrozen);
-            var learner = new FastCnnLearner(session, options, new Learner(classifier, train, validation, settings, options.Augmentation, session)
+            var learner = new FastCnnLearner(session, options, new TrainingLoop(classifier, train, validation, settings, options.Augmentation, session)
             {
                 PrecomputeActivations = options.PrecomputeActivations,
+                PhaseProgress = options.PhaseProgress,
             }, plan, age);
             session.Info($"{classifier.Description} ({options.Weights}) for {classNames.Count} classes on {device.type}" +
                          $"{(validation is null ? "" : $", {validation.Count} validation images")}, augmentation {(learner.Augmentation is null ? "off" : "on")} until a recipe or you set it.");
@@ -95,11 +96,12 @@ public sealed partial class FastCnnLearner : IDisposable
         }
     }
 
-    /// <summary>The callbacks the options ask for, in every fit: divergence guard, epoch table, batch progress, early stopping, keep-best.</summary>
-    private static IEnumerable<LearnerCallback> BuiltInCallbacks(Options options)
+    /// <summary>The callbacks the options ask for, in every fit: divergence guard, epoch table, progress, early stopping, keep-best.</summary>
+    private static IEnumerable<LearnerCallback> BuiltInCallbacks(Options options, int batchSize, Action<string> log)
     {
         yield return new DivergenceGuard();
         yield return new EpochReporter(options.Progress);
+        yield return new TrainingProgress("Training", batchSize, log, options.PhaseProgress);
         if (options.BatchProgress is { } batchProgress)
             yield return new BatchReporter(batchProgress);
         if (options.EarlyStoppingPatience is { } patience)
@@ -129,13 +131,13 @@ public sealed partial class FastCnnLearner : IDisposable
     internal void Log(string message) => _session.Info(message);
 
     /// <summary>The network being trained (a deliberate seam for tests).</summary>
-    internal nn.Module<Tensor, Tensor> Network => _learner.Model.Network;
+    internal nn.Module<Tensor, Tensor> Network => _loop.Model.Network;
 
     /// <summary>Whether the head is trained on stored backbone activations (see <see cref="Options.PrecomputeActivations"/>).</summary>
-    internal bool HasPrecomputedActivations => _learner.HasFeatures;
+    internal bool HasPrecomputedActivations => _loop.HasActivations;
 
     /// <summary>Usable training images (rows with a label; fewer when unreadable images are skipped).</summary>
-    public int TrainingImageCount => _learner.Train.Count;
+    public int TrainingImageCount => _loop.Train.Count;
 
     /// <summary>
     /// Side in pixels of the squares the images are trained, validated and scored at: <see cref="Options.ImageSize"/>
@@ -147,16 +149,16 @@ public sealed partial class FastCnnLearner : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">The size is under 16.</exception>
     public int ImageSize
     {
-        get => _learner.Model.ImageSize;
+        get => _loop.Model.ImageSize;
         set
         {
             Checks.UserArg(value >= Options.MinImageSize, nameof(ImageSize), $"must be {Options.MinImageSize} or more (was {value})");
-            _learner.Resize(value);
+            _loop.Resize(value);
         }
     }
 
     /// <summary>Images per training step: <see cref="Options.BatchSize"/>, or the data-size default.</summary>
-    public int BatchSize => _learner.Settings.BatchSize;
+    public int BatchSize => _loop.Settings.BatchSize;
 
     /// <summary>
     /// While frozen and without augmentation, train the head on stored backbone activations (see
@@ -164,8 +166,8 @@ public sealed partial class FastCnnLearner : IDisposable
     /// </summary>
     public bool PrecomputeActivations
     {
-        get => _learner.PrecomputeActivations;
-        set => _learner.PrecomputeActivations = value;
+        get => _loop.PrecomputeActivations;
+        set => _loop.PrecomputeActivations = value;
     }
 
     /// <summary>
@@ -176,46 +178,46 @@ public sealed partial class FastCnnLearner : IDisposable
     /// </summary>
     public bool FreezeBatchNormStatistics
     {
-        get => _learner.FreezeBatchNormStatistics;
-        set => _learner.FreezeBatchNormStatistics = value;
+        get => _loop.FreezeBatchNormStatistics;
+        set => _loop.FreezeBatchNormStatistics = value;
     }
 
     /// <summary>Whether the network started from pretrained weights (then it starts frozen, as in fast.ai).</summary>
     public bool IsPretrained => _options.Weights.IsPretrained;
 
     /// <summary>The network as it really is, e.g. "ResNet18 with 2-2-2-3 blocks (ML.NET's ImageNet ResNet18)".</summary>
-    public string NetworkDescription => _learner.Model.Description;
+    public string NetworkDescription => _loop.Model.Description;
 
     /// <summary>Number of layer groups (3: stem + stages 1–2, stages 3–4, head).</summary>
-    public int LayerGroupCount => _learner.Groups.Count;
+    public int LayerGroupCount => _loop.Groups.Count;
 
     /// <summary>Whether only the head and the BatchNorm layers train (see <see cref="Freeze"/>).</summary>
-    public bool IsFrozen => _learner.Groups.IsFrozen;
+    public bool IsFrozen => _loop.Groups.IsFrozen;
 
     /// <summary>Every epoch trained so far, across calls.</summary>
     public IReadOnlyList<EpochResult> History => _history;
 
     /// <summary>Trains only the head (and the BatchNorm layers, see <see cref="Options.TrainBatchNormWhenFrozen"/>) from now on (fast.ai <c>freeze</c>).</summary>
-    public void Freeze() => _learner.Groups.Freeze(_learner.Settings.TrainBatchNormWhenFrozen);
+    public void Freeze() => _loop.Groups.Freeze(_loop.Settings.TrainBatchNormWhenFrozen);
 
     /// <summary>Trains every layer from now on (fast.ai <c>unfreeze</c>); precomputed activations are dropped.</summary>
     public void Unfreeze()
     {
-        _learner.Groups.Unfreeze();
-        _learner.DropFeatures();
+        _loop.Groups.Unfreeze();
+        _loop.DropActivations();
     }
 
     /// <summary>
-    /// The training augmentation (null or <see cref="Augmentation.None"/>: off). Setting it drops precomputed
-    /// activations; with augmentation on, training always renders the images.
+    /// The training augmentation (null or <see cref="Augmentation.None"/>: off). With augmentation on, training
+    /// renders the images; stored activations (of un-augmented images) are used again once it is off, until the body trains.
     /// </summary>
     public Augmentation? Augmentation
     {
-        get => _learner.Augmentation;
+        get => _loop.Augmentation;
         set
         {
             value?.Check();
-            _learner.Augmentation = value;
+            _loop.Augmentation = value;
         }
     }
 
@@ -237,8 +239,9 @@ public sealed partial class FastCnnLearner : IDisposable
         ThrowIfDisposed();
         var finder = new LearningRateFinderCallback(options, LayerGroupCount);
         _session.Info($"Learning-rate range test: up to {options.Iterations} batches of {BatchSize}, learning rate {options.StartLearningRate:G3} to {options.EndLearningRate:G3}, {(IsFrozen ? "frozen" : "all layers")}.");
-        int epochs = options.Iterations / _learner.BatchesPerEpoch + 1;
-        _learner.Fit(this, epochs, (callbacks ?? []).Prepend(finder), cancellationToken);
+        int epochs = options.Iterations / _loop.BatchesPerEpoch + 1;
+        var progress = new TrainingProgress("Range test", BatchSize, _session.Info, _options.PhaseProgress, options.Iterations);
+        _loop.Fit(this, epochs, (callbacks ?? []).Prepend(progress).Prepend(finder), cancellationToken);
         var result = new LearningRateFinderResult(finder.LearningRates, finder.Losses, options.Iterations);
         _session.Info($"Learning-rate range test ({finder.LearningRates.Count} batches): valley {result.Suggest(LearningRateSuggestion.Valley):G3}, " +
                       $"steep {result.Suggest(LearningRateSuggestion.Steep):G3}, minimum/10 {result.Suggest(LearningRateSuggestion.MinimumDividedBy10):G3}.");
@@ -254,10 +257,10 @@ public sealed partial class FastCnnLearner : IDisposable
         ThrowIfDisposed();
         var timer = new StepTimer(steps);
         var rateZero = new ParameterScheduler(new double[LayerGroupCount], LearningRateSchedule.Constant);
-        _learner.Fit(this, steps / _learner.BatchesPerEpoch + 1, [rateZero, timer], cancellationToken);
+        _loop.Fit(this, steps / _loop.BatchesPerEpoch + 1, [rateZero, timer], cancellationToken);
         // scoring a batch costs about a third of a training step (forward only)
-        int validBatches = _learner.Valid is { } valid ? (valid.Count + BatchSize - 1) / BatchSize : 0;
-        return timer.SecondsPerStep * (_learner.BatchesPerEpoch + validBatches / 3.0);
+        int validBatches = _loop.Valid is { } valid ? (valid.Count + BatchSize - 1) / BatchSize : 0;
+        return timer.SecondsPerStep * (_loop.BatchesPerEpoch + validBatches / 3.0);
     }
 
     /// <summary>
@@ -292,13 +295,10 @@ public sealed partial class FastCnnLearner : IDisposable
         _session.Info(resume is null
             ? $"Fitting {epochs} epochs, learning rates {learningRates}, {(IsFrozen ? "frozen" : "all layers")}."
             : $"Fitting {epochs} epochs, learning rates {learningRates}, {(IsFrozen ? "frozen" : "all layers")}: resuming after epoch {resume.EpochsDone} from '{Path.GetFullPath(resumeFrom!)}'.");
-        var results = _learner.Fit(this, epochs, Callbacks.Concat(callbacks ?? []).Prepend(new ParameterScheduler(peaks, schedule)), cancellationToken, resume);
+        var results = _loop.Fit(this, epochs, Callbacks.Concat(callbacks ?? []).Prepend(new ParameterScheduler(peaks, schedule)), cancellationToken, resume);
         _history.AddRange(results);
         return results;
     }
-
-    /// <summary>Writes a checkpoint of the running fit (used by <see cref="ModelCheckpoint"/>).</summary>
-    internal void WriteCheckpoint(string path, FitContext context) => _learner.WriteCheckpoint(path, context);
 
     /// <summary>fast.ai <c>fit_one_cycle</c>: <see cref="Fit"/> with <see cref="LearningRateSchedule.OneCycle"/>'s defaults.</summary>
     public IReadOnlyList<EpochResult> FitOneCycle(int epochs, LearningRates maxLearningRates, CancellationToken cancellationToken = default) =>
@@ -343,7 +343,7 @@ public sealed partial class FastCnnLearner : IDisposable
     }
 
     /// <summary>Validation loss and accuracy of the current weights, or nulls without a validation set.</summary>
-    public (double? Loss, double? Accuracy) Validate(CancellationToken cancellationToken = default) => _learner.Validate(cancellationToken);
+    public (double? Loss, double? Accuracy) Validate(CancellationToken cancellationToken = default) => _loop.Validate(cancellationToken);
 
     /// <summary>
     /// An ML.NET transformer with a copy of the current network; the learner can go on training.
@@ -355,8 +355,8 @@ public sealed partial class FastCnnLearner : IDisposable
         scoring ??= new FastCnnTransformer.Options();
         scoring.Check();
         ThrowIfDisposed();
-        var settings = ScoringSettings.From(_options, scoring, _learner.Augmentation, _learner.Settings.Seed);
-        return new FastCnnTransformer(new ScoringModel(_learner.Model.Clone(), settings, _session.ScoringLog));
+        var settings = ScoringSettings.From(_options, scoring, _loop.Augmentation, _loop.Settings.Seed);
+        return new FastCnnTransformer(new ScoringModel(_loop.Model.Clone(), settings, _session.ScoringLog));
     }
 
     /// <summary>
@@ -369,7 +369,7 @@ public sealed partial class FastCnnLearner : IDisposable
     {
         ThrowIfDisposed();
         Checks.UserArg(!string.IsNullOrWhiteSpace(path), nameof(path), "must name the file to write");
-        var state = _learner.Model.Network.state_dict();
+        var state = _loop.Model.Network.state_dict();
         AtomicFile.Write(path, stream => PyTorchPickler.PickleStateDict(stream, state));
     }
 
@@ -380,8 +380,8 @@ public sealed partial class FastCnnLearner : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
-        _learner.Dispose();
-        _learner.Model.Dispose();
+        _loop.Dispose();
+        _loop.Model.Dispose();
         _session.Dispose();
     }
 }

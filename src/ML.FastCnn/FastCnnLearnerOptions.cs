@@ -189,6 +189,13 @@ public sealed partial class FastCnnLearner
         public IProgress<BatchProgress>? BatchProgress { get; set; }
 
         /// <summary>
+        /// Receives the progress of every long phase — caching images, storing activations, the range test, each
+        /// epoch — with images per second and the time left (in the fit too, once an epoch has run). The same
+        /// numbers go to MLContext's log every few seconds. Default none.
+        /// </summary>
+        public IProgress<PhaseProgress>? PhaseProgress { get; set; }
+
+        /// <summary>
         /// Your own callbacks, run in every fit of the learner beside the built-in ones, in the order of
         /// their <see cref="LearnerCallback.Order"/> (fast.ai <c>Learner(cbs=...)</c>). Default empty.
         /// </summary>

@@ -102,7 +102,7 @@ public sealed class CommandLineTests
     {
         var ml = new MLContext();
         var model = ml.Model.Load(modelPath, out _);
-        var rows = ml.Data.LoadFromEnumerable(new[] { new ImageFile { ImagePath = image, Label = GeneratedImages.Classes[0] } });
+        var rows = ml.Data.LoadFromEnumerable(new[] { new ImageFolderRow { ImagePath = image, Label = GeneratedImages.Classes[0] } });
         return model.Transform(rows).GetColumn<string>("PredictedClass").Single();
     }
 
@@ -155,7 +155,20 @@ public sealed class CommandLineTests
         var (code, output) = Cli("--help");
 
         Assert.AreEqual(0, code, output);
-        foreach (var command in new[] { "train", "lr-find", "evaluate", "predict", "bench" })
+        foreach (var command in new[] { "train", "lr-find", "evaluate", "interpret", "predict", "export", "serve", "doctor" })
             StringAssert.Contains(output, command);
+        Assert.IsFalse(output.Contains("bench", StringComparison.Ordinal), "the benchmarks are their own program, not a user command:\n" + output);
+    }
+
+    [TestMethod]
+    public void TheBenchmarkProgramListsItsMeasurements()
+    {
+        var bench = Path.Combine(TestData.RepositoryRoot(), "bench", "ML.FastCnn.Bench", "bin", TestData.Configuration, "net10.0", "ML.FastCnn.Bench.dll");
+
+        var output = TestData.Run("dotnet", bench, "--help");
+
+        foreach (var measurement in new[] { "pipeline", "onnx", "fashion-mnist", "small-data", "soak", "serve" })
+            StringAssert.Contains(output, measurement);
+        StringAssert.Contains(TestData.Run("dotnet", bench, "small-data", "--help"), "FineTuneOnStoredActivations");
     }
 }

@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using ML.FastCnn.Samples;
+using ML.FastCnn.Shared;
 
 namespace ML.FastCnn.Tests;
 

@@ -53,7 +53,7 @@ public sealed class InputPipelineTests
         byte[] Pixels(bool cache)
         {
             var options = new FastCnnLearner.Options { ImageSize = 40, BatchSize = 8, CacheImages = cache };
-            var input = TrainingInput.Bind(data, options, recipe: null, seed: 1, _ => { }, CancellationToken.None);
+            var input = TrainingInput.Bind(data, options, recipe: null, seed: 1, _ => { }, _ => { }, CancellationToken.None);
             Assert.AreEqual(cache, input.Train.IsCached);
             var pixels = new List<byte>();
             foreach (var batch in input.Train.Epoch(0, shuffle: false, augmentation: null, CancellationToken.None))
@@ -172,7 +172,7 @@ public sealed class InputPipelineTests
     }
 
     [TestMethod]
-    public void PrecomputedActivationsAreDroppedOnUnfreezeAndWithAugmentation()
+    public void PrecomputedActivationsAreDroppedWhenTheBodyTrainsAndKeptAcrossAugmentationSwitches()
     {
         using var learner = NewLearner(o => o.PrecomputeActivations = true);
 
@@ -185,7 +185,9 @@ public sealed class InputPipelineTests
         learner.Freeze();
         learner.Fit(1, 1e-3, LearningRateSchedule.Constant);
         learner.Augmentation = Augmentation.SideOn;
-        Assert.IsFalse(learner.HasPrecomputedActivations);
+        learner.Augmentation = null;
+        Assert.IsTrue(learner.HasPrecomputedActivations, "made from un-augmented images by an unchanged body: still right (a recipe switches augmentation off before its head epochs)");
+        learner.Augmentation = Augmentation.SideOn;
         learner.Fit(1, 1e-3, LearningRateSchedule.Constant);
         Assert.IsFalse(learner.HasPrecomputedActivations, "augmented images are rendered every epoch");
     }

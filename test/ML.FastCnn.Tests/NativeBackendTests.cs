@@ -26,6 +26,40 @@ public sealed class NativeBackendTests
     }
 
     [TestMethod]
+    public void AutoWarnsWhenItFallsBackToTheCpuAlthoughACudaBackendShips()
+    {
+        if (TorchSharp.torch.cuda.is_available())
+            Assert.Inconclusive("This machine has a CUDA GPU: Auto takes it.");
+        var folder = Directory.CreateTempSubdirectory("fastcnn-app-").FullName;
+        try
+        {
+            var warnings = new List<string>();
+            Assert.AreEqual(TorchSharp.DeviceType.CPU, DeviceSelector.Resolve(ComputeDevice.Auto, warnings.Add, folder).type);
+            Assert.IsEmpty(warnings, "a CPU-only application is where it should be");
+
+            string native = Directory.CreateDirectory(Path.Combine(folder, "runtimes", "linux-x64", "native")).FullName;
+            File.WriteAllBytes(Path.Combine(native, "libtorch_cuda.so"), []);
+            Assert.AreEqual(TorchSharp.DeviceType.CPU, DeviceSelector.Resolve(ComputeDevice.Auto, warnings.Add, folder).type);
+
+            Assert.HasCount(1, warnings);
+            StringAssert.Contains(warnings[0], "libtorch_cuda.so");
+            StringAssert.Contains(warnings[0], "no CUDA GPU");
+            Assert.IsEmpty(WarningsFor(ComputeDevice.Cpu, folder), "Device = Cpu is a choice, not a fallback");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static List<string> WarningsFor(ComputeDevice choice, string folder)
+    {
+        var warnings = new List<string>();
+        DeviceSelector.Resolve(choice, warnings.Add, folder);
+        return warnings;
+    }
+
+    [TestMethod]
     public void ADamagedNativeLibraryIsNamedWithTheLoadersReason()
     {
         var folder = Directory.CreateTempSubdirectory("fastcnn-app-").FullName;

@@ -51,11 +51,8 @@ public sealed class OnnxExportTests
                 for (int k = 0; k < expected[i].Length; k++)
                     Assert.AreEqual(expected[i][k], actual[i][k], 1e-4, $"{head} head, image {i}, class {k}");
 
-            // 2. ML.NET's own chain from the files: LoadImages → ResizeImages → ExtractPixels → ApplyOnnxModel (square images: IsoCrop only scales).
-            var chain = ml.Transforms.LoadImages("Picture", imageFolder: null, inputColumnName: "ImagePath")
-                .Append(ml.Transforms.ResizeImages("Picture", Size, Size, resizing: ImageResizingEstimator.ResizingKind.IsoCrop))
-                .Append(ml.Transforms.ExtractPixels("image", "Picture", interleavePixelColors: false, outputAsFloatArray: true))
-                .Append(ml.Transforms.ApplyOnnxModel("probabilities", "image", path));
+            // 2. ML.NET's own chain from the files (FastCnn.OnnxScoringChain): LoadImages → ResizeImages → ExtractPixels → ApplyOnnxModel.
+            var chain = FastCnn.OnnxScoringChain(ml, model, path);
             var scored = chain.Fit(raw).Transform(raw);
             // The pixels ML.NET resizes are the ones FastCnn renders (the same Skia filter), up to rounding.
             var pixels = scored.GetColumn<float[]>("image").ToList();
@@ -115,6 +112,14 @@ public sealed class OnnxExportTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [TestMethod]
+    public void TheOnnxChainResizesAsCloseToTheModelAsMLNetCan()
+    {
+        Assert.AreEqual(ImageResizingEstimator.ResizingKind.IsoCrop, FastCnn.OnnxResizingFor(ResizeMethod.Crop), "same filter, centred");
+        Assert.AreEqual(ImageResizingEstimator.ResizingKind.IsoPad, FastCnn.OnnxResizingFor(ResizeMethod.Pad));
+        Assert.AreEqual(ImageResizingEstimator.ResizingKind.IsoCrop, FastCnn.OnnxResizingFor(ResizeMethod.Squish), "not Fill: it resamples nearest-neighbour");
     }
 
     private static int ArgMax(float[] values) => Array.IndexOf(values, values.Max());

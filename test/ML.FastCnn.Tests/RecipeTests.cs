@@ -185,7 +185,7 @@ public sealed class RecipeTests
         var epochs = new List<EpochResult>();
         options.Epochs = 5;
         options.CancellationToken = cancel.Token;
-        options.Learner.Progress = new SynchronousProgress(e => { epochs.Add(e); cancel.Cancel(); });
+        options.Learner.Progress = new SynchronousProgress<EpochResult>(e => { epochs.Add(e); cancel.Cancel(); });
 
         Assert.ThrowsExactly<OperationCanceledException>(() => FastCnn.Train(ml, options).Fit(train));
         Assert.AreEqual(1, epochs.Count);
@@ -206,7 +206,7 @@ public sealed class RecipeTests
             Assert.IsTrue(Same(good[name], tensor), $"{name} was not put back");
     }
 
-    private static FitContext Context(ImageClassifier? model, List<string> log) => new(null!, model!, null!, [], epochs: 10, batchesPerEpoch: 1, log.Add);
+    private static FitContext Context(ImageClassifier? model, List<string> log) => new(null!, model!, null!, [], epochs: 10, batchesPerEpoch: 1, log.Add, () => 0);
 
     [TestMethod]
     public void EarlyStoppingStopsOnceTheMetricHasNotImprovedForPatienceEpochs()
@@ -309,7 +309,7 @@ public sealed class RecipeTests
     {
         var (ml, train, options) = Setup();
         var run = new List<EpochResult>();
-        options.Learner.Progress = new SynchronousProgress(run.Add);
+        options.Learner.Progress = new SynchronousProgress<EpochResult>(run.Add);
         options.Epochs = epochs;
         options.TimeBudget = TimeSpan.FromSeconds(seconds);
 
@@ -363,7 +363,7 @@ public sealed class RecipeTests
         options.Epochs = epochs;
         options.StartImageSize = 24;
         options.Learner.ValidationSet = null;
-        options.Learner.Progress = new SynchronousProgress(_ =>
+        options.Learner.Progress = new SynchronousProgress<EpochResult>(_ =>
         {
             perEpoch.Add(sizes.Distinct().Single()); // one size within an epoch
             sizes.Clear();
@@ -402,7 +402,7 @@ public sealed class RecipeTests
     {
         var (ml, train, options) = Setup();
         var epochs = new List<EpochResult>();
-        options.Learner.Progress = new SynchronousProgress(epochs.Add);
+        options.Learner.Progress = new SynchronousProgress<EpochResult>(epochs.Add);
         using var learner = FastCnnLearner.Create(ml, train, options.Learner);
 
         var lr = learner.FindLearningRate(new LearningRateFinderOptions { Iterations = 30 }).Suggest();
@@ -462,7 +462,7 @@ public sealed class RecipeTests
         var (ml, train, options) = Setup();
         var log = TestData.CaptureLog(ml);
         var run = new List<EpochResult>();
-        options.Learner.Progress = new SynchronousProgress(run.Add);
+        options.Learner.Progress = new SynchronousProgress<EpochResult>(run.Add);
         options.Epochs = 2;
 
         using var model = FastCnn.Train(ml, options).Fit(train);
@@ -471,6 +471,71 @@ public sealed class RecipeTests
         Assert.HasCount(1, plans, string.Join('\n', log));
         StringAssert.Contains(plans[0], $"{s_train.Count} training images at 32px, cached: batch size 8, recipe FineTuneOnStoredActivations, 0 frozen + 2 epochs");
         Assert.AreEqual(2, run.Count, "random weights: the plan's main epochs only");
+    }
+
+    [TestMethod]
+    public void ARecipeKeepsTheHeadOnlyWeightsWhenTheMainPhaseMadeThemWorse()
+    {
+        foreach (bool keepBestPhase in new[] { true, false })
+        {
+            var (ml, train, options) = Setup();
+            options.Learner.Weights = PretrainedWeights.ImageNet; // ML.NET's ResNet18, offline
+            options.Learner.Callbacks.Add(new SpoilTheHeadWhenUnfrozen());
+            var log = TestData.CaptureLog(ml);
+            using var learner = FastCnnLearner.Create(ml, train, options.Learner);
+
+            var results = learner.FineTuneOnStoredActivations(learner.Plan with { LearningRate = 1e-3, FreezeEpochs = 1, Epochs = 1, KeepBestPhase = keepBestPhase });
+
+            double head = results[0].ValidLoss!.Value, main = results[1].ValidLoss!.Value, now = learner.Validate().Loss!.Value;
+            Assert.IsGreaterThan(head, main, "the spoiled main phase is worse than the head alone");
+            if (keepBestPhase)
+            {
+                Assert.AreEqual(head, now, 1e-4, "the head-only weights are back");
+                Assert.IsTrue(log.Any(l => l.Contains("Kept the head-only weights", StringComparison.Ordinal)), string.Join('\n', log));
+            }
+            else
+            {
+                Assert.AreEqual(main, now, 1e-4, "KeepBestPhase = false keeps the main phase's weights");
+            }
+        }
+    }
+
+    /// <summary>At the end of every epoch of an unfrozen fit, turns the head's last layer against its own predictions.</summary>
+    private sealed class SpoilTheHeadWhenUnfrozen : LearnerCallback
+    {
+        public override void AfterBatch(FitContext context, double loss)
+        {
+            if (context.Learner.IsFrozen || context.Batch != context.BatchesPerEpoch - 1)
+                return;
+            using var noGrad = no_grad();
+            using var factor = tensor(-5f);
+            foreach (var parameter in context.Network.parameters().TakeLast(2))
+                parameter.mul_(factor);
+        }
+    }
+
+    [TestMethod]
+    public void EveryLongPhaseReportsItsProgressWithSpeedAndTimeLeft()
+    {
+        var (ml, train, options) = Setup();
+        options.Learner.Weights = PretrainedWeights.ImageNet; // stored activations need a pretrained body
+        var reports = new List<PhaseProgress>();
+        options.Learner.PhaseProgress = new SynchronousProgress<PhaseProgress>(reports.Add);
+        using var learner = FastCnnLearner.Create(ml, train, options.Learner);
+
+        learner.FineTuneOnStoredActivations(learner.Plan with { FreezeEpochs = 1, Epochs = 2 });
+
+        var last = reports.GroupBy(r => r.Phase).ToDictionary(g => g.Key, g => g.Last());
+        CollectionAssert.IsSubsetOf(new[] { "Caching the training data", "Caching the validation set", "Storing activations", "Range test", "Training" }, last.Keys.ToArray());
+        Assert.AreEqual(s_train.Count, last["Caching the training data"].Done);
+        Assert.AreEqual(s_train.Count + s_valid.Count, last["Storing activations"].Done, "every training and validation image once");
+        Assert.AreEqual("batches", last["Range test"].Unit);
+        Assert.IsTrue(reports.All(r => r.Done <= r.Total && r.PerSecond > 0), "counts within the total, a speed from the first step on");
+
+        var unfrozen = reports.Where(r => r.Phase == "Training" && r.Epochs == 2).ToList();
+        Assert.IsTrue(unfrozen.Where(r => r.Epoch == 1).All(r => r.FitRemaining is null), "no estimate for the fit before an epoch has run");
+        Assert.IsTrue(unfrozen.Where(r => r.Epoch == 2).All(r => r.FitRemaining is not null), "the fit's time left once the first epoch has run");
+        Assert.AreEqual(TimeSpan.Zero, unfrozen[^1].Remaining, "nothing left at the end");
     }
 
     /// <summary>Whether each fit trained frozen, and its epochs.</summary>
@@ -493,9 +558,9 @@ public sealed class RecipeTests
     }
 
     /// <summary>Reports synchronously (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SynchronousProgress(Action<EpochResult> report) : IProgress<EpochResult>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
-        public void Report(EpochResult value) => report(value);
+        public void Report(T value) => report(value);
     }
 
     /// <summary>Records each batch's learning rates (per layer group) and momentum, through the public context.</summary>

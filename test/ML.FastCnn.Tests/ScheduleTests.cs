@@ -12,12 +12,12 @@ public sealed class ScheduleTests
     [TestMethod]
     public void BasicAnnealersHitTheirEnds()
     {
-        Assert.AreEqual(2, Schedule.Cosine(2, 8)(0), Tolerance);
-        Assert.AreEqual(5, Schedule.Cosine(2, 8)(0.5), Tolerance);
-        Assert.AreEqual(8, Schedule.Cosine(2, 8)(1), Tolerance);
-        Assert.AreEqual(3.5, Schedule.Linear(2, 8)(0.25), Tolerance);
-        Assert.AreEqual(1e-4, Schedule.Exponential(1e-7, 10)(0.375), 1e-16);
-        Assert.AreEqual(7, Schedule.Constant(7)(0.3), Tolerance);
+        Assert.AreEqual(2, Annealing.Cosine(2, 8)(0), Tolerance);
+        Assert.AreEqual(5, Annealing.Cosine(2, 8)(0.5), Tolerance);
+        Assert.AreEqual(8, Annealing.Cosine(2, 8)(1), Tolerance);
+        Assert.AreEqual(3.5, Annealing.Linear(2, 8)(0.25), Tolerance);
+        Assert.AreEqual(1e-4, Annealing.Exponential(1e-7, 10)(0.375), 1e-16);
+        Assert.AreEqual(7, Annealing.Constant(7)(0.3), Tolerance);
     }
 
     [TestMethod]
@@ -76,12 +76,12 @@ public sealed class ScheduleTests
     [TestMethod]
     public void CombineRunsSchedulesInTurn()
     {
-        var combined = Schedule.Combine([0.5, 0.5], [Schedule.Linear(0, 1), Schedule.Constant(3)]);
+        var combined = Annealing.Combine([0.5, 0.5], [Annealing.Linear(0, 1), Annealing.Constant(3)]);
 
         Assert.AreEqual(0.5, combined(0.25), Tolerance);
         Assert.AreEqual(3, combined(0.5), Tolerance);
         Assert.AreEqual(3, combined(1), Tolerance);
-        var e = Assert.ThrowsExactly<ArgumentException>(() => Schedule.Combine([0.5, 0.4], [Schedule.Constant(1), Schedule.Constant(2)]));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Annealing.Combine([0.5, 0.4], [Annealing.Constant(1), Annealing.Constant(2)]));
         StringAssert.Contains(e.Message, "add up to 1");
     }
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Microsoft.ML;
-using ML.FastCnn.Samples;
+using ML.FastCnn.Shared;
 
 namespace ML.FastCnn.Tests;
 

@@ -26,7 +26,7 @@ if (args[0] == "train")
 else
 {
     model = ml.Model.Load(args[1], out var schema);
-    rows = ml.Data.LoadFromEnumerable(args.Skip(2).Select(path => new ImageFile { ImagePath = path, Label = "" }), schema);
+    rows = ml.Data.LoadFromEnumerable(args.Skip(2).Select(path => new ImageFolderRow { ImagePath = path, Label = "" }), schema);
 }
 foreach (var row in ml.Data.CreateEnumerable<Prediction>(model.Transform(rows), reuseRowObject: false))
     Console.WriteLine($"{Path.GetFileName(row.ImagePath)} {row.PredictedClass} {string.Join(' ', row.Score.Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8")))}");

@@ -1,3 +1,6 @@
+using Microsoft.ML;
+using ML.FastCnn;
+
 namespace ML.FastCnn.Samples;
 
 /// <summary>A mistake in how the program was called; its message says what to change.</summary>
@@ -35,6 +38,10 @@ internal static class CliErrors
 
     public static string ExistingFolder(string path, string what) =>
         Directory.Exists(path) ? Path.GetFullPath(path) : throw new CliException($"{what} '{path}' does not exist.");
+
+    /// <summary>The FastCnn step of a loaded model, or the error a user who passed another model needs.</summary>
+    public static FastCnnTransformer FastCnnStep(ITransformer model) =>
+        FastCnn.FindTransformer(model) ?? throw new CliException("The model has no FastCnn step; was it saved by `train`?");
 
     public static string ExistingFile(string path, string what) =>
         File.Exists(path) ? Path.GetFullPath(path) : throw new CliException($"{what} '{path}' does not exist.");

@@ -31,8 +31,8 @@ internal static class EvaluateCommand
         // Scoring cannot leave a row out: with skip, bad files are found while listing the folder.
         var data = SampleData.LoadFolder(ml, folder, badImages, validationFraction: 0, checkImages: badImages == BadImagePolicy.Skip);
         var rows = data.Validation ?? data.Train;
-        var fastCnn = ModelParts.FastCnn(model);
-        var scored = views == 0 ? model.Transform(rows) : ModelParts.WithTestTimeAugmentation(model, views).Transform(rows);
+        var fastCnn = CliErrors.FastCnnStep(model);
+        var scored = views == 0 ? model.Transform(rows) : FastCnn.ReplaceTransformer(model, f => f.WithTestTimeAugmentation(views)).Transform(rows);
         Reports.Metrics(views == 0 ? "Evaluation" : $"Evaluation with TTA ({views} views)", ml.MulticlassClassification.Evaluate(scored), fastCnn.ClassNames);
     }
 }

@@ -30,16 +30,15 @@ internal static class ExportCommand
     {
         var ml = CliContext.Create();
         var model = FastCnn.LoadModel(ml, modelPath, out _);
-        var fastCnn = ModelParts.FastCnn(model);
-        var resizing = resizeOption ?? Matching(fastCnn.Resize);
+        var fastCnn = CliErrors.FastCnnStep(model);
+        var resizing = resizeOption ?? FastCnn.OnnxResizingFor(fastCnn.Resize);
         fastCnn.ExportOnnx(onnxPath);
         Console.WriteLine($"wrote {Path.GetFullPath(onnxPath)} ({new FileInfo(onnxPath).Length / 1048576.0:F1} MB): {fastCnn}; input 'image' float32 [N, 3, {fastCnn.ImageSize}, {fastCnn.ImageSize}] RGB 0-255, output 'probabilities' [N, {fastCnn.ClassNames.Count}]");
-        int size = fastCnn.ImageSize;
         if (mlnetPath is not null)
         {
             // The chain's input is one text column, ImagePath; fitting it reads no data.
             var empty = ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>());
-            var chain = OnnxChain(ml, size, resizing, onnxPath).Fit(empty);
+            var chain = FastCnn.OnnxScoringChain(ml, fastCnn, onnxPath, resizing).Fit(empty);
             FastCnn.SaveModel(ml, chain, empty.Schema, mlnetPath);
             Console.WriteLine($"wrote {Path.GetFullPath(mlnetPath)}: ML.NET's {resizing} chain around the ONNX model (input ImagePath, output 'probabilities' in the order {string.Join(", ", fastCnn.ClassNames)})");
         }
@@ -48,30 +47,11 @@ internal static class ExportCommand
 
         var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"), new ImageFolderOptions { ValidationFraction = 0 });
         var rows = data.Validation ?? data.Train;
-        var viaOnnx = OnnxChain(ml, size, resizing, onnxPath).Fit(rows).Transform(rows).GetColumn<float[]>("probabilities").Select(p => Array.IndexOf(p, p.Max())).ToList();
+        var viaOnnx = FastCnn.OnnxScoringChain(ml, fastCnn, onnxPath, resizing).Fit(rows).Transform(rows).GetColumn<float[]>("probabilities").Select(p => Array.IndexOf(p, p.Max())).ToList();
         var viaFastCnn = model.Transform(rows).GetColumn<uint>(fastCnn.PredictedLabelColumnName).Select(k => (int)k - 1).ToList();
         int agree = viaOnnx.Zip(viaFastCnn).Count(p => p.First == p.Second);
         Console.WriteLine($"ML.NET's LoadImages → ResizeImages ({resizing}) → ExtractPixels → ApplyOnnxModel agrees with FastCnn on {agree} of {viaOnnx.Count} images ({100.0 * agree / viaOnnx.Count:F1}%)");
     }
-
-    /// <summary>
-    /// The ResizeImages kind closest to the model's resize method. Crop ↔ IsoCrop matches (same filter, centred).
-    /// Pad ↔ IsoPad: ML.NET pads with black where FastCnn reflects the image, so the padding differs.
-    /// Squish → IsoCrop: exact for square images (same filter); ML.NET's only squishing kind, Fill,
-    /// resamples nearest-neighbour, which changed the class of 16% of the sample's images.
-    /// </summary>
-    internal static ImageResizingEstimator.ResizingKind Matching(ResizeMethod method) => method switch
-    {
-        ResizeMethod.Pad => ImageResizingEstimator.ResizingKind.IsoPad,
-        _ => ImageResizingEstimator.ResizingKind.IsoCrop,
-    };
-
-    /// <summary>ML.NET's own image chain into the exported model: ImagePath → 'probabilities'.</summary>
-    internal static IEstimator<ITransformer> OnnxChain(MLContext ml, int size, ImageResizingEstimator.ResizingKind resizing, string onnxPath) =>
-        ml.Transforms.LoadImages("Picture", imageFolder: null, inputColumnName: "ImagePath")
-            .Append(ml.Transforms.ResizeImages("Picture", size, size, resizing: resizing))
-            .Append(ml.Transforms.ExtractPixels("image", "Picture", interleavePixelColors: false, outputAsFloatArray: true))
-            .Append(ml.Transforms.ApplyOnnxModel("probabilities", "image", Path.GetFullPath(onnxPath)));
 
     private sealed class ImagePathRow
     {

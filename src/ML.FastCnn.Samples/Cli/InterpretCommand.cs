@@ -35,10 +35,10 @@ internal static class InterpretCommand
         if (top < 1)
             throw new CliException($"--top must be 1 or more (was {top}).");
         var ml = CliContext.Create();
-        var model = ml.Model.Load(CliErrors.ExistingFile(modelPath, "Model"), out _);
+        var model = FastCnn.LoadModel(ml, modelPath, out _);
         var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"), new ImageFolderOptions { ValidationFraction = 0 });
         var rows = data.Validation ?? data.Train;
-        var fastCnn = ModelParts.FastCnn(model);
+        var fastCnn = CliErrors.FastCnnStep(model);
         output = Path.GetFullPath(output);
         Directory.CreateDirectory(output);
 

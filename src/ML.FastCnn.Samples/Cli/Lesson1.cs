@@ -33,6 +33,7 @@ internal static class Lesson1
             ValidationSet = data.Validation is { } v ? preprocessing.Transform(v) : null,
             Progress = table,
             BatchProgress = table,
+            PhaseProgress = table,
             Callbacks = { recorder, table },
         };
         using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(data.Train), options);
@@ -83,13 +84,13 @@ internal static class Lesson1
         var modelPath = Path.Combine(outputFolder, "model.zip");
         ml.Model.Save(model, data.Train.Schema, modelPath);
         var loaded = ml.Model.Load(modelPath, out _);
-        var engine = ml.Model.CreatePredictionEngine<ImageFile, Prediction>(loaded);
+        var engine = ml.Model.CreatePredictionEngine<ImageFolderRow, Prediction>(loaded);
         var predictions = new Table().Border(TableBorder.Simple).Title("predictions of the reloaded model");
         foreach (var column in new[] { "image", "truth", "predicted", "probability" })
             predictions.AddColumn(column);
         foreach (var file in data.ValidationFiles.Where((_, i) => i % 97 == 0).Take(6))
         {
-            var prediction = engine.Predict(new ImageFile { ImagePath = file.ImagePath, Label = file.Label });
+            var prediction = engine.Predict(new ImageFolderRow { ImagePath = file.ImagePath, Label = file.Label });
             predictions.AddRow(Path.GetFileName(file.ImagePath), file.Label, prediction.PredictedClass, $"{prediction.Score.Max():P0}");
         }
         AnsiConsole.Write(predictions);

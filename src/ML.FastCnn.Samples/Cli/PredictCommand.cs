@@ -45,51 +45,21 @@ internal static class PredictCommand
     {
         var ml = CliContext.Create(seed: null);
         var model = FastCnn.LoadModel(ml, modelPath, out _);
-        var classes = ModelParts.FastCnn(model).ClassNames;
+        _ = CliErrors.FastCnnStep(model); // the command line's wording for a model without one, before scoring
         var paths = images.Select(Path.GetFullPath).ToList();
-        var results = Score(ml, model, classes, paths);
+        var readable = paths.Where(File.Exists).ToList();
+        // One pass over the readable files; an unreadable one fails alone (FastCnn.ScoreEach).
+        var scores = new Dictionary<string, ImageScore>(); // a path given twice is scored twice, alike
+        foreach (var (path, score) in readable.Zip(FastCnn.ScoreEach(ml, model, readable.Select(p => new ImageFolderRow { ImagePath = p }).ToList())))
+            scores[path] = score;
+        var results = paths.Select(path => scores.TryGetValue(path, out var score)
+            ? score.Succeeded
+                ? new Result(path, score.PredictedLabel, score.Probability, score.Probabilities, null)
+                : new Result(path, null, 0, null, score.Error is UnreadableImageException u ? u.Reason : score.Error!.Message)
+            : new Result(path, null, 0, null, "the file does not exist")).ToList();
         Print(results, format);
         return results.Count(r => r.Error is not null);
     }
-
-    /// <summary>All images in batches; when one is unreadable, each on its own, so only that one fails.</summary>
-    private static List<Result> Score(MLContext ml, ITransformer model, IReadOnlyList<string> classes, List<string> paths)
-    {
-        var readable = paths.Where(File.Exists).ToList();
-        var scores = new Dictionary<string, float[]>();
-        var errors = paths.Where(p => !File.Exists(p)).ToDictionary(p => p, _ => "the file does not exist");
-        try
-        {
-            var batch = Transform(ml, model, readable);
-            for (int i = 0; i < readable.Count; i++)
-                scores[readable[i]] = batch[i];
-        }
-        catch (UnreadableImageException)
-        {
-            foreach (var path in readable)
-            {
-                try
-                {
-                    scores[path] = Transform(ml, model, [path])[0];
-                }
-                catch (UnreadableImageException e)
-                {
-                    errors[path] = e.Reason;
-                }
-            }
-        }
-        return paths.Select(path =>
-        {
-            if (errors.TryGetValue(path, out var error))
-                return new Result(path, null, 0, null, error);
-            var p = scores[path];
-            int best = Array.IndexOf(p, p.Max());
-            return new Result(path, classes[best], p[best], classes.Select((c, k) => (c, k)).ToDictionary(x => x.c, x => p[x.k]), null);
-        }).ToList();
-    }
-
-    private static List<float[]> Transform(MLContext ml, ITransformer model, IEnumerable<string> paths) =>
-        model.Transform(ml.Data.LoadFromEnumerable(paths.Select(p => new ImageFile { ImagePath = p }))).GetColumn<float[]>("Score").ToList();
 
     private static void Print(List<Result> results, OutputFormat format)
     {
@@ -104,7 +74,7 @@ internal static class PredictCommand
             case OutputFormat.Csv:
                 Console.WriteLine("path,label,probability,error");
                 foreach (var r in results)
-                    Console.WriteLine(string.Join(',', Csv(r.Path), Csv(r.Label ?? ""), r.Error is null ? r.Probability.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : "", Csv(r.Error ?? "")));
+                    Console.WriteLine(string.Join(',', CsvField.Escape(r.Path), CsvField.Escape(r.Label), r.Error is null ? r.Probability.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : "", CsvField.Escape(r.Error)));
                 break;
             default:
                 foreach (var r in results)
@@ -117,6 +87,4 @@ internal static class PredictCommand
                 break;
         }
     }
-
-    private static string Csv(string value) => value.IndexOfAny([',', '"', '\n', '\r']) < 0 ? value : $"\"{value.Replace("\"", "\"\"")}\"";
 }

@@ -41,13 +41,13 @@ internal static class ServeCommand
         batcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
-    /// <summary>The web application (not started) and its batcher; <c>bench serve</c> starts it in-process.</summary>
+    /// <summary>The web application (not started) and its batcher; the serving benchmark (bench/ML.FastCnn.Bench, <c>serve</c>) starts it in-process.</summary>
     public static (WebApplication App, MicroBatcher Batcher, string Model) Build(string modelPath, string host, int port, int maxBatch, int maxWaitMs, int capacity)
     {
         if (maxBatch < 1 || maxWaitMs < 0 || capacity < 1)
             throw new CliException("--max-batch and --queue must be 1 or more, --max-wait-ms 0 or more.");
         var ml = CliContext.Create();
-        var fastCnn = ModelParts.FastCnn(FastCnn.LoadModel(ml, modelPath, out _));
+        var fastCnn = CliErrors.FastCnnStep(FastCnn.LoadModel(ml, modelPath, out _));
         var classes = fastCnn.ClassNames;
         var engine = fastCnn.ScoringEngine; // starts and checks the engine now, not on the first request
 
@@ -80,7 +80,7 @@ internal static class ServeCommand
             if (bytes.Length == 0)
                 return BadRequest("the request has no image: send the image's bytes as the body (or a multipart file)");
             // Decoders fill in a truncated PNG, JPEG, GIF or WebP without complaint: check the bytes first.
-            if (ImageFileCheck.Problem(bytes) is { } problem)
+            if (ImageFileCheck.FindProblem(bytes) is { } problem)
                 return BadRequest($"not a readable image ({bytes.Length} bytes): {problem}");
             MLImage image;
             try
@@ -96,17 +96,12 @@ internal static class ServeCommand
                 image.Dispose();
                 return Results.Json(new { error = $"busy: the queue (--queue {capacity}) is full; retry later" }, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
-            float[] probabilities;
-            try
-            {
-                probabilities = await scoring;
-            }
-            catch (UnreadableImageException e)
-            {
+            var score = await scoring;
+            if (score.Error is UnreadableImageException e)
                 return BadRequest($"not a readable image ({bytes.Length} bytes): {e.Reason}");
-            }
-            int best = Array.IndexOf(probabilities, probabilities.Max());
-            return Results.Json(new { label = classes[best], probabilities = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => probabilities[p.i]) });
+            if (score.Error is { } other)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(other); // not the client's fault: 500
+            return Results.Json(new { label = score.PredictedLabel, probabilities = score.Probabilities });
         });
 
         return (app, batcher, fastCnn.ToString());

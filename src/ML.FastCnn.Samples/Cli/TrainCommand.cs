@@ -21,6 +21,7 @@ internal static class TrainCommand
         options.Learner.ValidationSet = data.Validation is { } v ? preprocessing.Fit(data.Train).Transform(v) : null;
         options.Learner.Progress = table;
         options.Learner.BatchProgress = table;
+        options.Learner.PhaseProgress = table;
         var recorder = new Recorder();
         options.Learner.Callbacks.Add(recorder);
         options.Learner.Callbacks.Add(table); // keeps the plan for the report

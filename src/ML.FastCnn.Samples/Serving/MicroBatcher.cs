@@ -10,7 +10,7 @@ namespace ML.FastCnn.Samples;
 /// Scores concurrent requests together: a bounded queue, and one worker that takes up to
 /// <c>maxBatch</c> waiting images — waiting at most <c>maxWait</c> after the first for more — and
 /// scores them in one forward pass. A full queue refuses at once (the caller answers 503). An image
-/// that fails in a batch is retried alone, so only its own request fails.
+/// that fails in a batch fails alone (<see cref="FastCnn.ScoreEach{TRow}"/>): the other requests get their answer.
 /// </summary>
 internal sealed class MicroBatcher : IAsyncDisposable
 {
@@ -38,19 +38,19 @@ internal sealed class MicroBatcher : IAsyncDisposable
         _worker = Task.Run(RunAsync);
     }
 
-    /// <summary>Forward passes so far.</summary>
+    /// <summary>Batches scored so far (a batch with a bad image, scored again image by image, counts once).</summary>
     public long Batches => Interlocked.Read(ref _batches);
 
-    /// <summary>Images scored so far (over <see cref="Batches"/>: the mean batch size).</summary>
+    /// <summary>Images scored so far, failed ones not counted (over <see cref="Batches"/>: about the mean batch size).</summary>
     public long Images => Interlocked.Read(ref _images);
 
     private long _batches, _images;
 
     /// <summary>Queues <paramref name="image"/> (then owned by the batcher); false when the queue is full.</summary>
-    public bool TryEnqueue(MLImage image, out Task<float[]> probabilities)
+    public bool TryEnqueue(MLImage image, out Task<ImageScore> score)
     {
-        var pending = new Pending(image, new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously));
-        probabilities = pending.Result.Task;
+        var pending = new Pending(image, new TaskCompletionSource<ImageScore>(TaskCreationOptions.RunContinuationsAsynchronously));
+        score = pending.Result.Task;
         return _queue.Writer.TryWrite(pending);
     }
 
@@ -91,39 +91,20 @@ internal sealed class MicroBatcher : IAsyncDisposable
     {
         try
         {
-            Answer(batch);
+            var scores = FastCnn.ScoreEach(_ml, _model, batch.Select(p => new Row { Image = p.Image }).ToList(), _schema);
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _images, scores.Count(s => s.Succeeded));
+            for (int i = 0; i < batch.Count; i++)
+                batch[i].Result.TrySetResult(scores[i]);
+        }
+        catch (Exception e) // not the images' fault (ScoreEach keeps those per image): every request gets it
+        {
+            batch.ForEach(p => p.Result.TrySetException(e));
         }
         finally
         {
             batch.ForEach(p => p.Image.Dispose());
         }
-    }
-
-    private void Answer(List<Pending> batch)
-    {
-        try
-        {
-            var scores = Transform(batch);
-            Interlocked.Increment(ref _batches);
-            Interlocked.Add(ref _images, batch.Count);
-            for (int i = 0; i < batch.Count; i++)
-                batch[i].Result.TrySetResult(scores[i]);
-        }
-        catch (Exception) when (batch.Count > 1)
-        {
-            foreach (var one in batch) // find the image that failed; the others still get their answer
-                Answer([one]);
-        }
-        catch (Exception e)
-        {
-            batch[0].Result.TrySetException(e);
-        }
-    }
-
-    private List<float[]> Transform(List<Pending> batch)
-    {
-        var rows = _ml.Data.LoadFromEnumerable(batch.Select(p => new Row { Image = p.Image }), _schema);
-        return _model.Transform(rows).GetColumn<float[]>(_model.ScoreColumnName).ToList();
     }
 
     public async ValueTask DisposeAsync()
@@ -132,7 +113,7 @@ internal sealed class MicroBatcher : IAsyncDisposable
         await _worker.ConfigureAwait(false);
     }
 
-    private sealed record Pending(MLImage Image, TaskCompletionSource<float[]> Result);
+    private sealed record Pending(MLImage Image, TaskCompletionSource<ImageScore> Result);
 
     private sealed class Row
     {

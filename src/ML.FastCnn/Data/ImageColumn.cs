@@ -89,11 +89,11 @@ internal sealed class ImageColumn
                     var bytes = _buffer.DenseValues().ToArray();
                     if (bytes.Length == 0)
                         throw new InvalidDataException(Path() is { } missing && !File.Exists(missing) ? "the file does not exist" : "the file is empty");
-                    return ImageFileCheck.Problem(bytes) is { } damaged ? throw new InvalidDataException(damaged) : ImageSource.Encoded(bytes);
+                    return ImageFileCheck.FindProblem(bytes) is { } damaged ? throw new InvalidDataException(damaged) : ImageSource.Encoded(bytes);
                 }
                 // LoadImages has decoded the file already, and decoders fill in a truncated PNG, GIF or WebP: check the file itself.
                 var path = Path();
-                if (path is not null && ImageFileCheck.Problem(path) is { } problem)
+                if (path is not null && ImageFileCheck.FindProblem(path) is { } problem)
                     throw new InvalidDataException(problem);
                 _image!(ref _current); // LoadImages disposes the previous image here
                 if (_current is null || _current.Width == 0 || _current.Height == 0)

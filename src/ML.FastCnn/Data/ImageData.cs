@@ -55,7 +55,7 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
     public ImageData Resized(int newSize) => new(rows, newSize, batchSize, prefetch, seed, policy, warn, what) { Resize = Resize, _skipsReported = _skipsReported };
 
     /// <summary>The same rows read once and kept in memory at the training size (3·S² bytes + alpha each).</summary>
-    public ImageData Cached(CancellationToken cancellation)
+    public ImageData Cached(PhaseMeter meter, CancellationToken cancellation)
     {
         var images = new List<(byte[] Rgba, long Label)>(Count);
         int plane = size * size;
@@ -77,7 +77,9 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
                     images.Add((rgba, batch.Labels[i]));
                 }
             }
+            meter.Advance(batch.Count);
         }
+        meter.Finish();
         return new ImageData(new CachedImageRows(images, size), size, batchSize, prefetch, seed, policy, warn, what);
     }
 }

@@ -17,7 +17,7 @@ public static class ImageFileCheck
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     /// <summary>Why the file at <paramref name="path"/> is not a whole image, or null when nothing is known to be wrong.</summary>
-    public static string? Problem(string path)
+    public static string? FindProblem(string path)
     {
         FileInfo file = new(path);
         if (!file.Exists)
@@ -30,15 +30,15 @@ public static class ImageFileCheck
         Span<byte> tail = stackalloc byte[(int)Math.Min(TailLength, file.Length)];
         stream.Seek(-tail.Length, SeekOrigin.End);
         stream.ReadExactly(tail);
-        return Problem(head, tail, file.Length);
+        return FindProblem(head, tail, file.Length);
     }
 
     /// <summary>Why <paramref name="bytes"/> (a whole encoded file) is not a whole image, or null.</summary>
-    public static string? Problem(ReadOnlySpan<byte> bytes) => bytes.IsEmpty
+    public static string? FindProblem(ReadOnlySpan<byte> bytes) => bytes.IsEmpty
         ? "the file is empty"
-        : Problem(bytes[..Math.Min(HeadLength, bytes.Length)], bytes[Math.Max(0, bytes.Length - TailLength)..], bytes.Length);
+        : FindProblem(bytes[..Math.Min(HeadLength, bytes.Length)], bytes[Math.Max(0, bytes.Length - TailLength)..], bytes.Length);
 
-    private static string? Problem(ReadOnlySpan<byte> head, ReadOnlySpan<byte> tail, long length)
+    private static string? FindProblem(ReadOnlySpan<byte> head, ReadOnlySpan<byte> tail, long length)
     {
         if (head.StartsWith(PngSignature))
             return tail.IndexOf("IEND"u8) >= 0 ? null : $"the PNG data is truncated ({length} bytes, no IEND chunk at the end)";

@@ -15,7 +15,7 @@ internal static class TrainingInput
     /// plan (<see cref="TrainingPlan.Create"/>: batch size, image size and cache from the options or the data).
     /// </summary>
     public static (ImageData Train, ImageData? Validation, IReadOnlyList<string> ClassNames, TrainingPlan Plan) Bind(IDataView trainingData,
-        FastCnnLearner.Options options, FastCnnOptions? recipe, int seed, Action<string> warn, CancellationToken cancellation)
+        FastCnnLearner.Options options, FastCnnOptions? recipe, int seed, Action<string> warn, Action<string> info, CancellationToken cancellation)
     {
         var classNames = ClassNames(trainingData.Schema, options.ImageColumnName, options.LabelColumnName);
         if (options.ValidationSet is { } valid)
@@ -35,9 +35,9 @@ internal static class TrainingInput
                 "To build a multiclass classification model, the number of classes needs to be 2 or greater.");
         int validRows = options.ValidationSet is { } v ? CountLabels(v, v.Schema[options.LabelColumnName], "validation set").Rows : 0;
         var plan = TrainingPlan.Create(rows, validRows, () => ImageSizeOf(trainingData, options), options, recipe, options.Weights.IsPretrained);
-        var train = Read(trainingData, rows, options, plan, seed, warn, "training data", cancellation);
+        var train = Read(trainingData, rows, options, plan, seed, warn, info, "training data", cancellation);
         var validation = options.ValidationSet is { } validationSet
-            ? Read(validationSet, validRows, options, plan, seed, warn, "validation set", cancellation)
+            ? Read(validationSet, validRows, options, plan, seed, warn, info, "validation set", cancellation)
             : null;
         return (train, validation, classNames, plan);
     }
@@ -98,14 +98,14 @@ internal static class TrainingInput
     }
 
     /// <summary>Sets up the data's batches as the plan says; reads all images now when caching.</summary>
-    private static ImageData Read(IDataView data, int rows, FastCnnLearner.Options options, TrainingPlan plan, int seed, Action<string> warn, string what,
-        CancellationToken cancellation)
+    private static ImageData Read(IDataView data, int rows, FastCnnLearner.Options options, TrainingPlan plan, int seed, Action<string> warn,
+        Action<string> info, string what, CancellationToken cancellation)
     {
         var image = ImageColumn.Bind(data.Schema, options.ImageColumnName, options.ImagePathColumnName);
         var label = data.Schema[options.LabelColumnName];
         var streamed = new ImageData(new DataViewImageRows(data, image, label, rows, shufflePool: Math.Max(1024, 8 * plan.BatchSize)),
             plan.ImageSize, plan.BatchSize, options.PrefetchBatches, seed, options.BadImages, warn, what) { Resize = options.Resize };
-        return plan.CacheImages ? streamed.Cached(cancellation) : streamed;
+        return plan.CacheImages ? streamed.Cached(new PhaseMeter($"Caching the {what}", rows, "images", info, options.PhaseProgress), cancellation) : streamed;
     }
 
     /// <summary>

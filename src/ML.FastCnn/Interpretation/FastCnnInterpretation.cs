@@ -47,8 +47,7 @@ public sealed class FastCnnInterpretation
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
-        var (transformer, before) = FindFastCnn(model)
-            ?? throw new ArgumentException("The model has no FastCnnTransformer step: pass the transformer FastCnn.Train produced, or a chain that holds it.", nameof(model));
+        var (transformer, before) = FastCnn.FindTransformerAndStepsBefore(model) ?? throw FastCnn.NoFastCnnStep(nameof(model));
 
         var scored = model.Transform(data);
         var classes = transformer.ClassNames;
@@ -232,7 +231,7 @@ public sealed class FastCnnInterpretation
     public void SaveMostConfusedCsv(string path, int minCount = 1)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var lines = MostConfused(minCount).Select(p => string.Join(',', Csv(p.Actual), Csv(p.Predicted), p.Count.ToString(CultureInfo.InvariantCulture)));
+        var lines = MostConfused(minCount).Select(p => string.Join(',', CsvField.Escape(p.Actual), CsvField.Escape(p.Predicted), p.Count.ToString(CultureInfo.InvariantCulture)));
         AtomicFile.Write(path, stream =>
         {
             using var writer = new StreamWriter(stream, leaveOpen: true);
@@ -240,7 +239,6 @@ public sealed class FastCnnInterpretation
         });
     }
 
-    private static string Csv(string value) => value.IndexOfAny([',', '"', '\n']) < 0 ? value : $"\"{value.Replace("\"", "\"\"")}\"";
 
     private IEnumerable<ImageGridPlot.Tile> Tiles(IEnumerable<ImagePrediction> images, bool gradCam, Func<ImagePrediction, string> caption) =>
         images.Select(p => new ImageGridPlot.Tile(Image(p), ImageSize, caption(p), gradCam ? GradCam(p) : null, p.IsCorrect));
@@ -319,20 +317,4 @@ public sealed class FastCnnInterpretation
         }
         throw new ArgumentException($"The label column '{name}' is {label.Type}; use a key column (MapValueToKey) or text.", nameof(name));
     }
-
-    /// <summary>The FastCnn step of a model and the steps before it (to read the images again).</summary>
-    private static (FastCnnTransformer Transformer, List<ITransformer> Before)? FindFastCnn(ITransformer model)
-    {
-        var before = new List<ITransformer>();
-        foreach (var step in Steps(model))
-        {
-            if (step is FastCnnTransformer fastCnn)
-                return (fastCnn, before);
-            before.Add(step);
-        }
-        return null;
-    }
-
-    private static IEnumerable<ITransformer> Steps(ITransformer model) =>
-        model is IEnumerable<ITransformer> chain ? chain.SelectMany(Steps) : [model];
 }

@@ -16,8 +16,8 @@ internal sealed class OneCycleSchedule : LearningRateSchedule
             throw new ArgumentOutOfRangeException(nameof(maxMomentum), $"Momentums must be in [0, 1) (were {maxMomentum} and {minMomentum}).");
 
         double[] phases = [warmupFraction, 1 - warmupFraction];
-        _learningRate = Schedule.Combine(phases, [Schedule.Cosine(1 / divFactor, 1), Schedule.Cosine(1, 1 / finalDivFactor)]);
-        _momentum = Schedule.Combine(phases, [Schedule.Cosine(maxMomentum, minMomentum), Schedule.Cosine(minMomentum, maxMomentum)]);
+        _learningRate = Annealing.Combine(phases, [Annealing.Cosine(1 / divFactor, 1), Annealing.Cosine(1, 1 / finalDivFactor)]);
+        _momentum = Annealing.Combine(phases, [Annealing.Cosine(maxMomentum, minMomentum), Annealing.Cosine(minMomentum, maxMomentum)]);
     }
 
     public override double LearningRateFactor(double progress) => _learningRate(progress);

@@ -10,10 +10,12 @@ namespace ML.FastCnn;
 public sealed class FitContext
 {
     private readonly Action<string> _log;
+    private readonly Func<int> _epochsRun;
 
     internal FitContext(FastCnnLearner learner, ImageClassifier model, optim.Optimizer optimizer, int[] layerGroups, int epochs,
-        int batchesPerEpoch, Action<string> log)
+        int batchesPerEpoch, Action<string> log, Func<int> epochsRun)
     {
+        _epochsRun = epochsRun;
         Learner = learner;
         Model = model;
         Optimizer = optimizer;
@@ -54,6 +56,14 @@ public sealed class FitContext
     /// <see cref="KeepBestModel"/> use). Dispose it when done.
     /// </summary>
     public WeightSnapshot SnapshotWeights() => new(Model.Network);
+
+    /// <summary>
+    /// Writes a checkpoint of this fit after the current epoch — network, optimizer state, position and
+    /// random state — whole or not at all (what <see cref="ModelCheckpoint"/> does after every epoch);
+    /// resume from it with <see cref="FastCnnLearner.Fit"/>'s <c>resumeFrom</c>.
+    /// </summary>
+    /// <param name="path">The checkpoint file; replaced if it exists.</param>
+    public void WriteCheckpoint(string path) => Checkpoint.Write(path, this, _epochsRun());
 
     /// <summary>Epochs planned in this fit.</summary>
     public int Epochs { get; }

@@ -82,6 +82,31 @@ internal sealed class RecipeRun
     }
 
     /// <summary>
+    /// Runs the main phase (<paramref name="main"/>) after the head-only epochs <paramref name="head"/>, then keeps
+    /// the weights with the lower validation loss (<see cref="TrainingPlan.KeepBestPhase"/>) and logs the choice.
+    /// Without a validation set, head epochs or main epochs, the main phase's weights stay.
+    /// </summary>
+    public IReadOnlyList<EpochResult> KeepingTheBetterPhase(IReadOnlyList<EpochResult> head, Func<IReadOnlyList<EpochResult>> main)
+    {
+        if (!Plan.KeepBestPhase || head.Count == 0 || head[^1].ValidLoss is not { } headLoss)
+            return main();
+        using var headWeights = new WeightSnapshot(_learner.Network);
+        var results = main();
+        if (results.Count == 0)
+            return results;
+        // A callback (keep-best, early stopping) may have put back an earlier epoch's weights: judge the weights as they are.
+        double? mainLoss = _learner.Callbacks.Any(c => c is KeepBestModel) ? _learner.Validate(_cancel).Loss : results[^1].ValidLoss;
+        if (mainLoss is not { } loss || loss <= headLoss)
+        {
+            _learner.Log($"Kept the weights of the main phase: validation loss {mainLoss:F4}, after the head epochs {headLoss:F4}.");
+            return results;
+        }
+        headWeights.Restore();
+        _learner.Log($"Kept the head-only weights: validation loss {headLoss:F4} after the head epochs, {loss:F4} after the main phase, which made the model worse (TrainingPlan.KeepBestPhase).");
+        return results;
+    }
+
+    /// <summary>
     /// The plan's main-phase epochs, or with a time budget as many of them as fit into what is left of it
     /// after <paramref name="epochsBefore"/> more epochs, judged from a few timed steps of the current setup.
     /// </summary>

@@ -35,6 +35,13 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
     public TimeSpan? TimeBudget { get; init; }
 
     /// <summary>
+    /// With a validation set: after the main phase, go back to the head-only weights when they had the lower
+    /// validation loss (fast.ai's <c>SaveModelCallback</c> at phase granularity), and log which were kept and
+    /// why. On small sets the unfrozen epochs can make a model worse than its head alone. Default true.
+    /// </summary>
+    public bool KeepBestPhase { get; init; } = true;
+
+    /// <summary>
     /// The data-size defaults for <paramref name="trainingImages"/> images: small sets get smaller batches and
     /// more epochs, so that the main phase makes enough optimizer steps (about 60, at least 3 epochs); sets of
     /// <see cref="LargeSet"/> images or more get augmentation (<see cref="ML.FastCnn.Augmentation.SideOn"/>)

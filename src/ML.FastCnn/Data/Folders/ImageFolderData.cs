@@ -3,13 +3,13 @@ using Microsoft.ML;
 namespace ML.FastCnn;
 
 /// <summary>
-/// A folder dataset as ML.NET data: rows of <see cref="ImageFile"/> (<c>ImagePath</c>, <c>Label</c>)
+/// A folder dataset as ML.NET data: rows of <see cref="ImageFolderRow"/> (<c>ImagePath</c>, <c>Label</c>)
 /// for training and, when there is one, validation. Load the images with <c>LoadImages</c> (or
 /// <c>LoadRawImageBytes</c>) and map the labels with <c>MapValueToKey</c>.
 /// </summary>
 public sealed class ImageFolderData
 {
-    internal ImageFolderData(IDataView train, IDataView? validation, IReadOnlyList<ImageFile> trainFiles, IReadOnlyList<ImageFile> validationFiles,
+    internal ImageFolderData(IDataView train, IDataView? validation, IReadOnlyList<ImageFolderRow> trainFiles, IReadOnlyList<ImageFolderRow> validationFiles,
         IReadOnlyList<string> classNames, IReadOnlyList<string> ignoredPaths, IReadOnlyList<string> skippedPaths)
     {
         Train = train;
@@ -28,10 +28,10 @@ public sealed class ImageFolderData
     public IDataView? Validation { get; }
 
     /// <summary>The training files, in a fixed order.</summary>
-    public IReadOnlyList<ImageFile> TrainFiles { get; }
+    public IReadOnlyList<ImageFolderRow> TrainFiles { get; }
 
     /// <summary>The validation files, in a fixed order.</summary>
-    public IReadOnlyList<ImageFile> ValidationFiles { get; }
+    public IReadOnlyList<ImageFolderRow> ValidationFiles { get; }
 
     /// <summary>The classes (folder names), sorted.</summary>
     public IReadOnlyList<string> ClassNames { get; }

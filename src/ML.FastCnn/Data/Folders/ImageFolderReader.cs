@@ -26,7 +26,7 @@ internal static class ImageFolderReader
             throw new InvalidDataException(
                 $"Image folder '{(trainRoot.Exists ? trainRoot : root).FullName}' has {classNames.Count} class folder(s); it needs one sub-folder per class, two or more.");
 
-        List<ImageFile> trainFiles, validFiles;
+        List<ImageFolderRow> trainFiles, validFiles;
         if (trainRoot.Exists && validRoot.Exists)
         {
             var valid = ReadClasses(validRoot, options, counts, exclude: null);
@@ -100,28 +100,28 @@ internal static class ImageFolderReader
     /// <summary>Why the file is not a whole, decodable image, or null.</summary>
     private static string? Problem(string path)
     {
-        if (ImageFileCheck.Problem(path) is { } damaged)
+        if (ImageFileCheck.FindProblem(path) is { } damaged)
             return damaged;
         using var codec = SKCodec.Create(path, out var result);
         return codec is null ? $"not an image the decoders read ({result})" : null;
     }
 
-    private static List<ImageFile> Flatten(Dictionary<string, List<string>> classes, IEnumerable<string> classNames) =>
-        classNames.Where(classes.ContainsKey).SelectMany(c => classes[c].Select(path => new ImageFile { ImagePath = path, Label = c })).ToList();
+    private static List<ImageFolderRow> Flatten(Dictionary<string, List<string>> classes, IEnumerable<string> classNames) =>
+        classNames.Where(classes.ContainsKey).SelectMany(c => classes[c].Select(path => new ImageFolderRow { ImagePath = path, Label = c })).ToList();
 
     /// <summary>Sets aside a seeded fraction of each class (stratified, so small classes are represented in both).</summary>
-    private static (List<ImageFile> Train, List<ImageFile> Valid) Split(Dictionary<string, List<string>> classes, List<string> classNames, ImageFolderOptions options)
+    private static (List<ImageFolderRow> Train, List<ImageFolderRow> Valid) Split(Dictionary<string, List<string>> classes, List<string> classNames, ImageFolderOptions options)
     {
         var random = new Random(options.Seed);
-        var train = new List<ImageFile>();
-        var valid = new List<ImageFile>();
+        var train = new List<ImageFolderRow>();
+        var valid = new List<ImageFolderRow>();
         foreach (var name in classNames)
         {
             var files = classes[name].ToArray();
             random.Shuffle(files);
             int validCount = (int)Math.Round(files.Length * options.ValidationFraction);
-            valid.AddRange(files.Take(validCount).Order(StringComparer.Ordinal).Select(p => new ImageFile { ImagePath = p, Label = name }));
-            train.AddRange(files.Skip(validCount).Order(StringComparer.Ordinal).Select(p => new ImageFile { ImagePath = p, Label = name }));
+            valid.AddRange(files.Take(validCount).Order(StringComparer.Ordinal).Select(p => new ImageFolderRow { ImagePath = p, Label = name }));
+            train.AddRange(files.Skip(validCount).Order(StringComparer.Ordinal).Select(p => new ImageFolderRow { ImagePath = p, Label = name }));
         }
         return (train, valid);
     }

@@ -2,7 +2,7 @@ namespace ML.FastCnn;
 
 /// <summary>Tells an <see cref="IProgress{T}"/> after every training batch (for progress bars).</summary>
 /// <param name="progress">Receives each batch's position and loss.</param>
-public sealed class BatchReporter(IProgress<BatchProgress> progress) : LearnerCallback
+internal sealed class BatchReporter(IProgress<BatchProgress> progress) : LearnerCallback
 {
     /// <inheritdoc />
     public override int Order => CallbackOrder.Reporting;

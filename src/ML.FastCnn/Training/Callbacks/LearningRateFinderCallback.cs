@@ -15,7 +15,7 @@ internal sealed class LearningRateFinderCallback : ParameterScheduler
     private double _best = double.PositiveInfinity;
 
     public LearningRateFinderCallback(LearningRateFinderOptions options, int layerGroups)
-        : base(Enumerable.Repeat(1.0, layerGroups).ToArray(), LearningRateSchedule.Custom(Schedule.Exponential(options.StartLearningRate, options.EndLearningRate)))
+        : base(Enumerable.Repeat(1.0, layerGroups).ToArray(), LearningRateSchedule.Custom(Annealing.Exponential(options.StartLearningRate, options.EndLearningRate)))
     {
         _options = options;
     }

@@ -23,5 +23,5 @@ public sealed class ModelCheckpoint : LearnerCallback
     public override int Order => CallbackOrder.Checkpoint;
 
     /// <inheritdoc />
-    public override void AfterEpoch(FitContext context, EpochResult result) => context.Learner.WriteCheckpoint(Path, context);
+    public override void AfterEpoch(FitContext context, EpochResult result) => context.WriteCheckpoint(Path);
 }

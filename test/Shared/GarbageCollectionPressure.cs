@@ -1,9 +1,9 @@
-namespace ML.FastCnn.Samples;
+namespace ML.FastCnn.Shared;
 
 /// <summary>
 /// What a busy .NET process does to native code: a background thread that allocates and forces full
-/// garbage collections (with finalizers) in a loop until disposed. Shared by <c>bench soak</c> and
-/// the test suite's stress test (linked into the test project).
+/// garbage collections (with finalizers) in a loop until disposed. Shared by the benchmark <c>soak</c>
+/// and the test suite's stress test (test/Shared is compiled into both).
 /// </summary>
 internal sealed class GarbageCollectionPressure : IDisposable
 {

@@ -11,14 +11,13 @@ namespace ML.FastCnn;
 /// stopping, keep-best, divergence, the learning-rate finder — is a <see cref="LearnerCallback"/>.
 /// Each batch runs in its own dispose scope.
 /// </summary>
-internal sealed class Learner : IDisposable
+internal sealed class TrainingLoop : IDisposable
 {
     private readonly MLNetSession _session;
-    private TensorDataset? _trainFeatures;
-    private TensorDataset? _validFeatures;
+    private readonly ActivationCache _activations = new();
     private int _epochsRun; // seeds each epoch's shuffle and augmentation, across fits
 
-    public Learner(ImageClassifier model, ImageData train, ImageData? valid, LearnerSettings settings, Augmentation? augmentation, MLNetSession session)
+    public TrainingLoop(ImageClassifier model, ImageData train, ImageData? valid, LearnerSettings settings, Augmentation? augmentation, MLNetSession session)
     {
         Model = model;
         Train = train;
@@ -39,15 +38,14 @@ internal sealed class Learner : IDisposable
 
     public LayerGroups Groups { get; }
 
-    /// <summary>Training augmentation, or null (also for one that changes nothing). Changing it drops precomputed activations.</summary>
+    /// <summary>
+    /// Training augmentation, or null (also for one that changes nothing). Stored activations stay: they were
+    /// made from un-augmented images and are used only while it is off.
+    /// </summary>
     public Augmentation? Augmentation
     {
         get;
-        set
-        {
-            field = value is { IsNone: true } ? null : value;
-            DropFeatures();
-        }
+        set => field = value is { IsNone: true } ? null : value;
     }
 
     /// <summary>Whether the next fit trains the head on precomputed activations.</summary>
@@ -64,9 +62,12 @@ internal sealed class Learner : IDisposable
         {
             field = value;
             if (!value)
-                DropFeatures();
+                DropActivations();
         }
     }
+
+    /// <summary>Receives the progress of storing activations (the epochs' is a callback's).</summary>
+    public IProgress<PhaseProgress>? PhaseProgress { get; init; }
 
     /// <summary>Training batches per epoch: a last partial batch is dropped (fast.ai's <c>drop_last</c>) unless it is the only one.</summary>
     public int BatchesPerEpoch => Math.Max(1, Train.Count / Settings.BatchSize);
@@ -82,14 +83,15 @@ internal sealed class Learner : IDisposable
     {
         bool precomputed = UsesPrecomputedActivations;
         if (precomputed)
-            ComputeFeatures(cancellation);
+            _activations.Fill(Model, Train, Valid, _session.Info, PhaseProgress, cancellation);
         else
-            DropFeatures(); // training the body (BatchNorm included) makes stored activations stale
+            DropActivations(); // training the body (BatchNorm included) makes stored activations stale
 
         var groups = Groups.ParameterGroups(headOnly: precomputed);
         using var optimizer = CreateOptimizer(groups.Select(g => (g.Parameters, g.Decay ? Settings.WeightDecay : 0)));
         optimizer.zero_grad(); // a fit that ended between accumulated batches left gradients behind
-        var context = new FitContext(owner, Model, optimizer, groups.Select(g => g.Group).ToArray(), epochs, BatchesPerEpoch, _session.Info);
+        var context = new FitContext(owner, Model, optimizer, groups.Select(g => g.Group).ToArray(), epochs, BatchesPerEpoch, _session.Info,
+            () => _epochsRun);
         int start = 0;
         if (resume is not null)
         {
@@ -152,7 +154,7 @@ internal sealed class Learner : IDisposable
         double lossSum = 0;
         int seen = 0;
         context.Batch = 0;
-        foreach (var (input, labels, count) in Batches(Train, precomputed ? _trainFeatures : null, training: true, cancellation))
+        foreach (var (input, labels, count) in Batches(Train, precomputed ? _activations.Train : null, training: true, cancellation))
         {
             using var scope = NewDisposeScope();
             scope.Attach([input, labels]);
@@ -239,8 +241,8 @@ internal sealed class Learner : IDisposable
         using var noGrad = no_grad();
         double lossSum = 0;
         long correct = 0, seen = 0;
-        var forward = _validFeatures is null ? Model.Network : Model.Network.Classifier;
-        foreach (var (input, labels, _) in Batches(Valid, _validFeatures, training: false, cancellation))
+        var forward = _activations.Valid is null ? Model.Network : Model.Network.Classifier;
+        foreach (var (input, labels, _) in Batches(Valid, _activations.Valid, training: false, cancellation))
         {
             using var scope = NewDisposeScope();
             scope.Attach([input, labels]);
@@ -255,40 +257,7 @@ internal sealed class Learner : IDisposable
         return (lossSum / seen, (double)correct / seen);
     }
 
-    /// <summary>Runs every training (and validation) image once through the frozen body and keeps the activations.</summary>
-    private void ComputeFeatures(CancellationToken cancellation)
-    {
-        _trainFeatures ??= Features(Train, cancellation);
-        if (Valid is not null)
-            _validFeatures ??= Features(Valid, cancellation);
-    }
-
-    private TensorDataset Features(ImageData data, CancellationToken cancellation)
-    {
-        Model.Network.eval();
-        using var noGrad = no_grad();
-        var parts = new List<Tensor>();
-        var labels = new List<long>();
-        try
-        {
-            foreach (var batch in data.Epoch(0, shuffle: false, augmentation: null, cancellation))
-            {
-                using (batch)
-                using (var scope = NewDisposeScope())
-                {
-                    parts.Add(Model.Network.Features(ImageTensorConverter.Normalize(batch.Images, Model.Device)).cpu().MoveToOuterDisposeScope());
-                    labels.AddRange(batch.Labels);
-                }
-            }
-            return new TensorDataset(cat(parts, 0), [.. labels]);
-        }
-        finally
-        {
-            parts.ForEach(p => p.Dispose());
-        }
-    }
-
-    public bool HasFeatures => _trainFeatures is not null;
+    public bool HasActivations => _activations.IsFilled;
 
     /// <summary>Renders the training and validation images at <paramref name="size"/> from the next fit on; drops stored activations.</summary>
     public void Resize(int size)
@@ -298,19 +267,11 @@ internal sealed class Learner : IDisposable
         Train = Train.Resized(size);
         Valid = Valid?.Resized(size);
         Model.ImageSize = size;
-        DropFeatures();
+        DropActivations();
     }
-
-    /// <summary>Writes a checkpoint of the fit <paramref name="context"/> describes, after its current epoch.</summary>
-    public void WriteCheckpoint(string path, FitContext context) => Checkpoint.Write(path, context, _epochsRun);
 
     /// <summary>Forgets precomputed activations (they no longer match the body).</summary>
-    public void DropFeatures()
-    {
-        _trainFeatures?.Dispose();
-        _validFeatures?.Dispose();
-        _trainFeatures = _validFeatures = null;
-    }
+    public void DropActivations() => _activations.Clear();
 
-    public void Dispose() => DropFeatures();
+    public void Dispose() => _activations.Dispose();
 }

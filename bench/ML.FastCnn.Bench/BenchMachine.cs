@@ -1,4 +1,4 @@
-namespace ML.FastCnn.Samples;
+namespace ML.FastCnn.Bench;
 
 /// <summary>The machine a benchmark ran on, for its first line: numbers from different CPUs are not comparable.</summary>
 internal static class BenchMachine

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ML.FastCnn.Samples;
+namespace ML.FastCnn.Bench;
 
 /// <summary>
 /// Issue 12's serving measurement: the same model served in-process twice on loopback — micro-batching

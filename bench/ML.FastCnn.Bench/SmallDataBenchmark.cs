@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 using ML.FastCnn;
 using Spectre.Console;
 
-namespace ML.FastCnn.Samples;
+namespace ML.FastCnn.Bench;
 
 /// <summary>
 /// Issue 10's small-data comparison: FastCnn with default options (ResNet18, the offline ImageNet
@@ -85,7 +85,7 @@ internal static class SmallDataBenchmark
     /// The sets: Fashion-MNIST subsets of the repository's sample (20 and 100 images per class for
     /// training, the sample's 500 validation images), and a colour set from a folder.
     /// </summary>
-    private static (List<ImageFile> Train, List<ImageFile> Valid) Load(string name, string? colourFolder)
+    private static (List<ImageFolderRow> Train, List<ImageFolderRow> Valid) Load(string name, string? colourFolder)
     {
         if (name.StartsWith("fashion-mnist-", StringComparison.Ordinal) && int.TryParse(name["fashion-mnist-".Length..], out int perClass))
         {

@@ -6,7 +6,7 @@ using ML.FastCnn;
 using SkiaSharp;
 using Spectre.Console;
 
-namespace ML.FastCnn.Samples;
+namespace ML.FastCnn.Bench;
 
 /// <summary>
 /// The default recipe on all of Fashion-MNIST (60,000 training, 10,000 test images) from the IDX
@@ -46,7 +46,7 @@ internal static class FashionMnistBenchmark
             Learner =
             {
                 Architecture = CnnArchitecture.ResNet18, ImageSize = size, ImageColumnName = "Bytes",
-                Progress = timeline, BatchProgress = table, Seed = 1, ValidationSet = watch ? keys.Transform(test) : null,
+                Progress = timeline, BatchProgress = table, PhaseProgress = table, Seed = 1, ValidationSet = watch ? keys.Transform(test) : null,
             },
         };
         if (pytorchWeights is not null)

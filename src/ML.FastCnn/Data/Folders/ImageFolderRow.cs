@@ -1,7 +1,7 @@
 namespace ML.FastCnn;
 
 /// <summary>One image file and its class: a row of a folder dataset (columns <c>ImagePath</c>, <c>Label</c>).</summary>
-public sealed class ImageFile
+public sealed class ImageFolderRow
 {
     /// <summary>Full path of the image file.</summary>
     public string ImagePath { get; set; } = "";

@@ -6,7 +6,7 @@ using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ML.FastCnn.Samples;
+namespace ML.FastCnn.Bench;
 
 /// <summary>
 /// Issue 5's goal: FastCnn's input pipeline (files → decode → resize → batches on worker threads)

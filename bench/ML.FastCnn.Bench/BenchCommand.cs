@@ -1,13 +1,13 @@
 using System.CommandLine;
 
-namespace ML.FastCnn.Samples;
+namespace ML.FastCnn.Bench;
 
-/// <summary><c>bench</c>: throughput and accuracy measurements behind docs/benchmarks.md. Not tests.</summary>
+/// <summary>The benchmark program's commands: throughput and accuracy measurements behind docs/benchmarks.md. Not tests.</summary>
 internal static class BenchCommand
 {
-    public static Command Create()
+    public static RootCommand Create()
     {
-        var bench = new Command("bench", "Measure FastCnn against baselines run in the same process (see docs/benchmarks.md).");
+        var bench = new RootCommand("ML.FastCnn's benchmarks: FastCnn measured against baselines run in the same process (see docs/benchmarks.md).");
 
         var size = new Option<int>("--size") { Description = "image size in pixels", DefaultValueFactory = _ => 64 };
         var batch = new Option<int>("--batch") { Description = "batch size", DefaultValueFactory = _ => 32 };
@@ -40,7 +40,7 @@ internal static class BenchCommand
         bench.Add(fashion);
         var sets = new Option<string[]>("--sets") { Description = "sets to run: fashion-mnist-<n per class>, colour", DefaultValueFactory = _ => ["fashion-mnist-20", "fashion-mnist-100", "colour"], AllowMultipleArgumentsPerToken = true };
         var colour = new Option<string?>("--colour") { Description = "folder of the colour set (train/, valid/), made by bench/make_colour_set.py" };
-        var recipe = new Option<TrainingRecipe?>("--recipe") { Description = "override: FineTune or Precompute" };
+        var recipe = new Option<TrainingRecipe?>("--recipe") { Description = "override: FineTune, FineTuneOnStoredActivations (the default) or Lesson1" };
         var smallSize = new Option<int?>("--size") { Description = "override: image size" };
         var smallEpochs = new Option<int?>("--epochs") { Description = "override: epochs of the main phase" };
         var freeze = new Option<int?>("--freeze-epochs") { Description = "override: frozen epochs" };

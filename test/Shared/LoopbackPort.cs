@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ML.FastCnn.Samples;
+namespace ML.FastCnn.Shared;
 
-/// <summary>A TCP port free on 127.0.0.1 right now (for <c>bench serve</c> and the serving tests, which link this file).</summary>
+/// <summary>A TCP port free on 127.0.0.1 right now (for the serving benchmark and the serving tests; test/Shared is compiled into both).</summary>
 internal static class LoopbackPort
 {
     public static int Free()

@@ -3,7 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using ML.FastCnn;
 
-namespace ML.FastCnn.Samples;
+namespace ML.FastCnn.Bench;
 
 /// <summary>
 /// Issue 11's soak: FastCnn in a busy process. Training epochs and many single predictions through a
@@ -47,7 +47,7 @@ internal static class SoakBenchmark
         int done = 0;
         if (model is not null)
         {
-            using var engine = ml.Model.CreatePredictionEngine<ImageFile, Prediction>(preprocessing.Append(model));
+            using var engine = ml.Model.CreatePredictionEngine<ImageFolderRow, Prediction>(preprocessing.Append(model));
             var files = folder.ValidationFiles;
             int warmUp = Math.Min(1000, predictions / 10);
             for (int i = 0; i < predictions; i++)

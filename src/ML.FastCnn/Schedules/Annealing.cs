@@ -4,7 +4,7 @@ namespace ML.FastCnn;
 /// Annealing functions of training progress (0 at the first batch, 1 at the end), as fast.ai's
 /// <c>sched_*</c> and <c>combine_scheds</c>: building blocks of <see cref="LearningRateSchedule"/>.
 /// </summary>
-public static class Schedule
+public static class Annealing
 {
     /// <summary>Always <paramref name="value"/> (fast.ai <c>SchedNo</c>).</summary>
     public static Func<double, double> Constant(double value) => _ => value;

@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 using ML.FastCnn;
 using Spectre.Console;
 
-namespace ML.FastCnn.Samples;
+namespace ML.FastCnn.Bench;
 
 /// <summary>
 /// Scoring speed on the Fashion-MNIST sample at 224 px, same images, same process: FastCnn's ResNet18
@@ -30,7 +30,7 @@ internal static class OnnxBenchmark
         var onnx = MLNetBaseline.Featurizer(ml).Fit(scoringRows);
         string exported = Path.Combine(Path.GetTempPath(), $"fastcnn-bench-{Environment.ProcessId}.onnx");
         fastCnn.ExportOnnx(exported);
-        var exportedChain = ExportCommand.OnnxChain(ml, 224, ExportCommand.Matching(fastCnn.Resize), exported).Fit(scoringRows);
+        var exportedChain = FastCnn.OnnxScoringChain(ml, fastCnn, exported).Fit(scoringRows);
 
         AnsiConsole.MarkupLineInterpolated($"Auto scores with {fastCnn.ScoringEngine}");
         ScoringEngine[] engines = [ScoringEngine.Auto, ScoringEngine.Reference, ScoringEngine.TorchSharp, ScoringEngine.OnnxRuntime];
