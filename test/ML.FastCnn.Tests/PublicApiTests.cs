@@ -14,6 +14,7 @@ public sealed class PublicApiTests
         [
             "Microsoft.ML.FastCnnCatalog",
             "ML.FastCnn.Augmentation",
+            "ML.FastCnn.AugmentationMode",
             "ML.FastCnn.BadImagePolicy",
             "ML.FastCnn.BatchProgress",
             "ML.FastCnn.BatchReporter",
