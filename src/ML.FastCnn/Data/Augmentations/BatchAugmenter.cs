@@ -70,6 +70,7 @@ internal static class BatchAugmenter
         var contrast = tensor(draws.Select(d => (float)d.Contrast).ToArray(), [n, 1, 1, 1], device: device);
         var brightness = tensor(draws.Select(d => (float)d.Brightness).ToArray(), [n, 1, 1, 1], device: device);
         // fast.ai clamps to [1e-7, 1 − 1e-7] before the logit; float32 needs a wider margin to stay finite.
-        return images.logit(1e-6).mul_(contrast).add_(brightness, KeptAliveScalars.One).sigmoid_();
+        // addcmul: brightness + contrast·logit in one pass over the batch.
+        return brightness.addcmul(images.logit(1e-6), contrast, KeptAliveScalars.One).sigmoid_();
     }
 }
