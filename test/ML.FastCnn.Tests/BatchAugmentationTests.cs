@@ -266,6 +266,7 @@ public sealed class BatchAugmentationTests
         var input = TrainingInput.Bind(data, options, recipe: null, seed: 9, _ => { }, CancellationToken.None);
         Assert.AreEqual(24, input.Plan.Presize, "1.25 × 16, rounded up to a multiple of 8 (the images are larger)");
         Assert.AreEqual(24, input.Train.Presize);
+        StringAssert.Contains(input.Plan.ToString(), "at 16px, cached (presized to 24px):", "the logged plan says so");
         Assert.IsNull(input.Validation?.Presize);
         Assert.IsTrue(input.Train.IsCached);
         Inputs(input.Train, Augmentation.SideOn, epoch: 0); // asserts the 16-px shape of every batch

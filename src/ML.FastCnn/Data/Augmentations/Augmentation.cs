@@ -80,6 +80,11 @@ public sealed record Augmentation
     /// <summary><see cref="SideOn"/> with all eight flips and quarter turns, for images with no "up" (fast.ai <c>transforms_top_down</c>).</summary>
     public static Augmentation TopDown { get; } = SideOn with { FlipHorizontal = false, Dihedral = true };
 
+    /// <summary>
+    /// This augmentation as test-time augmentation renders it: per image, without warp (what the model file stores).
+    /// </summary>
+    internal Augmentation ForTestTime => this with { MaxWarp = 0, Mode = AugmentationMode.PerImage };
+
     internal void Check()
     {
         if (!(MaxRotation is >= 0 and <= 180))
