@@ -17,7 +17,9 @@ internal static class AugmentationBenchmark
     public static void Run(int size, int batchSize, int count)
     {
         var ml = new MLContext(seed: 1);
-        var files = ml.Data.LoadImageFolder(SampleData.FashionMnistFolder(), new ImageFolderOptions { ValidationFraction = 0 }).TrainFiles.Take(count).ToList();
+        var all = ml.Data.LoadImageFolder(SampleData.FashionMnistFolder(), new ImageFolderOptions { ValidationFraction = 0 }).TrainFiles.ToList();
+        int step = Math.Max(1, all.Count / count); // evenly spaced: the folder lists its files class by class
+        var files = all.Where((_, i) => i % step == 0).Take(count).ToList();
         count = files.Count;
         var raw = ml.Data.LoadFromEnumerable(files);
         var data = SampleData.Preprocessing(ml).Fit(raw).Transform(raw);
