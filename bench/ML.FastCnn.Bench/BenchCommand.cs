@@ -18,6 +18,13 @@ internal static class BenchCommand
         pipeline.SetAction(r => CliErrors.Run(() => PipelineBenchmark.Run(r.GetValue(size), r.GetValue(batch), r.GetValue(images))));
         bench.Add(pipeline);
 
+        var augmentation = new Command("augmentation",
+            "Training images/s without augmentation, with SideOn as batch transforms on the device (the default), and with SideOn per image on the CPU.");
+        foreach (var option in new Option[] { size, batch, images })
+            augmentation.Add(option);
+        augmentation.SetAction(r => CliErrors.Run(() => AugmentationBenchmark.Run(r.GetValue(size), r.GetValue(batch), r.GetValue(images))));
+        bench.Add(augmentation);
+
         var noBaseline = new Option<bool>("--no-baseline") { Description = "skip ML.NET's baseline (tuning runs)" };
         var onnx = new Command("onnx", "Scoring throughput of FastCnn's ResNet18 against ML.NET's ONNX Runtime path (224 px), and ML.NET's own baseline: ResNet18 features + LbfgsMaximumEntropy.");
         onnx.Add(images);

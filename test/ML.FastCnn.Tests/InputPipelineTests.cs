@@ -24,7 +24,11 @@ public sealed class InputPipelineTests
     [ClassCleanup]
     public static void Cleanup() => s_images.Dispose();
 
-    private static readonly Augmentation Strong = Augmentation.SideOn with { AffineProbability = 1, LightingProbability = 1, MaxRotation = 20 };
+    // Per image: these tests compare the rendered squares byte for byte (BatchAugmentationTests covers the batch mode).
+    private static readonly Augmentation Strong = Augmentation.SideOn with
+    {
+        AffineProbability = 1, LightingProbability = 1, MaxRotation = 20, Mode = AugmentationMode.PerImage,
+    };
 
     /// <summary>Epoch <paramref name="epoch"/>'s batches of <paramref name="rows"/>, as byte arrays.</summary>
     private static List<byte[]> Render(List<ImageRow> rows, Augmentation? augmentation, int epoch = 0, int seed = 5, bool shuffle = false, int batchSize = 4)
@@ -98,14 +102,16 @@ public sealed class InputPipelineTests
     }
 
     [TestMethod]
-    public void SeededTrainingWithAugmentationRepeatsExactly()
+    [DataRow(AugmentationMode.Batch)]
+    [DataRow(AugmentationMode.PerImage)]
+    public void SeededTrainingWithAugmentationRepeatsExactly(AugmentationMode mode)
     {
         float[] Train()
         {
             var ml = new MLContext(seed: 1);
             var options = TestData.TinyOptions();
             options.Epochs = 2;
-            options.Learner.Augmentation = Strong;
+            options.Learner.Augmentation = Strong with { Mode = mode };
             var data = ml.Data.LoadFromEnumerable(s_train);
             using var model = TestData.Preprocessing(ml).Append(FastCnn.Train(ml, options)).Fit(data).LastTransformer;
             return model.Transform(TestData.Preprocessing(ml).Fit(data).Transform(ml.Data.LoadFromEnumerable(s_valid)))

@@ -15,6 +15,7 @@ public sealed class PublicApiTests
             "Microsoft.ML.FastCnnCatalog",
             "ML.FastCnn.Annealing",
             "ML.FastCnn.Augmentation",
+            "ML.FastCnn.AugmentationMode",
             "ML.FastCnn.BadImagePolicy",
             "ML.FastCnn.BatchProgress",
             "ML.FastCnn.BatchStep",

@@ -4,7 +4,9 @@ namespace ML.FastCnn;
 
 /// <summary>
 /// A rendered batch: uint8 images [rows × views, 3, S, S] (each row's views together), with each
-/// row's class. Owned by the consumer, who disposes it.
+/// row's class; or, for batch augmentation, presized uint8 RGBA images [rows, P, P, 4] with each row's
+/// <see cref="Draws"/>, to be transformed to <see cref="OutputSize"/> on the device. Owned by the consumer,
+/// who disposes it.
 /// </summary>
 internal sealed class ImageBatch : IDisposable
 {
@@ -16,6 +18,12 @@ internal sealed class ImageBatch : IDisposable
     }
 
     public Tensor Images { get; }
+
+    /// <summary>Each row's batch-augmentation draw when <see cref="Images"/> are presized RGBA; null for rendered squares.</summary>
+    public BatchAugmentationDraw[]? Draws { get; init; }
+
+    /// <summary>The side the batch transform outputs (with <see cref="Draws"/>).</summary>
+    public int OutputSize { get; init; }
 
     public long[] Labels { get; }
 

@@ -25,6 +25,8 @@ internal sealed class ImageBatchPipeline : IDisposable
     private int _skipped;
     private readonly bool _dropLast;
     private readonly bool _scoring;
+    private readonly Func<LabeledImage, BatchAugmentationDraw>? _batchDraws;
+    private readonly int _outputSize;
 
     /// <param name="rows">The epoch's rows, read on the pipeline's own thread.</param>
     /// <param name="size">Side of the rendered squares.</param>
@@ -36,10 +38,17 @@ internal sealed class ImageBatchPipeline : IDisposable
     /// <param name="cancellation">Stops reading.</param>
     /// <param name="dropLast">Leave out a last, partial batch when a full one came before (training, as fast.ai's <c>drop_last</c>).</param>
     /// <param name="scoring">Rendering for scoring (error messages advise accordingly).</param>
+    /// <param name="batchDraws">
+    /// For batch augmentation: each row's draw. The rows are then rendered (one view each) as RGBA squares of
+    /// side <paramref name="size"/>, the presize, and the batch carries the draws, to be transformed on the device.
+    /// </param>
+    /// <param name="outputSize">The side the batch transform outputs (with <paramref name="batchDraws"/>).</param>
     public ImageBatchPipeline(IEnumerable<LabeledImage> rows, int size, int batchSize, int prefetch,
         Func<LabeledImage, AugmentationDraw[]> views, BadImagePolicy policy, Action<string> warn, CancellationToken cancellation, bool dropLast = false,
-        bool scoring = false)
+        bool scoring = false, Func<LabeledImage, BatchAugmentationDraw>? batchDraws = null, int outputSize = 0)
     {
+        _batchDraws = batchDraws;
+        _outputSize = outputSize;
         _scoring = scoring;
         _dropLast = dropLast;
         _size = size;
@@ -125,7 +134,10 @@ internal sealed class ImageBatchPipeline : IDisposable
         try
         {
             var draws = rows.Select(_views).ToArray();
-            int views = draws[0].Length, imageBytes = 3 * _size * _size;
+            bool rgba = _batchDraws is not null;
+            int views = draws[0].Length, imageBytes = (rgba ? 4 : 3) * _size * _size;
+            if (rgba && views != 1)
+                throw new InvalidOperationException("Batch augmentation renders one view per row.");
             var pixels = new byte[rows.Count * views * imageBytes];
             var errors = new UnreadableImageException?[rows.Count];
             Parallel.For(0, rows.Count, new ParallelOptions { CancellationToken = cancellation }, i =>
@@ -134,7 +146,13 @@ internal sealed class ImageBatchPipeline : IDisposable
                 {
                     var bitmap = rows[i].Source!.Bitmap;
                     for (int v = 0; v < views; v++)
-                        ImageRenderer.Render(bitmap, _size, draws[i][v], pixels.AsSpan((i * views + v) * imageBytes, imageBytes));
+                    {
+                        var target = pixels.AsSpan((i * views + v) * imageBytes, imageBytes);
+                        if (rgba)
+                            ImageRenderer.RenderRgba(bitmap, _size, draws[i][v], target);
+                        else
+                            ImageRenderer.Render(bitmap, _size, draws[i][v], target);
+                    }
                 }
                 catch (InvalidDataException e)
                 {
@@ -149,8 +167,12 @@ internal sealed class ImageBatchPipeline : IDisposable
                 return;
             if (kept.Length < rows.Count)
                 pixels = kept.SelectMany(i => pixels.AsSpan(i * views * imageBytes, views * imageBytes).ToArray()).ToArray();
-            var images = tensor(pixels, [kept.Length * views, 3, _size, _size]);
-            var batch = new ImageBatch(images, kept.Select(i => rows[i].Label).ToArray(), views);
+            var images = rgba ? tensor(pixels, [kept.Length, _size, _size, 4]) : tensor(pixels, [kept.Length * views, 3, _size, _size]);
+            var batch = new ImageBatch(images, kept.Select(i => rows[i].Label).ToArray(), views)
+            {
+                Draws = rgba ? kept.Select(i => _batchDraws!(rows[i])).ToArray() : null,
+                OutputSize = rgba ? _outputSize : _size,
+            };
             try
             {
                 _ready.Add(batch, cancellation);

@@ -13,6 +13,15 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
     /// <summary>How images become squares; cached rows are squares already (rendered with this method, centred).</summary>
     public ResizeMethod Resize { get; init; }
 
+    /// <summary>
+    /// Side the images are decoded and resized to for batch augmentation (fast.ai's presizing), so the batch
+    /// transform is their only other resample; null: the training size. Cached rows are held at this side.
+    /// </summary>
+    public int? Presize { get; init; }
+
+    /// <summary>Side of the batches the network sees.</summary>
+    public int Size => size;
+
     /// <summary>Whether the images are held decoded in memory.</summary>
     public bool IsCached => rows is CachedImageRows;
 
@@ -33,8 +42,17 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
         double Position(LabeledImage row) => resize == ResizeMethod.Crop && shuffle ? SampleRandom.For(seed, epoch, row.Position, ResizeView).NextDouble() : 0.5;
         AugmentationDraw Drawn(LabeledImage row) => augmentation?.Draw(SampleRandom.For(seed, epoch, row.Position)) ?? AugmentationDraw.Identity;
         Func<LabeledImage, AugmentationDraw[]> views = row => [Drawn(row) with { Resize = resize, ResizePosition = Position(row) }];
-        using var pipeline = new ImageBatchPipeline(rows.Read(random, cancellation), size, batchSize, prefetch, views, policy,
-            _skipsReported ? _ => { } : warn, cancellation, dropLast);
+        Func<LabeledImage, BatchAugmentationDraw>? batchDraws = null;
+        int renderSize = size;
+        if (augmentation is { Mode: AugmentationMode.Batch, IsNone: false } batchAugmentation)
+        {
+            // Presized squares, plain; each row's draw (from the same per-sample stream) goes with the batch to the device.
+            views = row => [AugmentationDraw.Identity with { Resize = resize, ResizePosition = Position(row) }];
+            batchDraws = row => batchAugmentation.DrawForBatch(SampleRandom.For(seed, epoch, row.Position));
+            renderSize = Math.Max(size, Presize ?? size);
+        }
+        using var pipeline = new ImageBatchPipeline(rows.Read(random, cancellation), renderSize, batchSize, prefetch, views, policy,
+            _skipsReported ? _ => { } : warn, cancellation, dropLast, batchDraws: batchDraws, outputSize: size);
         int read = 0;
         foreach (var batch in pipeline.Batches())
         {
@@ -52,34 +70,43 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
     }
 
     /// <summary>The same rows rendered at another size (progressive resizing); cached rows are rendered from their stored pixels.</summary>
-    public ImageData Resized(int newSize) => new(rows, newSize, batchSize, prefetch, seed, policy, warn, what) { Resize = Resize, _skipsReported = _skipsReported };
+    public ImageData Resized(int newSize) => new(rows, newSize, batchSize, prefetch, seed, policy, warn, what)
+    {
+        Resize = Resize, Presize = Presize, _skipsReported = _skipsReported,
+    };
 
-    /// <summary>The same rows read once and kept in memory at the training size (3·S² bytes + alpha each).</summary>
+    /// <summary>
+    /// The same rows read once and kept in memory as RGBA squares (4·S² bytes each) at the presize, or at the
+    /// training size without one; <paramref name="meter"/> counts the images read.
+    /// </summary>
     public ImageData Cached(PhaseMeter meter, CancellationToken cancellation)
     {
+        int side = Math.Max(size, Presize ?? size);
         var images = new List<(byte[] Rgba, long Label)>(Count);
-        int plane = size * size;
-        foreach (var batch in Epoch(0, shuffle: false, augmentation: null, cancellation))
+        int imageBytes = 4 * side * side;
+        var plain = (Func<LabeledImage, AugmentationDraw[]>)(_ => [AugmentationDraw.Identity with { Resize = Resize }]);
+        using var pipeline = new ImageBatchPipeline(rows.Read(null, cancellation), side, batchSize, prefetch, plain, policy, warn, cancellation,
+            batchDraws: _ => BatchAugmentationDraw.Identity, outputSize: side);
+        foreach (var batch in pipeline.Batches())
         {
             using (batch)
             {
-                // The tensor's memory itself: TensorAccessor copies element by element (16 ns a byte here).
-                ReadOnlySpan<byte> chw = batch.Images.bytes;
+                // The tensor's memory itself, copied image by image (TensorAccessor copies element by element).
+                ReadOnlySpan<byte> all = batch.Images.bytes;
                 for (int i = 0; i < batch.Count; i++)
-                {
-                    var rgba = new byte[4 * plane];
-                    for (int p = 0; p < plane; p++)
-                    {
-                        for (int c = 0; c < 3; c++)
-                            rgba[4 * p + c] = chw[(i * 3 + c) * plane + p];
-                        rgba[4 * p + 3] = 255;
-                    }
-                    images.Add((rgba, batch.Labels[i]));
-                }
+                    images.Add((all.Slice(i * imageBytes, imageBytes).ToArray(), batch.Labels[i]));
             }
             meter.Advance(batch.Count);
         }
         meter.Finish();
-        return new ImageData(new CachedImageRows(images, size), size, batchSize, prefetch, seed, policy, warn, what);
+        if (pipeline.Skipped > 0)
+            warn($"Skipped {pipeline.Skipped} rows of the {what} whose image could not be read.");
+        if (images.Count == 0)
+            throw new ArgumentOutOfRangeException("data",
+                $"The {what} has no usable rows (all {pipeline.Skipped} images were unreadable). Check that the image paths are right.");
+        return new ImageData(new CachedImageRows(images, side), size, batchSize, prefetch, seed, policy, warn, what)
+        {
+            Presize = Presize, _skipsReported = true,
+        };
     }
 }

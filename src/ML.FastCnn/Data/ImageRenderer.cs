@@ -52,6 +52,45 @@ internal static class ImageRenderer
     }
 
     /// <summary>
+    /// Renders <paramref name="source"/> into an S×S square of unpremultiplied RGBA bytes (4·S², as Skia lays
+    /// them out), the input of batch augmentation: a plain copy when the source is that square already in
+    /// that layout (an image cached at the presize), otherwise one Skia resample, whose pixels Skia itself
+    /// converts to unpremultiplied RGBA. No per-pixel loop in C#: the batch moves as bytes to the device.
+    /// </summary>
+    public static void RenderRgba(SKBitmap source, int size, AugmentationDraw draw, Span<byte> rgba)
+    {
+        if (rgba.Length != 4 * size * size)
+            throw new ArgumentException($"Expected room for {4 * size * size} bytes, got {rgba.Length}.", nameof(rgba));
+        if (source.Width == size && source.Height == size && source.ColorType == SKColorType.Rgba8888 && source.AlphaType == SKAlphaType.Unpremul
+            && draw with { Resize = ResizeMethod.Squish, ResizePosition = 0.5 } == AugmentationDraw.Identity)
+        {
+            ImageSource.PixelSpan(source).CopyTo(rgba);
+            return;
+        }
+
+        using var target = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using (var canvas = new SKCanvas(target))
+        using (var paint = new SKPaint { FilterQuality = SKFilterQuality.High, IsAntialias = true })
+        {
+            using var shader = SKShader.CreateBitmap(source, SKShaderTileMode.Mirror, SKShaderTileMode.Mirror, SourceToTarget(source, size, draw));
+            using var lighting = draw.ChangesLighting ? Lighting(draw) : null;
+            paint.Shader = shader;
+            paint.ColorFilter = lighting;
+            canvas.Clear(SKColors.Transparent);
+            canvas.DrawRect(0, 0, size, size, paint);
+        }
+        unsafe
+        {
+            fixed (byte* pixels = rgba)
+            {
+                var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+                if (!target.PeekPixels().ReadPixels(info, (IntPtr)pixels, info.RowBytes, 0, 0))
+                    throw new InvalidOperationException("SkiaSharp could not convert the rendered image to RGBA.");
+            }
+        }
+    }
+
+    /// <summary>
     /// The region of the source (in source pixels) that becomes the square before augmentation: the whole
     /// image (Squish), its largest square placed along the long side (Crop), or the square around it (Pad).
     /// </summary>

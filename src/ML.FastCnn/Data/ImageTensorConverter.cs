@@ -27,12 +27,31 @@ internal static class ImageTensorConverter
     public static Tensor Normalize(Tensor bytes, Device device)
     {
         using var scope = NewDisposeScope();
-        var mean = tensor(Mean, [1, 3, 1, 1], device: device);
-        var std = tensor(Std, [1, 3, 1, 1], device: device);
         // An explicit Scalar, alive until the end of the method: an implicit 255f temporary can be freed by
         // its finalizer while libtorch reads it (TorchSharp 0.107, DESIGN.md "TorchSharp scalars").
         using var maximum = 255f.ToScalar();
+        var mean = tensor(Mean, [1, 3, 1, 1], device: device);
+        var std = tensor(Std, [1, 3, 1, 1], device: device);
         var x = bytes.to(device).to_type(float32).div_(maximum);
         return x.sub_(mean).div_(std).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Float pixels [N, 3, S, S] in [0, 1] on <paramref name="device"/>, normalised for batch augmentation: (x − mean)/std in one
+    /// pass, as x·(1/std) − mean/std (within a float rounding of <see cref="Normalize"/>, which scoring keeps).
+    /// </summary>
+    public static Tensor NormalizeFloat(Tensor x, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var scale = tensor(Std.Select(s => 1 / s).ToArray(), [1, 3, 1, 1], device: device);
+        var shift = tensor(Mean.Zip(Std, (m, s) => -m / s).ToArray(), [1, 3, 1, 1], device: device);
+        return shift.addcmul(x, scale, KeptAliveScalars.One).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// A batch as the network's input on <paramref name="device"/>: augmented on the device when it carries batch
+    /// draws (<see cref="ImageBatch.Draws"/>), otherwise its rendered squares normalised.
+    /// </summary>
+    public static Tensor ToInput(ImageBatch batch, Device device) =>
+        batch.Draws is { } draws ? BatchAugmenter.Apply(batch.Images, draws, batch.OutputSize, device) : Normalize(batch.Images, device);
 }

@@ -10,6 +10,8 @@ namespace ML.FastCnn;
 /// </summary>
 internal static class TrainingInput
 {
+    private const string TrainingData = "training data";
+
     /// <summary>
     /// The training and validation data as epochs of batches, with the class names in key order and the
     /// plan (<see cref="TrainingPlan.Create"/>: batch size, image size and cache from the options or the data).
@@ -34,8 +36,10 @@ internal static class TrainingInput
                 $"Only one class found in the label column '{options.LabelColumnName}' of the training data. " +
                 "To build a multiclass classification model, the number of classes needs to be 2 or greater.");
         int validRows = options.ValidationSet is { } v ? CountLabels(v, v.Schema[options.LabelColumnName], "validation set").Rows : 0;
-        var plan = TrainingPlan.Create(rows, validRows, () => ImageSizeOf(trainingData, options), options, recipe, options.Weights.IsPretrained);
-        var train = Read(trainingData, rows, options, plan, seed, warn, info, "training data", cancellation);
+        var sides = new Lazy<List<int>>(() => SidesOf(trainingData, options)); // read once, only when the plan asks
+        var plan = TrainingPlan.Create(rows, validRows, () => ImageSizeFor(sides.Value), options, recipe, options.Weights.IsPretrained,
+            () => sides.Value.Count == 0 ? null : sides.Value.Order().ElementAt(sides.Value.Count / 2));
+        var train = Read(trainingData, rows, options, plan, seed, warn, info, TrainingData, cancellation);
         var validation = options.ValidationSet is { } validationSet
             ? Read(validationSet, validRows, options, plan, seed, warn, info, "validation set", cancellation)
             : null;
@@ -43,10 +47,10 @@ internal static class TrainingInput
     }
 
     /// <summary>
-    /// The default image size: the median shorter side of the first readable images (up to 16), rounded
-    /// up to a multiple of 32, between 64 and 224.
+    /// The shorter sides of the first readable images (up to 16): their median, rounded up to a multiple of 32
+    /// between 64 and 224, is the default image size; their median caps the presize.
     /// </summary>
-    private static int ImageSizeOf(IDataView data, FastCnnLearner.Options options)
+    private static List<int> SidesOf(IDataView data, FastCnnLearner.Options options)
     {
         var column = ImageColumn.Bind(data.Schema, options.ImageColumnName, options.ImagePathColumnName);
         using var cursor = data.GetRowCursor(column.Columns);
@@ -58,7 +62,7 @@ internal static class TrainingInput
             if (row.Source is { } source && TrySide(source) is { } side)
                 sides.Add(side);
         }
-        return ImageSizeFor(sides);
+        return sides;
     }
 
     private static int? TrySide(ImageSource source)
@@ -104,7 +108,11 @@ internal static class TrainingInput
         var image = ImageColumn.Bind(data.Schema, options.ImageColumnName, options.ImagePathColumnName);
         var label = data.Schema[options.LabelColumnName];
         var streamed = new ImageData(new DataViewImageRows(data, image, label, rows, shufflePool: Math.Max(1024, 8 * plan.BatchSize)),
-            plan.ImageSize, plan.BatchSize, options.PrefetchBatches, seed, options.BadImages, warn, what) { Resize = options.Resize };
+            plan.ImageSize, plan.BatchSize, options.PrefetchBatches, seed, options.BadImages, warn, what)
+        {
+            Resize = options.Resize,
+            Presize = what == TrainingData ? plan.Presize : null, // only the training set is augmented
+        };
         return plan.CacheImages ? streamed.Cached(new PhaseMeter($"Caching the {what}", rows, "images", info, options.PhaseProgress), cancellation) : streamed;
     }
 

@@ -167,7 +167,7 @@ internal static class FastCnnModelFormat
         }
         if (!found || classifier is null)
             throw env.ExceptDecode($"the model has no '{WeightsStream}' entry: the file is incomplete. Save the model again.");
-        var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation, seed, resize);
+        var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation.ForTestTime, seed, resize);
         return new FastCnnTransformer(new ScoringModel(classifier, settings, new MLNetLog(env, "FastCnnScoring")));
     }
 

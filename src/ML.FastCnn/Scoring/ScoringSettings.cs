@@ -22,7 +22,7 @@ internal sealed record ScoringSettings(
 
     public static ScoringSettings From(FastCnnLearner.Options learner, FastCnnTransformer.Options scoring, Augmentation? trainingAugmentation, int seed) => new(
         learner.ImageColumnName, learner.ImagePathColumnName, scoring.ScoreColumnName, scoring.PredictedLabelColumnName,
-        scoring.BatchSize, scoring.PrefetchBatches, scoring.TestTimeAugmentation, trainingAugmentation ?? Augmentation.SideOn, seed, learner.Resize, scoring.Engine);
+        scoring.BatchSize, scoring.PrefetchBatches, scoring.TestTimeAugmentation, (trainingAugmentation ?? Augmentation.SideOn).ForTestTime, seed, learner.Resize, scoring.Engine);
 
     /// <summary>
     /// The views scored for the row at <paramref name="position"/>: the image itself, then

@@ -31,6 +31,18 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
     /// <summary>Progressive resizing: everything before the main phase's second half runs at this side, the rest at <see cref="ImageSize"/>; null: one size.</summary>
     public int? StartImageSize { get; init; }
 
+    /// <summary>
+    /// Side the training images are decoded, resized and cached at for batch augmentation (fast.ai's presizing:
+    /// <see cref="PresizeFactor"/> × <see cref="ImageSize"/>, or the images' own median side when smaller, never
+    /// below <see cref="ImageSize"/>), so that the batch transform on the device is the only other resample;
+    /// <see cref="ImageSize"/> when the plan does not augment in <see cref="AugmentationMode.Batch"/>. Fixed
+    /// when the learner is created.
+    /// </summary>
+    public int Presize { get; init; }
+
+    /// <summary>fast.ai's presizing: images are held this much larger than the training size.</summary>
+    public const double PresizeFactor = 1.25;
+
     /// <summary>Wall time the training may take, counted from the learner's creation: the main phase runs as many of its epochs as fit; null: all of them.</summary>
     public TimeSpan? TimeBudget { get; init; }
 
@@ -61,11 +73,14 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
         bool large = trainingImages >= LargeSet;
         int epochs = large ? LargeSetEpochs : Math.Clamp((int)Math.Round(MainPhaseSteps / (double)stepsPerEpoch), MinEpochs, MaxEpochs);
         bool stored = recipe != TrainingRecipe.FineTune;
-        return new TrainingPlan(trainingImages, batchSize, imageSize, FitsTheCache(trainingImages, imageSize),
-            large || recipe == TrainingRecipe.Lesson1 ? ML.FastCnn.Augmentation.SideOn : null, recipe,
+        var augmentation = large || recipe == TrainingRecipe.Lesson1 ? ML.FastCnn.Augmentation.SideOn : null;
+        int presize = PresizeFor(imageSize, augmentation, imagesMedianSide: null);
+        return new TrainingPlan(trainingImages, batchSize, imageSize, FitsTheCache(trainingImages, presize, 0, imageSize),
+            augmentation, recipe,
             FreezeEpochs: stored ? 8 : 1,
             Epochs: recipe == TrainingRecipe.Lesson1 ? Lesson1Epochs : epochs,
-            FinderIterations: stored ? 100 : Math.Clamp(3 * stepsPerEpoch, 20, 100));
+            FinderIterations: stored ? 100 : Math.Clamp(3 * stepsPerEpoch, 20, 100))
+        { Presize = presize };
     }
 
     /// <summary>
@@ -73,18 +88,28 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
     /// learner options decide the data side; <paramref name="recipe"/> (the estimator's options, or null
     /// for a learner made directly) the training side.
     /// </summary>
+    /// <param name="trainingImages">Usable training images.</param>
+    /// <param name="validationImages">Usable validation images (they share the cache).</param>
+    /// <param name="imageSizeOfData">The data's default image size; called only when the options leave it open.</param>
+    /// <param name="options">The learner options.</param>
+    /// <param name="recipe">The estimator's options, or null.</param>
+    /// <param name="pretrained">Whether the body starts from pretrained weights.</param>
+    /// <param name="imagesMedianSide">The training images' median shorter side, null when unknown; read only when the plan presizes.</param>
     internal static TrainingPlan Create(int trainingImages, int validationImages, Func<int> imageSizeOfData, FastCnnLearner.Options options,
-        FastCnnOptions? recipe, bool pretrained)
+        FastCnnOptions? recipe, bool pretrained, Func<int?>? imagesMedianSide = null)
     {
         int imageSize = options.ImageSize ?? imageSizeOfData();
         var defaults = For(trainingImages, recipe?.Recipe ?? TrainingRecipe.FineTuneOnStoredActivations, imageSize);
         var finder = recipe?.LearningRateFinder;
+        var augmentation = options.Augmentation ?? defaults.Augmentation; // None stays None: off, also for Lesson1
+        int presize = PresizeFor(imageSize, augmentation, imagesMedianSide);
         return defaults with
         {
             BatchSize = options.BatchSize ?? defaults.BatchSize,
             // Crop draws its position per epoch from the whole image, so it is not cached unless asked for (then centred).
-            CacheImages = options.CacheImages ?? (options.Resize != ResizeMethod.Crop && FitsTheCache(trainingImages + validationImages, imageSize)),
-            Augmentation = options.Augmentation ?? defaults.Augmentation, // None stays None: off, also for Lesson1
+            CacheImages = options.CacheImages ?? (options.Resize != ResizeMethod.Crop && FitsTheCache(trainingImages, presize, validationImages, imageSize)),
+            Augmentation = augmentation,
+            Presize = presize,
             Epochs = recipe?.Epochs ?? defaults.Epochs,
             FreezeEpochs = pretrained ? recipe?.FreezeEpochs ?? defaults.FreezeEpochs : 0,
             FinderIterations = recipe?.LearningRate is not null ? 0 : finder?.Iterations ?? defaults.FinderIterations,
@@ -114,7 +139,23 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
     /// <summary>Bytes of decoded images (4·S² each) the images may take for the cache's default.</summary>
     private const long CacheBudget = 512L << 20;
 
-    private static bool FitsTheCache(int images, int imageSize) => images * 4L * imageSize * imageSize <= CacheBudget;
+    private static bool FitsTheCache(int trainingImages, int presize, int validationImages, int imageSize) =>
+        trainingImages * 4L * presize * presize + validationImages * 4L * imageSize * imageSize <= CacheBudget;
+
+    /// <summary>
+    /// The presize for <paramref name="augmentation"/>: <see cref="PresizeFactor"/> × <paramref name="imageSize"/> rounded
+    /// up to a multiple of 8, capped by the images' median side (no point enlarging small images twice), never
+    /// below <paramref name="imageSize"/>; <paramref name="imageSize"/> itself without batch augmentation.
+    /// </summary>
+    internal static int PresizeFor(int imageSize, Augmentation? augmentation, Func<int?>? imagesMedianSide)
+    {
+        if (augmentation is not { Mode: AugmentationMode.Batch, IsNone: false })
+            return imageSize;
+        int presize = (int)Math.Ceiling(imageSize * PresizeFactor / 8) * 8;
+        if (imagesMedianSide?.Invoke() is { } side)
+            presize = Math.Min(presize, side);
+        return Math.Max(imageSize, presize);
+    }
 
     /// <summary>The largest power of two at most a sixteenth of the images, between 16 and 128.</summary>
     internal static int BatchSizeFor(int trainingImages)
@@ -128,7 +169,7 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
     /// <summary>The plan as the log prints it.</summary>
     public override string ToString() =>
         $"{TrainingImages} training images at {ImageSize}px{(StartImageSize is { } start && start != ImageSize ? $" (from {start}px)" : "")}" +
-        $"{(CacheImages ? ", cached" : "")}: batch size {BatchSize}, recipe {Recipe}, {FreezeEpochs} frozen + {Epochs} epochs" +
+        $"{(CacheImages ? ", cached" : "")}{(Presize > ImageSize ? $" (presized to {Presize}px)" : "")}: batch size {BatchSize}, recipe {Recipe}, {FreezeEpochs} frozen + {Epochs} epochs" +
         $"{(TimeBudget is { } budget ? $" (time budget {budget:g})" : "")}, " +
         (Augmentation is null or { IsNone: true } ? "no augmentation, " : Augmentation == ML.FastCnn.Augmentation.SideOn ? "augmentation SideOn, " :
             Augmentation == ML.FastCnn.Augmentation.TopDown ? "augmentation TopDown, " : "augmentation on, ") +
