@@ -7,18 +7,14 @@ namespace ML.FastCnn.Tests;
 [TestClass]
 public sealed class CallbackTests
 {
-    private static GeneratedImages s_images = null!;
+    private static readonly GeneratedImages s_images = GeneratedImages.ForClass("callbacks");
     private static List<ImageRow> s_rows = null!;
 
     [ClassInitialize]
     public static void WriteImages(TestContext _)
     {
-        s_images = new GeneratedImages("callbacks");
         s_rows = s_images.Write("train", perClass: 6, seed: 8);
     }
-
-    [ClassCleanup]
-    public static void Cleanup() => s_images.Dispose();
 
     /// <summary>The sample in docs/training.md: a loadable model.zip after every epoch.</summary>
     private sealed class SaveModelEveryEpoch(MLContext ml, ITransformer preprocessing, DataViewSchema inputSchema, string folder) : LearnerCallback

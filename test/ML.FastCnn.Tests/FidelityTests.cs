@@ -7,20 +7,17 @@ namespace ML.FastCnn.Tests;
 [TestClass]
 public sealed class FidelityTests
 {
-    private static GeneratedImages s_images = null!;
+    private static readonly GeneratedImages s_images = GeneratedImages.ForClass("fidelity");
     private static List<ImageRow> s_train = null!;
     private static List<ImageRow> s_valid = null!;
 
     [ClassInitialize]
     public static void WriteImages(TestContext _)
     {
-        s_images = new GeneratedImages("fidelity");
         s_train = s_images.Write("train", perClass: 8, seed: 11); // 24 images
         s_valid = s_images.Write("valid", perClass: 3, seed: 12);
     }
 
-    [ClassCleanup]
-    public static void Cleanup() => s_images.Dispose();
 
     private static FastCnnLearner NewLearner(Action<FastCnnLearner.Options>? change = null)
     {
@@ -234,10 +231,5 @@ public sealed class FidelityTests
     private sealed class RateProbe(List<double[]> rates) : LearnerCallback
     {
         public override void BeforeBatch(FitContext context) => rates.Add([.. context.LearningRates]);
-    }
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

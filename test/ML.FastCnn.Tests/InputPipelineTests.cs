@@ -9,20 +9,17 @@ namespace ML.FastCnn.Tests;
 [TestClass]
 public sealed class InputPipelineTests
 {
-    private static GeneratedImages s_images = null!;
+    private static readonly GeneratedImages s_images = GeneratedImages.ForClass("pipeline");
     private static List<ImageRow> s_train = null!;
     private static List<ImageRow> s_valid = null!;
 
     [ClassInitialize]
     public static void WriteImages(TestContext _)
     {
-        s_images = new GeneratedImages("pipeline");
         s_train = s_images.Write("train", perClass: 8, seed: 11);
         s_valid = s_images.Write("valid", perClass: 3, seed: 12);
     }
 
-    [ClassCleanup]
-    public static void Cleanup() => s_images.Dispose();
 
     private static readonly Augmentation Strong = Augmentation.SideOn with { AffineProbability = 1, LightingProbability = 1, MaxRotation = 20 };
 
