@@ -26,6 +26,7 @@ public sealed class CallbackTests
         }
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void ACheckpointCallbackOnTheOptionsWritesALoadableModelEveryEpoch()
     {
@@ -64,6 +65,7 @@ public sealed class CallbackTests
         Assert.AreEqual(1, learner.History.Count);
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void GradientAccumulationStepsAsOneLargeBatchWould()
     {
@@ -95,6 +97,7 @@ public sealed class CallbackTests
             "three steps of 6 differ from one of 18 (the comparison above means something)");
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void AUsersCallbackCanHookTheNetworkAndRestoreItsWeightsAsTheBuiltInOnesDo()
     {

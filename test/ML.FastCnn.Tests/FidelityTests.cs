@@ -29,6 +29,7 @@ public sealed class FidelityTests
         return FastCnnLearner.Create(ml, preprocessing.Transform(train), options);
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void ALastPartialTrainingBatchIsDropped()
     {
@@ -45,6 +46,7 @@ public sealed class FidelityTests
         Assert.IsTrue(batches.All(b => b.Batches == 1));
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void AllRowsTrainWhenTheyFitInLessThanOneBatch()
     {
@@ -126,6 +128,7 @@ public sealed class FidelityTests
         }
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void MixUpBlendsTheTrainingBatchesAndRepeatsWithTheSameSeed()
     {
@@ -159,6 +162,7 @@ public sealed class FidelityTests
         Assert.AreEqual("must be 3, the epochs the SGDR schedule's cycles take (was 2); pass schedule.Epochs or use FitSgdr (Parameter 'epochs')", e.Message);
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void PretrainedWithoutFrozenEpochsStillFollowsFineTune()
     {
@@ -182,6 +186,7 @@ public sealed class FidelityTests
         Assert.AreEqual(1e-2 / 2 / 100 / 5, rates[0][0], 1e-12);
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void ThePrecomputeRecipeTrainsTheHeadOnStoredActivationsThenAllLayersWithTheStatisticsKept()
     {

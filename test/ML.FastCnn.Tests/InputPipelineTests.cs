@@ -94,6 +94,7 @@ public sealed class InputPipelineTests
         Assert.IsFalse(first[0].SequenceEqual(nextEpoch[0]), "another epoch shuffles and draws anew");
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void SeededTrainingWithAugmentationRepeatsExactly()
     {
@@ -122,6 +123,7 @@ public sealed class InputPipelineTests
         return FastCnnLearner.Create(ml, TestData.Preprocessing(ml).Fit(train).Transform(train), options);
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void PrecomputedActivationsTrainTheHeadLikeAFullyFrozenBackbone()
     {
@@ -168,6 +170,7 @@ public sealed class InputPipelineTests
         }
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void PrecomputedActivationsAreDroppedWhenTheBodyTrainsAndKeptAcrossAugmentationSwitches()
     {
@@ -189,6 +192,7 @@ public sealed class InputPipelineTests
         Assert.IsFalse(learner.HasPrecomputedActivations, "augmented images are rendered every epoch");
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void TestTimeAugmentationAveragesViewsAndZeroViewsIsPlainScoring()
     {
@@ -224,6 +228,7 @@ public sealed class InputPipelineTests
             CollectionAssert.AreEqual(tta[i], loadedScores[i], $"row {i} after save and load");
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void TransformersSharingANetworkEachHoldALeaseAndDisposeIsIdempotent()
     {
@@ -250,6 +255,7 @@ public sealed class InputPipelineTests
         Assert.AreEqual(GeneratedImages.Classes.Length, copy.ClassNames.Count, "what the model is stays readable after Dispose");
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void ScoringAnUnreadableImageNamesIt()
     {

@@ -9,6 +9,7 @@ namespace ML.FastCnn.Tests;
 /// and the Recorder that watched the training.
 /// </summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class InterpretationTests
 {
     private static readonly GeneratedImages s_images = GeneratedImages.ForClass("interpretation");

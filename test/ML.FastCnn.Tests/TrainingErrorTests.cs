@@ -116,6 +116,7 @@ public sealed class TrainingErrorTests
         Assert.AreEqual(bad.ImagePath, e.ImagePath);
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void SkipPolicyLeavesUnreadableImagesOutAndCountsThem()
     {
