@@ -55,7 +55,6 @@ public sealed class BadImageTests
         ml.Model.Save(preprocessing.Append(model), raw.Schema, s_model);
     }
 
-
     public static IEnumerable<object[]> Kinds => new[] { "truncated png", "truncated gif", "truncated webp", "truncated jpeg", "empty", "text", "unsupported" }.Select(k => new object[] { k });
 
     [TestMethod]

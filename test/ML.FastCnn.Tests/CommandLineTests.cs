@@ -29,7 +29,6 @@ public sealed class CommandLineTests
         }
     }
 
-
     private static (int ExitCode, string Output) Cli(params string[] args) => TestData.Cli(args);
 
     [TestMethod]

@@ -18,7 +18,6 @@ public sealed class FidelityTests
         s_valid = s_images.Write("valid", perClass: 3, seed: 12);
     }
 
-
     private static FastCnnLearner NewLearner(Action<FastCnnLearner.Options>? change = null)
     {
         var ml = new MLContext(seed: 1);

@@ -20,7 +20,6 @@ public sealed class InputPipelineTests
         s_valid = s_images.Write("valid", perClass: 3, seed: 12);
     }
 
-
     private static readonly Augmentation Strong = Augmentation.SideOn with { AffineProbability = 1, LightingProbability = 1, MaxRotation = 20 };
 
     /// <summary>Epoch <paramref name="epoch"/>'s batches of <paramref name="rows"/>, as byte arrays.</summary>

@@ -21,7 +21,6 @@ public sealed class RecipeTests
         s_valid = s_images.Write("valid", perClass: 4, seed: 6);
     }
 
-
     private static (MLContext Ml, IDataView Train, FastCnnOptions Options) Setup(int seed = 1)
     {
         var ml = new MLContext(seed: seed);

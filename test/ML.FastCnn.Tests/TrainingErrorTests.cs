@@ -16,7 +16,6 @@ public sealed class TrainingErrorTests
         s_rows = s_images.Write("train", perClass: 4, seed: 3);
     }
 
-
     private static (MLContext Ml, List<string> Log) NewContext()
     {
         var ml = new MLContext(seed: 1);
