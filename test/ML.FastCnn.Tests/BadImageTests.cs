@@ -15,7 +15,7 @@ namespace ML.FastCnn.Tests;
 [TestCategory(Categories.Integration)]
 public sealed class BadImageTests
 {
-    private static GeneratedImages s_images = null!;
+    private static readonly GeneratedImages s_images = GeneratedImages.ForClass("bad-images");
     private static List<ImageRow> s_rows = null!;
     private static Dictionary<string, (string Path, string Reason)> s_bad = null!;
     private static string s_model = null!;
@@ -26,7 +26,6 @@ public sealed class BadImageTests
     [ClassInitialize]
     public static void MakeFiles(TestContext _)
     {
-        s_images = new GeneratedImages("bad-images");
         s_rows = s_images.Write("train", perClass: 6, seed: 5);
         var source = File.ReadAllBytes(s_rows[0].ImagePath);
         using var bitmap = SKBitmap.Decode(source);
@@ -55,9 +54,6 @@ public sealed class BadImageTests
         s_model = Path.Combine(s_images.Folder, "model.zip");
         ml.Model.Save(preprocessing.Append(model), raw.Schema, s_model);
     }
-
-    [ClassCleanup]
-    public static void Cleanup() => s_images.Dispose();
 
     public static IEnumerable<object[]> Kinds => new[] { "truncated png", "truncated gif", "truncated webp", "truncated jpeg", "empty", "text", "unsupported" }.Select(k => new object[] { k });
 

@@ -7,18 +7,14 @@ namespace ML.FastCnn.Tests;
 [TestClass]
 public sealed class CallbackTests
 {
-    private static GeneratedImages s_images = null!;
+    private static readonly GeneratedImages s_images = GeneratedImages.ForClass("callbacks");
     private static List<ImageRow> s_rows = null!;
 
     [ClassInitialize]
     public static void WriteImages(TestContext _)
     {
-        s_images = new GeneratedImages("callbacks");
         s_rows = s_images.Write("train", perClass: 6, seed: 8);
     }
-
-    [ClassCleanup]
-    public static void Cleanup() => s_images.Dispose();
 
     /// <summary>The sample in docs/training.md: a loadable model.zip after every epoch.</summary>
     private sealed class SaveModelEveryEpoch(MLContext ml, ITransformer preprocessing, DataViewSchema inputSchema, string folder) : LearnerCallback
@@ -30,6 +26,7 @@ public sealed class CallbackTests
         }
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void ACheckpointCallbackOnTheOptionsWritesALoadableModelEveryEpoch()
     {
@@ -68,6 +65,7 @@ public sealed class CallbackTests
         Assert.AreEqual(1, learner.History.Count);
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void GradientAccumulationStepsAsOneLargeBatchWould()
     {
@@ -99,6 +97,7 @@ public sealed class CallbackTests
             "three steps of 6 differ from one of 18 (the comparison above means something)");
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void AUsersCallbackCanHookTheNetworkAndRestoreItsWeightsAsTheBuiltInOnesDo()
     {

@@ -9,14 +9,13 @@ namespace ML.FastCnn.Tests;
 [TestCategory(Categories.Integration)]
 public sealed class CommandLineTests
 {
-    private static GeneratedImages s_images = null!;
+    private static readonly GeneratedImages s_images = GeneratedImages.ForClass("cli");
     private static string s_data = null!;
     private static string s_out = null!;
 
     [ClassInitialize]
     public static void MakeFolder(TestContext _)
     {
-        s_images = new GeneratedImages("cli");
         s_data = Path.Combine(s_images.Folder, "data");
         s_out = Path.Combine(s_images.Folder, "out");
         foreach (var (subset, count) in new[] { ("train", 6), ("valid", 2) })
@@ -29,9 +28,6 @@ public sealed class CommandLineTests
             }
         }
     }
-
-    [ClassCleanup]
-    public static void Cleanup() => s_images.Dispose();
 
     private static (int ExitCode, string Output) Cli(params string[] args) => TestData.Cli(args);
 

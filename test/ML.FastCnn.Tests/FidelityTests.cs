@@ -7,20 +7,16 @@ namespace ML.FastCnn.Tests;
 [TestClass]
 public sealed class FidelityTests
 {
-    private static GeneratedImages s_images = null!;
+    private static readonly GeneratedImages s_images = GeneratedImages.ForClass("fidelity");
     private static List<ImageRow> s_train = null!;
     private static List<ImageRow> s_valid = null!;
 
     [ClassInitialize]
     public static void WriteImages(TestContext _)
     {
-        s_images = new GeneratedImages("fidelity");
         s_train = s_images.Write("train", perClass: 8, seed: 11); // 24 images
         s_valid = s_images.Write("valid", perClass: 3, seed: 12);
     }
-
-    [ClassCleanup]
-    public static void Cleanup() => s_images.Dispose();
 
     private static FastCnnLearner NewLearner(Action<FastCnnLearner.Options>? change = null)
     {
@@ -32,6 +28,7 @@ public sealed class FidelityTests
         return FastCnnLearner.Create(ml, preprocessing.Transform(train), options);
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void ALastPartialTrainingBatchIsDropped()
     {
@@ -48,6 +45,7 @@ public sealed class FidelityTests
         Assert.IsTrue(batches.All(b => b.Batches == 1));
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void AllRowsTrainWhenTheyFitInLessThanOneBatch()
     {
@@ -129,6 +127,7 @@ public sealed class FidelityTests
         }
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void MixUpBlendsTheTrainingBatchesAndRepeatsWithTheSameSeed()
     {
@@ -162,6 +161,7 @@ public sealed class FidelityTests
         Assert.AreEqual("must be 3, the epochs the SGDR schedule's cycles take (was 2); pass schedule.Epochs or use FitSgdr (Parameter 'epochs')", e.Message);
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void PretrainedWithoutFrozenEpochsStillFollowsFineTune()
     {
@@ -185,6 +185,7 @@ public sealed class FidelityTests
         Assert.AreEqual(1e-2 / 2 / 100 / 5, rates[0][0], 1e-12);
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void ThePrecomputeRecipeTrainsTheHeadOnStoredActivationsThenAllLayersWithTheStatisticsKept()
     {
@@ -234,10 +235,5 @@ public sealed class FidelityTests
     private sealed class RateProbe(List<double[]> rates) : LearnerCallback
     {
         public override void BeforeBatch(FitContext context) => rates.Add([.. context.LearningRates]);
-    }
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

@@ -5,17 +5,31 @@ namespace ML.FastCnn.Tests;
 /// <summary>
 /// Writes PNG files of three visually distinct classes to a temporary folder: a red blob, green
 /// horizontal stripes, blue vertical stripes — on noisy backgrounds, at random sizes and positions.
+/// Every folder lives under one folder per test run, which <see cref="DeleteRunFolder"/> removes when the
+/// assembly's tests end (<see cref="TestRun"/>): a test class takes its folder with <see cref="ForClass"/> and needs no clean-up
+/// of its own; a single test may still make and dispose one with <c>using var images = new GeneratedImages(…)</c>.
 /// </summary>
 internal sealed class GeneratedImages : IDisposable
 {
+    /// <summary>The class names, in the order <see cref="Write"/> writes them.</summary>
     public static readonly string[] Classes = ["blob", "hstripes", "vstripes"];
 
+    private static readonly string RunFolder = Path.Combine(Path.GetTempPath(), "fastcnn-tests", $"run-{Environment.ProcessId}-{Guid.NewGuid():N}");
+
+    /// <summary>A folder of its own (named after <paramref name="name"/>) under this run's folder.</summary>
     public GeneratedImages(string name)
     {
-        Folder = Path.Combine(Path.GetTempPath(), "fastcnn-tests", $"{name}-{Guid.NewGuid():N}");
+        Folder = Path.Combine(RunFolder, $"{name}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Folder);
     }
 
+    /// <summary>A test class's folder: kept for the class's tests, deleted with the run's folder at the end.</summary>
+    public static GeneratedImages ForClass(string name) => new(name);
+
+    /// <summary>Removes every folder of this run (also those a failed or cancelled test did not dispose).</summary>
+    public static void DeleteRunFolder() => Delete(RunFolder);
+
+    /// <summary>The folder the images are written to.</summary>
     public string Folder { get; }
 
     /// <summary>Writes <paramref name="perClass"/> images of every class; returns (path, label) rows.</summary>
@@ -79,11 +93,15 @@ internal sealed class GeneratedImages : IDisposable
         image.Save(path);
     }
 
-    public void Dispose()
+    /// <summary>Deletes this folder now (a class's folder need not: the run's folder goes at the end).</summary>
+    public void Dispose() => Delete(Folder);
+
+    private static void Delete(string folder)
     {
         try
         {
-            Directory.Delete(Folder, recursive: true);
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
         }
         catch (IOException)
         {

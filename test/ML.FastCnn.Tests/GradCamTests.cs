@@ -9,6 +9,7 @@ namespace ML.FastCnn.Tests;
 /// is hottest in the square's quadrant.
 /// </summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class GradCamTests
 {
     private const int Size = 64; // layer4 is 2×2 at 64 px: one cell per quadrant

@@ -35,17 +35,34 @@ public sealed class ImageInputTests
     }
 
     [TestMethod]
-    public void ResizingIsBilinearNotNearestNeighbour()
+    public void EnlargingIsMitchellBicubicNotBilinearNorNearestNeighbour()
     {
-        // Black | white, 2 × 1, enlarged to 16 × 16: bilinear makes grey steps in between.
+        // Black | white, 2 × 1, enlarged to 16 × 16 by the renderer (Skia's high quality filter, as ML.NET's
+        // ResizeImages): every pixel is the Mitchell–Netravali cubic (B = C = 1/3) of the mirrored source,
+        // computed here independently. Bilinear would give 0 at x = 3 and 255 at x = 12; nearest, a hard edge.
         using var image = MLImage.CreateFromPixels(2, 1, MLPixelFormat.Rgba32, [0, 0, 0, 255, 255, 255, 255, 255]);
 
         var row = ResizedPixels(image, 16)[..16];
 
-        Assert.AreEqual(0, row[0]);
-        Assert.AreEqual(255, row[15]);
-        Assert.IsTrue(row.Any(v => v is > 10 and < 245), string.Join(",", row));
-        CollectionAssert.AreEqual(row.Order().ToArray(), row, "a left-to-right ramp");
+        static double Mitchell(double x)
+        {
+            const double B = 1.0 / 3, C = 1.0 / 3;
+            x = Math.Abs(x);
+            return x < 1 ? ((12 - 9 * B - 6 * C) * x * x * x + (-18 + 12 * B + 6 * C) * x * x + (6 - 2 * B)) / 6
+                : x < 2 ? ((-B - 6 * C) * x * x * x + (6 * B + 30 * C) * x * x + (-12 * B - 48 * C) * x + (8 * B + 24 * C)) / 6
+                : 0;
+        }
+        int[] mirrored = [0, 255, 255, 0]; // the 2-pixel row tiled with mirroring, period 4
+        var expected = Enumerable.Range(0, 16).Select(x =>
+        {
+            double source = (x + 0.5) * 2 / 16 - 0.5;
+            int first = (int)Math.Floor(source) - 1;
+            double value = Enumerable.Range(first, 4).Sum(j => mirrored[((j % 4) + 4) % 4] * Mitchell(source - j));
+            return (byte)Math.Round(Math.Clamp(value, 0, 255));
+        }).ToArray();
+        for (int x = 0; x < 16; x++)
+            Assert.AreEqual((double)expected[x], row[x], 1.0, $"x = {x}: {string.Join(",", row)} against {string.Join(",", expected)}");
+        Assert.IsGreaterThan(0, (int)row[3], "bilinear would still be black here");
     }
 
     [TestMethod]

@@ -9,20 +9,16 @@ namespace ML.FastCnn.Tests;
 [TestClass]
 public sealed class InputPipelineTests
 {
-    private static GeneratedImages s_images = null!;
+    private static readonly GeneratedImages s_images = GeneratedImages.ForClass("pipeline");
     private static List<ImageRow> s_train = null!;
     private static List<ImageRow> s_valid = null!;
 
     [ClassInitialize]
     public static void WriteImages(TestContext _)
     {
-        s_images = new GeneratedImages("pipeline");
         s_train = s_images.Write("train", perClass: 8, seed: 11);
         s_valid = s_images.Write("valid", perClass: 3, seed: 12);
     }
-
-    [ClassCleanup]
-    public static void Cleanup() => s_images.Dispose();
 
     // Per image: these tests compare the rendered squares byte for byte (BatchAugmentationTests covers the batch mode).
     private static readonly Augmentation Strong = Augmentation.SideOn with
@@ -101,6 +97,7 @@ public sealed class InputPipelineTests
         Assert.IsFalse(first[0].SequenceEqual(nextEpoch[0]), "another epoch shuffles and draws anew");
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     [DataRow(AugmentationMode.Batch)]
     [DataRow(AugmentationMode.PerImage)]
@@ -131,6 +128,7 @@ public sealed class InputPipelineTests
         return FastCnnLearner.Create(ml, TestData.Preprocessing(ml).Fit(train).Transform(train), options);
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void PrecomputedActivationsTrainTheHeadLikeAFullyFrozenBackbone()
     {
@@ -177,6 +175,7 @@ public sealed class InputPipelineTests
         }
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void PrecomputedActivationsAreDroppedWhenTheBodyTrainsAndKeptAcrossAugmentationSwitches()
     {
@@ -198,6 +197,7 @@ public sealed class InputPipelineTests
         Assert.IsFalse(learner.HasPrecomputedActivations, "augmented images are rendered every epoch");
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void TestTimeAugmentationAveragesViewsAndZeroViewsIsPlainScoring()
     {
@@ -233,6 +233,7 @@ public sealed class InputPipelineTests
             CollectionAssert.AreEqual(tta[i], loadedScores[i], $"row {i} after save and load");
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void TransformersSharingANetworkEachHoldALeaseAndDisposeIsIdempotent()
     {
@@ -259,6 +260,7 @@ public sealed class InputPipelineTests
         Assert.AreEqual(GeneratedImages.Classes.Length, copy.ClassNames.Count, "what the model is stays readable after Dispose");
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void ScoringAnUnreadableImageNamesIt()
     {

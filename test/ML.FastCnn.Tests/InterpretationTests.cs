@@ -9,9 +9,10 @@ namespace ML.FastCnn.Tests;
 /// and the Recorder that watched the training.
 /// </summary>
 [TestClass]
+[TestCategory(Categories.Integration)]
 public sealed class InterpretationTests
 {
-    private static GeneratedImages s_images = null!;
+    private static readonly GeneratedImages s_images = GeneratedImages.ForClass("interpretation");
     private static MLContext s_ml = null!;
     private static ITransformer s_model = null!;
     private static IDataView s_valid = null!;
@@ -20,7 +21,6 @@ public sealed class InterpretationTests
     [ClassInitialize]
     public static void Train(TestContext _)
     {
-        s_images = new GeneratedImages("interpretation");
         s_ml = new MLContext(seed: 1);
         var train = s_ml.Data.LoadFromEnumerable(s_images.Write("train", perClass: 10, seed: 3));
         s_valid = s_ml.Data.LoadFromEnumerable(s_images.Write("valid", perClass: 8, seed: 4));
@@ -37,7 +37,6 @@ public sealed class InterpretationTests
     public static void Cleanup()
     {
         (s_model as IDisposable)?.Dispose();
-        s_images.Dispose();
     }
 
     [TestMethod]

@@ -11,7 +11,7 @@ namespace ML.FastCnn.Tests;
 [TestCategory(Categories.Integration)]
 public sealed class LoadedModelTests
 {
-    private static GeneratedImages s_images = null!;
+    private static readonly GeneratedImages s_images = GeneratedImages.ForClass("loaded-model");
     private static List<ImageRow> s_rows = null!;
     private static MLContext s_ml = null!;
     private static ITransformer s_loaded = null!;
@@ -19,7 +19,6 @@ public sealed class LoadedModelTests
     [ClassInitialize]
     public static void TrainSaveAndLoad(TestContext context)
     {
-        s_images = new GeneratedImages("loaded-model");
         s_rows = s_images.Write("train", perClass: 4, seed: 3);
         s_ml = new MLContext(seed: 1);
         var (model, preprocessing, raw) = TestData.TinyModel(s_ml, s_rows);
@@ -30,11 +29,7 @@ public sealed class LoadedModelTests
     }
 
     [ClassCleanup]
-    public static void Cleanup()
-    {
-        (s_loaded as IDisposable)?.Dispose();
-        s_images.Dispose();
-    }
+    public static void Cleanup() => (s_loaded as IDisposable)?.Dispose();
 
     [TestMethod]
     public void FindTransformerFindsTheFastCnnStepInsideALoadedChainAndNothingInAnotherModel()

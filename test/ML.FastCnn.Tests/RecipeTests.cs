@@ -10,20 +10,16 @@ namespace ML.FastCnn.Tests;
 [TestCategory(Categories.Integration)]
 public sealed class RecipeTests
 {
-    private static GeneratedImages s_images = null!;
+    private static readonly GeneratedImages s_images = GeneratedImages.ForClass("recipe");
     private static List<ImageRow> s_train = null!;
     private static List<ImageRow> s_valid = null!;
 
     [ClassInitialize]
     public static void WriteImages(TestContext _)
     {
-        s_images = new GeneratedImages("recipe");
         s_train = s_images.Write("train", perClass: 8, seed: 5);
         s_valid = s_images.Write("valid", perClass: 4, seed: 6);
     }
-
-    [ClassCleanup]
-    public static void Cleanup() => s_images.Dispose();
 
     private static (MLContext Ml, IDataView Train, FastCnnOptions Options) Setup(int seed = 1)
     {
@@ -555,12 +551,6 @@ public sealed class RecipeTests
             _hook = context.Learner.Network.register_forward_pre_hook((_, input) => { sizes.Add(input.shape[^1]); return input; });
 
         public override void AfterFit(FitContext context, FitOutcome outcome) => _hook?.remove();
-    }
-
-    /// <summary>Reports synchronously (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 
     /// <summary>Records each batch's learning rates (per layer group) and momentum, through the public context.</summary>

@@ -148,6 +148,7 @@ public sealed class ResizeMethodTests
         return batch.Images.data<byte>().ToArray();
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void AModelTrainedWithCropScoresWithCropAfterSavingAndLoading()
     {

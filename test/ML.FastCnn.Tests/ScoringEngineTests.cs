@@ -72,6 +72,7 @@ public class ScoringEngineTests
         Assert.AreEqual(2, warnings.Count, "one warning per engine, none per batch: " + string.Join('\n', warnings));
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     [DataRow(32)]
     [DataRow(64)]

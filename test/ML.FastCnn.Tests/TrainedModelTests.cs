@@ -9,7 +9,7 @@ namespace ML.FastCnn.Tests;
 [TestCategory(Categories.Integration)]
 public sealed class TrainedModelTests
 {
-    private static GeneratedImages s_images = null!;
+    private static readonly GeneratedImages s_images = GeneratedImages.ForClass("trained");
     private static MLContext s_ml = null!;
     private static List<string> s_log = null!;
     private static ITransformer s_model = null!;
@@ -19,7 +19,6 @@ public sealed class TrainedModelTests
     [ClassInitialize]
     public static void TrainOnce(TestContext _)
     {
-        s_images = new GeneratedImages("trained");
         s_ml = new MLContext(seed: 1);
         s_log = TestData.CaptureLog(s_ml);
         var train = s_ml.Data.LoadFromEnumerable(s_images.Write("train", perClass: 40, seed: 1));
@@ -38,7 +37,6 @@ public sealed class TrainedModelTests
     public static void Cleanup()
     {
         (s_model as IDisposable)?.Dispose();
-        s_images.Dispose();
     }
 
     [TestMethod]

@@ -7,18 +7,14 @@ namespace ML.FastCnn.Tests;
 [TestClass]
 public sealed class TrainingErrorTests
 {
-    private static GeneratedImages s_images = null!;
+    private static readonly GeneratedImages s_images = GeneratedImages.ForClass("errors");
     private static List<ImageRow> s_rows = null!;
 
     [ClassInitialize]
     public static void WriteImages(TestContext _)
     {
-        s_images = new GeneratedImages("errors");
         s_rows = s_images.Write("train", perClass: 4, seed: 3);
     }
-
-    [ClassCleanup]
-    public static void Cleanup() => s_images.Dispose();
 
     private static (MLContext Ml, List<string> Log) NewContext()
     {
@@ -119,6 +115,7 @@ public sealed class TrainingErrorTests
         Assert.AreEqual(bad.ImagePath, e.ImagePath);
     }
 
+    [TestCategory(Categories.Integration)]
     [TestMethod]
     public void SkipPolicyLeavesUnreadableImagesOutAndCountsThem()
     {
