@@ -10,7 +10,7 @@ internal sealed record FixtureSpec(int Minor, ClassifierHead Head, ResizeMethod 
 {
     public int Version => 0x00010000 | Minor;
 
-    public ResNetArchitecture Architecture { get; init; } = ResNetArchitecture.ResNet18;
+    public CnnArchitecture Architecture { get; init; } = CnnArchitecture.ResNet18;
 
     public int[]? Blocks { get; init; } = [1, 1, 1, 1];
 

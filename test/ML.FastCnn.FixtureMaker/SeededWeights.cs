@@ -26,7 +26,7 @@ internal static class SeededWeights
     {
         NativeBackend.EnsureLoaded();
         var random = new Random(spec.WeightSeed);
-        using var network = ResNetFactory.Create(spec.Architecture, spec.Head, spec.ClassNames.Length, CPU, spec.Blocks);
+        using var network = NetworkFactory.Create(spec.Architecture, spec.Head, spec.ClassNames.Length, CPU, spec.Blocks);
         using (no_grad())
         {
             foreach (var (name, tensor) in network.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(network.named_buffers()))

@@ -74,7 +74,7 @@ public sealed class ModelFormatTests
         using var fastCnn = model.OfType<FastCnnTransformer>().Single();
         CollectionAssert.AreEqual(new[] { "a", "b", "c" }, fastCnn.ClassNames.ToArray());
         Assert.AreEqual(32, fastCnn.ImageSize);
-        Assert.AreEqual(ResNetArchitecture.ResNet18, fastCnn.Architecture);
+        Assert.AreEqual(CnnArchitecture.ResNet18, fastCnn.Architecture);
         CollectionAssert.AreEqual(new[] { 1, 1, 1, 1 }, fastCnn.Classifier.Blocks!.ToArray(), "one basic block per stage (stored since 1.2)");
         Assert.AreEqual(head, fastCnn.Classifier.Head);
         Assert.AreEqual(resize, fastCnn.Resize);
