@@ -27,25 +27,23 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
 
     private ScoringSettings Settings => _model.Settings;
 
-    internal ImageClassifier Classifier => _model.Classifier;
-
-    /// <summary>The network, for Grad-CAM; throws once this transformer is disposed.</summary>
-    internal ImageClassifier LiveClassifier => Model.Classifier;
+    /// <summary>The network (Grad-CAM, tests); throws once this transformer is disposed. What the model is stays readable after Dispose.</summary>
+    internal ImageClassifier Classifier => Model.Classifier;
 
     /// <summary>The network's architecture.</summary>
-    public CnnArchitecture Architecture => Classifier.Architecture;
+    public CnnArchitecture Architecture => _model.Classifier.Architecture;
 
     /// <summary>
     /// The network as it really is: the architecture, and the blocks per stage where they differ from
     /// TorchVision's (ML.NET's ImageNet ResNet18 has 2-2-2-3).
     /// </summary>
-    public string NetworkDescription => Classifier.Description;
+    public string NetworkDescription => _model.Classifier.Description;
 
     /// <summary>Side in pixels of the square images the network sees.</summary>
-    public int ImageSize => Classifier.ImageSize;
+    public int ImageSize => _model.Classifier.ImageSize;
 
     /// <summary>The class names, in the order of the Score slots (the label's key order).</summary>
-    public IReadOnlyList<string> ClassNames => Classifier.ClassNames;
+    public IReadOnlyList<string> ClassNames => _model.Classifier.ClassNames;
 
     /// <summary>Name of the image input column.</summary>
     public string ImageColumnName => Settings.ImageColumnName;

@@ -171,7 +171,7 @@ public sealed class PretrainedWeightsTests
             using var trained = learner.ToTransformer();
 
             var file = StateDictFile.Read(path); // PyTorch's pickle format, as torch.load reads it
-            var network = trained.LiveClassifier.Network.state_dict();
+            var network = trained.Classifier.Network.state_dict();
             CollectionAssert.AreEquivalent(network.Keys.ToList(), file.Keys.ToList());
             foreach (var (name, tensor) in network)
                 Assert.IsTrue(tensor.eq(file[name]).all().item<bool>(), $"{name} differs in the file");

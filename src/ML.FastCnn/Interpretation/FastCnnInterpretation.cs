@@ -182,7 +182,7 @@ public sealed class FastCnnInterpretation
         ArgumentNullException.ThrowIfNull(image);
         int c = className is null ? image.Predicted : ClassIndex(className);
         using var scope = NewDisposeScope();
-        var map = _transformer.LiveClassifier.GradCam(tensor(Image(image), [3, ImageSize, ImageSize]), c);
+        var map = _transformer.Classifier.GradCam(tensor(Image(image), [3, ImageSize, ImageSize]), c);
         // Min-max scaling, as the usual Grad-CAM tools do: at 1/32 of the input side the map is coarse and
         // often positive everywhere, so scaling by the maximum alone would paint the whole image hot.
         float min = map.Min(), max = map.Max();
