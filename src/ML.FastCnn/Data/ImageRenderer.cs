@@ -19,17 +19,7 @@ internal static class ImageRenderer
         if (chw.Length != 3 * size * size)
             throw new ArgumentException($"Expected room for {3 * size * size} bytes, got {chw.Length}.", nameof(chw));
 
-        using var target = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul));
-        using (var canvas = new SKCanvas(target))
-        using (var paint = new SKPaint { FilterQuality = SKFilterQuality.High, IsAntialias = true })
-        {
-            using var shader = SKShader.CreateBitmap(source, SKShaderTileMode.Mirror, SKShaderTileMode.Mirror, SourceToTarget(source, size, draw));
-            using var lighting = draw.ChangesLighting ? Lighting(draw) : null;
-            paint.Shader = shader;
-            paint.ColorFilter = lighting;
-            canvas.Clear(SKColors.Transparent);
-            canvas.DrawRect(0, 0, size, size, paint);
-        }
+        using var target = Draw(source, size, draw);
 
         ReadOnlySpan<byte> rgba = ImageSource.PixelSpan(target);
         int plane = size * size;
@@ -68,17 +58,7 @@ internal static class ImageRenderer
             return;
         }
 
-        using var target = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul));
-        using (var canvas = new SKCanvas(target))
-        using (var paint = new SKPaint { FilterQuality = SKFilterQuality.High, IsAntialias = true })
-        {
-            using var shader = SKShader.CreateBitmap(source, SKShaderTileMode.Mirror, SKShaderTileMode.Mirror, SourceToTarget(source, size, draw));
-            using var lighting = draw.ChangesLighting ? Lighting(draw) : null;
-            paint.Shader = shader;
-            paint.ColorFilter = lighting;
-            canvas.Clear(SKColors.Transparent);
-            canvas.DrawRect(0, 0, size, size, paint);
-        }
+        using var target = Draw(source, size, draw);
         unsafe
         {
             fixed (byte* pixels = rgba)
@@ -88,6 +68,21 @@ internal static class ImageRenderer
                     throw new InvalidOperationException("SkiaSharp could not convert the rendered image to RGBA.");
             }
         }
+    }
+
+    /// <summary>The draw's square of <paramref name="source"/>, premultiplied RGBA as Skia draws it (mirrored edges).</summary>
+    private static SKBitmap Draw(SKBitmap source, int size, AugmentationDraw draw)
+    {
+        var target = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using var canvas = new SKCanvas(target);
+        using var paint = new SKPaint { FilterQuality = SKFilterQuality.High, IsAntialias = true };
+        using var shader = SKShader.CreateBitmap(source, SKShaderTileMode.Mirror, SKShaderTileMode.Mirror, SourceToTarget(source, size, draw));
+        using var lighting = draw.ChangesLighting ? Lighting(draw) : null;
+        paint.Shader = shader;
+        paint.ColorFilter = lighting;
+        canvas.Clear(SKColors.Transparent);
+        canvas.DrawRect(0, 0, size, size, paint);
+        return target;
     }
 
     /// <summary>
