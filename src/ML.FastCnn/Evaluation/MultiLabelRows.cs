@@ -44,7 +44,7 @@ internal sealed class MultiLabelRows
     public static MultiLabelRows Read(IDataView data, string labelColumnName, string scoreColumnName)
     {
         var score = FindColumn(data, scoreColumnName, nameof(scoreColumnName), "score");
-        Checks.UserArg(score.Type is VectorDataViewType { ItemType: NumberDataViewType, IsKnownSize: true } s && s.ItemType == NumberDataViewType.Single,
+        Checks.UserArg(score.Type is VectorDataViewType { IsKnownSize: true } s && s.ItemType == NumberDataViewType.Single,
             nameof(scoreColumnName), $"names the score column '{score.Name}', which is {score.Type}; it must be a vector of Single of known size, " +
             "one probability per class, as a multi-label model writes");
         int classes = ((VectorDataViewType)score.Type).Size;
