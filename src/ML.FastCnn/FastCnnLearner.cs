@@ -71,9 +71,9 @@ public sealed partial class FastCnnLearner : IDisposable
         try
         {
             int seed = options.Seed ?? session.NextSeed();
-            var (train, validation, classNames, plan) = TrainingInput.Bind(trainingData, options, recipe, seed, session.Warning, session.Info, cancellation);
+            var (train, validation, task, plan) = TrainingInput.Bind(trainingData, options, recipe, seed, session.Warning, session.Info, cancellation);
             var device = DeviceSelector.Resolve(options.Device, session.Warning);
-            classifier = BackboneFactory.Create(options, plan.ImageSize, classNames, device, seed, session.Info, cancellation);
+            classifier = BackboneFactory.Create(options, plan.ImageSize, task, device, seed, session.Info, cancellation);
             var settings = new LearnerSettings(plan.BatchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, options.MixUp, seed,
                 options.TrainBatchNormWhenFrozen);
             var learner = new FastCnnLearner(session, options, new TrainingLoop(classifier, train, validation, settings, options.Augmentation, session)
@@ -81,7 +81,7 @@ public sealed partial class FastCnnLearner : IDisposable
                 PrecomputeActivations = options.PrecomputeActivations,
                 PhaseProgress = options.PhaseProgress,
             }, plan, age);
-            session.Info($"{classifier.Description} ({options.Weights}) for {classNames.Count} classes on {device.type}" +
+            session.Info($"{classifier.Description} ({options.Weights}) {task.Description} on {device.type}" +
                          $"{(validation is null ? "" : $", {validation.Count} validation images")}, augmentation {(learner.Augmentation is null ? "off" : "on")} until a recipe or you set it.");
             session.Info($"Plan: {plan}.");
             if (learner.IsPretrained)
@@ -355,8 +355,24 @@ public sealed partial class FastCnnLearner : IDisposable
         scoring ??= new FastCnnTransformer.Options();
         scoring.Check();
         ThrowIfDisposed();
-        var settings = ScoringSettings.From(_options, scoring, _loop.Augmentation, _loop.Settings.Seed);
+        var task = _loop.Model.Task;
+        IReadOnlyList<float> thresholds = task is MultiLabelTask multi
+            ? scoring.Threshold is { } threshold ? Enumerable.Repeat(threshold, multi.Outputs).ToArray() : TunedThresholds(multi)
+            : [];
+        var settings = ScoringSettings.From(_options, scoring, task.Kind, _loop.Augmentation, _loop.Settings.Seed) with { Thresholds = thresholds };
         return new FastCnnTransformer(new ScoringModel(_loop.Model.Clone(), settings, _session.ScoringLog));
+    }
+
+    /// <summary>Each class's threshold for its best F1 on the validation set (fast.ai users pick one by hand); 0.5 without a validation set.</summary>
+    private IReadOnlyList<float> TunedThresholds(MultiLabelTask task)
+    {
+        if (_loop.Valid is null)
+            return Enumerable.Repeat(MultiLabelTask.DefaultThreshold, task.Outputs).ToArray();
+        var (probabilities, targets) = _loop.PredictValidation();
+        var thresholds = ThresholdTuning.PerClass(probabilities, targets.Select(t => t.Select(v => v > 0.5f).ToArray()).ToArray());
+        _session.Info($"Thresholds tuned on the validation set ({targets.Length} images) for each class's best F1: " +
+                      string.Join(", ", task.OutputNames.Zip(thresholds, (name, t) => FormattableString.Invariant($"{name} {t:0.00}"))) + ".");
+        return thresholds;
     }
 
     /// <summary>

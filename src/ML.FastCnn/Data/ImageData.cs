@@ -82,7 +82,7 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
     public ImageData Cached(PhaseMeter meter, CancellationToken cancellation)
     {
         int side = Math.Max(size, Presize ?? size);
-        var images = new List<(byte[] Rgba, long Label)>(Count);
+        var images = new List<(byte[] Rgba, float[] Target)>(Count);
         int imageBytes = 4 * side * side;
         var plain = (Func<LabeledImage, AugmentationDraw[]>)(_ => [AugmentationDraw.Identity with { Resize = Resize }]);
         using var pipeline = new ImageBatchPipeline(rows.Read(null, cancellation), side, batchSize, prefetch, plain, policy, warn, cancellation,
@@ -94,7 +94,7 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
                 // The tensor's memory itself, copied image by image (TensorAccessor copies element by element).
                 ReadOnlySpan<byte> all = batch.Images.bytes;
                 for (int i = 0; i < batch.Count; i++)
-                    images.Add((all.Slice(i * imageBytes, imageBytes).ToArray(), batch.Labels[i]));
+                    images.Add((all.Slice(i * imageBytes, imageBytes).ToArray(), batch.Targets[i]));
             }
             meter.Advance(batch.Count);
         }

@@ -21,8 +21,8 @@ internal static class FastCnnModelFormat
     // The header names this assembly, so ML.NET loads and registers it by itself on Model.Load.
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "FASTCNN ",
-        verWrittenCur: 0x00010006, // 1.2: blocks per stage; 1.3: prefetch, test-time augmentation; 1.4: head kind; 1.5: weights checksum; 1.6: resize method
-        verReadableCur: 0x00010006,
+        verWrittenCur: 0x00010007, // 1.2: blocks per stage; 1.3: prefetch, test-time augmentation; 1.4: head kind; 1.5: weights checksum; 1.6: resize method; 1.7: task
+        verReadableCur: 0x00010007,
         verWeCanReadBack: 0x00010001,
         loaderAssemblyName: typeof(FastCnnTransformer).Assembly.FullName!,
         loaderSignature: LoaderSignature);
@@ -34,9 +34,9 @@ internal static class FastCnnModelFormat
     // string:  image column name
     // string?: image path column name
     // string:  score column name
-    // string:  predicted label column name
-    // int:     number of classes (K)
-    // string:  class name, K times
+    // string:  predicted label column name (multi-label: the predicted labels column)
+    // int:     number of outputs (K): classes, or values for regression
+    // string:  class (value) name, K times
     // int:     number of stages with a custom block count (0 = TorchVision's layout), then one int each (since 1.2)
     // int:     prefetch batches; int: test-time augmented views; int: seed (since 1.3)
     // bool, bool, double × 6: the test-time augmentation (FlipHorizontal, Dihedral, MaxRotation, MaxZoom,
@@ -44,6 +44,8 @@ internal static class FastCnnModelFormat
     // int:     classifier head (ClassifierHead value; before 1.4: Linear) (since 1.4)
     // long, byte[32]: length and SHA-256 of the weights stream, checked before libtorch reads it (since 1.5)
     // int:     resize method (ResizeMethod value; before 1.6: Squish) (since 1.6)
+    // int:     task (ImageTask value; before 1.7: SingleLabel) (since 1.7), then
+    //          multi-label: float × K, the thresholds; regression: float × K offsets, float × K scales, bool sigmoid
     // stream "FastCnnWeights": the network's parameters and buffers (TorchSharp format)
     public static void Save(ModelSaveContext ctx, ScoringModel model)
     {
@@ -79,6 +81,7 @@ internal static class FastCnnModelFormat
         ctx.Writer.Write(weights.Length);
         ctx.Writer.Write(SHA256.HashData(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
         ctx.Writer.Write((int)settings.Resize);
+        WriteTask(ctx.Writer, classifier.Task, settings.Thresholds);
         ctx.SaveBinaryStream(WeightsStream, writer => writer.Write(weights.GetBuffer(), 0, (int)weights.Length));
     }
 
@@ -96,7 +99,7 @@ internal static class FastCnnModelFormat
         string scoreColumn = ctx.LoadNonEmptyString();
         string predictedColumn = ctx.LoadNonEmptyString();
         int classCount = ctx.Reader.ReadInt32();
-        env.CheckDecode(classCount >= 2, "A FastCnn model needs two or more classes.");
+        env.CheckDecode(classCount >= 1, "A FastCnn model needs one or more outputs.");
         var classNames = Enumerable.Range(0, classCount).Select(_ => ctx.LoadString()).ToArray();
         int[]? blocks = null;
         if (ctx.Header.ModelVerWritten >= 0x00010002)
@@ -153,13 +156,18 @@ internal static class FastCnnModelFormat
             env.CheckDecode(Enum.IsDefined(resize), "Unknown resize method in the FastCnn model.");
         }
 
+        (TaskDefinition task, float[] thresholds) = (new SingleLabelTask(classNames), []);
+        if (ctx.Header.ModelVerWritten >= 0x00010007)
+            (task, thresholds) = ReadTask(env, ctx.Reader, classNames);
+        env.CheckDecode(task.Kind != ImageTask.SingleLabel || classCount >= 2, "A FastCnn classifier needs two or more classes.");
+
         ImageClassifier? classifier = null;
         var device = DeviceSelector.Resolve(ComputeDevice.Auto);
         bool found;
         try
         {
             found = ctx.TryLoadBinaryStream(WeightsStream, reader => classifier = LoadWeights(reader, checksum,
-                weights => ImageClassifier.Load(architecture, head, blocks, imageSize, classNames, weights, device)));
+                weights => ImageClassifier.Load(architecture, head, blocks, imageSize, task, weights, device)));
         }
         catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or FormatException or NotSupportedException or InvalidOperationException)
         {
@@ -167,8 +175,46 @@ internal static class FastCnnModelFormat
         }
         if (!found || classifier is null)
             throw env.ExceptDecode($"the model has no '{WeightsStream}' entry: the file is incomplete. Save the model again.");
-        var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation.ForTestTime, seed, resize);
+        var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation.ForTestTime, seed, resize) { Thresholds = thresholds };
         return new FastCnnTransformer(new ScoringModel(classifier, settings, new MLNetLog(env, "FastCnnScoring")));
+    }
+
+    private static void WriteTask(BinaryWriter writer, TaskDefinition task, IReadOnlyList<float> thresholds)
+    {
+        writer.Write((int)task.Kind);
+        switch (task)
+        {
+            case MultiLabelTask:
+                foreach (float threshold in thresholds)
+                    writer.Write(threshold);
+                break;
+            case RegressionTask regression:
+                foreach (float value in regression.Offset.Concat(regression.Scale))
+                    writer.Write(value);
+                writer.Write(regression.Sigmoid);
+                break;
+        }
+    }
+
+    private static (TaskDefinition Task, float[] Thresholds) ReadTask(IHostEnvironment env, BinaryReader reader, string[] names)
+    {
+        var kind = (ImageTask)reader.ReadInt32();
+        float[] Floats() => Enumerable.Range(0, names.Length).Select(_ => reader.ReadSingle()).ToArray();
+        switch (kind)
+        {
+            case ImageTask.SingleLabel:
+                return (new SingleLabelTask(names), []);
+            case ImageTask.MultiLabel:
+                var thresholds = Floats();
+                env.CheckDecode(thresholds.All(t => t is > 0 and < 1), "Bad multi-label thresholds in the FastCnn model.");
+                return (new MultiLabelTask(names), thresholds);
+            case ImageTask.Regression:
+                var (offset, scale) = (Floats(), Floats());
+                env.CheckDecode(offset.All(float.IsFinite) && scale.All(s => float.IsFinite(s) && s > 0), "Bad regression scaling in the FastCnn model.");
+                return (new RegressionTask(names, offset, scale, reader.ReadBoolean(), RegressionLoss.MeanSquaredError), []);
+            default:
+                throw env.ExceptDecode("Unknown task in the FastCnn model (saved by a newer ML.FastCnn?).");
+        }
     }
 
     /// <summary>

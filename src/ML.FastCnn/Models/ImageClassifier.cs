@@ -4,10 +4,10 @@ using static TorchSharp.torch;
 namespace ML.FastCnn;
 
 /// <summary>
-/// A trained network with what scoring needs to know about it: architecture, input size and the
-/// classes, in key order. Owns the TorchSharp module.
+/// A trained network with what scoring needs to know about it: architecture, input size and the task
+/// (its outputs: the classes in key order, or the values). Owns the TorchSharp module.
 /// </summary>
-internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyList<int>? blocks, int imageSize, IReadOnlyList<string> classNames,
+internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyList<int>? blocks, int imageSize, TaskDefinition task,
     ClassifierNetwork network, Device device) : IDisposable
 {
     public CnnArchitecture Architecture { get; } = architecture;
@@ -20,7 +20,11 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
     /// <summary>Side of the squares the network is trained and scored at; changes between fits with progressive resizing.</summary>
     public int ImageSize { get; set; } = imageSize;
 
-    public IReadOnlyList<string> ClassNames { get; } = classNames;
+    /// <summary>What the network predicts (the learner fits it to the training targets).</summary>
+    public TaskDefinition Task { get; } = task;
+
+    /// <summary>The outputs' names: the classes in key order, or the values.</summary>
+    public IReadOnlyList<string> ClassNames => Task.OutputNames;
 
     public ClassifierNetwork Network { get; } = network;
 
@@ -39,7 +43,7 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
     /// A new network of the given shape with random weights, seeded by <paramref name="seed"/>; dropout
     /// then draws from the network's own generator, seeded the same way.
     /// </summary>
-    public static ImageClassifier Create(CnnArchitecture architecture, ClassifierHead head, int imageSize, IReadOnlyList<string> classNames, Device device,
+    public static ImageClassifier Create(CnnArchitecture architecture, ClassifierHead head, int imageSize, TaskDefinition task, Device device,
         int seed, IReadOnlyList<int>? blocks = null)
     {
         NativeBackend.EnsureLoaded();
@@ -47,9 +51,9 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
         lock (s_initialWeights)
         {
             torch.random.manual_seed(seed);
-            network = NetworkFactory.Create(architecture, head, classNames.Count, device, blocks, seed);
+            network = NetworkFactory.Create(architecture, head, task.Outputs, device, blocks, seed);
         }
-        return new ImageClassifier(architecture, blocks, imageSize, classNames, network, device);
+        return new ImageClassifier(architecture, blocks, imageSize, task, network, device);
     }
 
     // Scoring can come from several cursors (threads) at once; TorchSharp modules are not thread-safe.
@@ -58,15 +62,16 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
     private ScoringEngines? _engines;
 
     /// <summary>
-    /// Class probabilities [N, classes] of a batch of resized uint8 images [N, 3, S, S], computed by the
-    /// engine <paramref name="engine"/> resolves to (checked against the network's own forward before its
-    /// first use; see <see cref="ScoringEngines"/>). Only scoring copies (which never train) call this.
+    /// Predictions [N, outputs] of a batch of resized uint8 images [N, 3, S, S] — class probabilities (softmax or
+    /// sigmoids) or values, as the <see cref="Task"/> says — computed by the engine <paramref name="engine"/> resolves to
+    /// (checked against the network's own forward before its first use; see <see cref="ScoringEngines"/>). Only
+    /// scoring copies (which never train) call this.
     /// </summary>
-    public float[][] PredictProbabilities(Tensor imageBytes, ScoringEngine engine = ScoringEngine.Auto, MLNetLog? log = null)
+    public float[][] Predict(Tensor imageBytes, ScoringEngine engine = ScoringEngine.Auto, MLNetLog? log = null)
     {
         lock (_forward)
         {
-            return Softmax.Rows(Engines.For(engine, log ?? MLNetLog.None).Logits(imageBytes), ClassNames.Count);
+            return Task.Predictions(Engines.For(engine, log ?? MLNetLog.None).Logits(imageBytes));
         }
     }
 
@@ -120,10 +125,10 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
 
     /// <summary>A network of the stored shape with weights read from <paramref name="reader"/>.</summary>
     public static ImageClassifier Load(CnnArchitecture architecture, ClassifierHead head, IReadOnlyList<int>? blocks, int imageSize,
-        IReadOnlyList<string> classNames, BinaryReader reader, Device device)
+        TaskDefinition task, BinaryReader reader, Device device)
     {
         NativeBackend.EnsureLoaded();
-        var network = NetworkFactory.Create(architecture, head, classNames.Count, CPU, blocks);
+        var network = NetworkFactory.Create(architecture, head, task.Outputs, CPU, blocks);
         try
         {
             network.load(reader);
@@ -135,7 +140,7 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
         }
         network.to(device);
         network.eval();
-        return new ImageClassifier(architecture, blocks, imageSize, classNames, network, device);
+        return new ImageClassifier(architecture, blocks, imageSize, task, network, device);
     }
 
     /// <summary>An independent copy: same shape, same weights and BatchNorm statistics.</summary>
@@ -146,7 +151,7 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
             SaveWeights(writer);
         stream.Position = 0;
         using var reader = new BinaryReader(stream);
-        return Load(Architecture, Head, Blocks, ImageSize, ClassNames, reader, Device);
+        return Load(Architecture, Head, Blocks, ImageSize, Task, reader, Device);
     }
 
     private int _leases;

@@ -34,7 +34,7 @@ internal sealed class ActivationCache : IDisposable
         model.Network.eval();
         using var noGrad = no_grad();
         var parts = new List<Tensor>();
-        var labels = new List<long>();
+        var targets = new List<float[]>();
         try
         {
             foreach (var batch in data.Epoch(0, shuffle: false, augmentation: null, cancellation))
@@ -43,11 +43,11 @@ internal sealed class ActivationCache : IDisposable
                 using (var scope = NewDisposeScope())
                 {
                     parts.Add(model.Network.Features(ImageTensorConverter.Normalize(batch.Images, model.Device)).cpu().MoveToOuterDisposeScope());
-                    labels.AddRange(batch.Labels);
+                    targets.AddRange(batch.Targets);
                 }
                 meter.Advance(batch.Count);
             }
-            return new TensorDataset(cat(parts, 0), [.. labels]);
+            return new TensorDataset(cat(parts, 0), [.. targets]);
         }
         finally
         {

@@ -5,12 +5,12 @@ namespace ML.FastCnn;
 /// <summary>Creates the network to train: architecture, new head for the classes, and the starting weights the options ask for.</summary>
 internal static class BackboneFactory
 {
-    public static ImageClassifier Create(FastCnnLearner.Options options, int imageSize, IReadOnlyList<string> classNames, Device device, int seed,
+    public static ImageClassifier Create(FastCnnLearner.Options options, int imageSize, TaskDefinition task, Device device, int seed,
         Action<string> log, CancellationToken cancellation)
     {
         var weights = options.Weights;
         if (!weights.IsPretrained)
-            return ImageClassifier.Create(options.Architecture, options.Head, imageSize, classNames, device, seed);
+            return ImageClassifier.Create(options.Architecture, options.Head, imageSize, task, device, seed);
 
         if (weights.IsImageNet && options.Architecture == CnnArchitecture.ResNet18)
         {
@@ -21,12 +21,12 @@ internal static class BackboneFactory
             var (blocks, state) = MLNetResNet18.Import(onnx);
             MLNetResNet18.FoldPreprocessing(state, ImageTensorConverter.Mean, ImageTensorConverter.Std);
             log($"Backbone: ML.NET's ImageNet ResNet18 ({string.Join('-', blocks)} blocks) from {onnx}.");
-            return LoadInto(ImageClassifier.Create(options.Architecture, options.Head, imageSize, classNames, device, seed, blocks), state, onnx);
+            return LoadInto(ImageClassifier.Create(options.Architecture, options.Head, imageSize, task, device, seed, blocks), state, onnx);
         }
 
         string path = weights.FilePath ?? DownloadOrCache(options, log, cancellation);
         log($"Backbone: {options.Architecture} weights from {path}.");
-        return LoadInto(ImageClassifier.Create(options.Architecture, options.Head, imageSize, classNames, device, seed), StateDictFile.Read(path), path);
+        return LoadInto(ImageClassifier.Create(options.Architecture, options.Head, imageSize, task, device, seed), StateDictFile.Read(path), path);
     }
 
     /// <summary>TorchVision's ImageNet file for the architecture, from the cache or downloaded into it.</summary>
