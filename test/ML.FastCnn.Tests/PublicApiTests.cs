@@ -70,6 +70,7 @@ public sealed class PublicApiTests
             "ML.FastCnn.RecordedBatch",
             "ML.FastCnn.RecordedEpoch",
             "ML.FastCnn.Recorder",
+            "ML.FastCnn.RegressionLoss",
             "ML.FastCnn.ResizeMethod",
             "ML.FastCnn.ScoringEngine",
             "ML.FastCnn.TrainingDivergedException",
@@ -77,6 +78,7 @@ public sealed class PublicApiTests
             "ML.FastCnn.TrainingPlan",
             "ML.FastCnn.TrainingRecipe",
             "ML.FastCnn.UnreadableImageException",
+            "ML.FastCnn.ValueRange",
             "ML.FastCnn.WeightSnapshot",
         ];
 

@@ -75,7 +75,7 @@ internal sealed class MultiLabelTask(IReadOnlyList<string> classNames) : TaskDef
             // Targets pulled towards ½ by ε: 1 → 1 − ε/2, 0 → ε/2 (label smoothing for independent sigmoids).
             using var keep = (1 - labelSmoothing).ToScalar();
             using var half = (labelSmoothing / 2).ToScalar();
-            targets = targets.mul(keep).add_(half);
+            targets = targets.mul(keep).add_(half, KeptAliveScalars.One);
         }
         var perRow = nn.functional.binary_cross_entropy_with_logits(outputs, targets, reduction: nn.Reduction.None).mean([1L]);
         return sum ? perRow.sum() : perRow.mean();
