@@ -69,6 +69,12 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
                 $"The {what} has no usable rows (all {pipeline.Skipped} images were unreadable). Check that the image paths are right.");
     }
 
+    /// <summary>The same rows in batches of <paramref name="newBatchSize"/> (a GPU that cannot hold the plan's).</summary>
+    public ImageData WithBatchSize(int newBatchSize) => new(rows, size, newBatchSize, prefetch, seed, policy, warn, what)
+    {
+        Resize = Resize, Presize = Presize, _skipsReported = _skipsReported,
+    };
+
     /// <summary>The same rows rendered at another size (progressive resizing); cached rows are rendered from their stored pixels.</summary>
     public ImageData Resized(int newSize) => new(rows, newSize, batchSize, prefetch, seed, policy, warn, what)
     {

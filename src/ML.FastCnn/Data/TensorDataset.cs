@@ -35,13 +35,13 @@ internal sealed class TensorDataset : IDisposable
         }
     }
 
-    /// <summary>The rows' items on <paramref name="device"/> (in the caller's dispose scope, if any) and their targets.</summary>
+    /// <summary>The rows' items on <paramref name="device"/> (no copy when they are stored there; in the caller's dispose scope, if any) and their targets.</summary>
     public (Tensor Items, float[][] Targets) GetBatch(int[] indices, Device device)
     {
         // A scope holds the intermediate (index_select's result): a temporary nothing references can be
         // finalized by another thread's garbage collection while libtorch reads it.
         using var scope = NewDisposeScope();
-        var index = tensor(indices.Select(i => (long)i).ToArray());
+        var index = tensor(indices.Select(i => (long)i).ToArray(), device: _items.device);
         var items = _items.index_select(0, index).to(device);
         return (items.MoveToOuterDisposeScope(), indices.Select(i => _targets[i]).ToArray());
     }

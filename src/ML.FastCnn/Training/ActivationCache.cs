@@ -15,7 +15,11 @@ internal sealed class ActivationCache : IDisposable
 
     public bool IsFilled => Train is not null;
 
-    /// <summary>Runs each image not stored yet once through <paramref name="model"/>'s body, in evaluation mode, reporting progress.</summary>
+    /// <summary>
+    /// Runs each image not stored yet once through <paramref name="model"/>'s body, in evaluation mode, reporting progress.
+    /// The activations stay on the model's device: head epochs then read them without a copy per batch (on a GPU, a
+    /// pooled feature vector per image: 60,000 ResNet34 images take 240 MB).
+    /// </summary>
     public void Fill(ImageClassifier model, ImageData train, ImageData? valid, Action<string> log, IProgress<PhaseProgress>? progress,
         CancellationToken cancellation)
     {
@@ -42,7 +46,7 @@ internal sealed class ActivationCache : IDisposable
                 using (batch)
                 using (var scope = NewDisposeScope())
                 {
-                    parts.Add(model.Network.Features(ImageTensorConverter.Normalize(batch.Images, model.Device)).cpu().MoveToOuterDisposeScope());
+                    parts.Add(model.Network.Features(ImageTensorConverter.Normalize(batch.Images, model.Device)).MoveToOuterDisposeScope());
                     targets.AddRange(batch.Targets);
                 }
                 meter.Advance(batch.Count);
