@@ -105,7 +105,7 @@ internal sealed class RegressionTask(IReadOnlyList<string> valueNames, float[] o
     {
         var predicted = sigmoid ? outputs.sigmoid() : outputs;
         var difference = predicted.sub(targets);
-        var perRow = (loss == RegressionLoss.MeanAbsoluteError ? difference.abs() : difference.square()).mean([1L]);
+        var perRow = (loss == RegressionLoss.MeanAbsoluteError ? difference.abs() : difference.mul(difference)).mean([1L]);
         return sum ? perRow.sum() : perRow.mean();
     }
 
