@@ -42,7 +42,7 @@ internal sealed class ActivationCache : IDisposable
                 using (batch)
                 using (var scope = NewDisposeScope())
                 {
-                    parts.Add(model.Network.Features(ImageTensorConverter.Normalize(batch.Images, model.Device)).cpu().MoveToOuterDisposeScope());
+                    parts.Add(model.Network.Features(ImageTensorConverter.Normalize(batch.Images, model.Device, model.Normalization)).cpu().MoveToOuterDisposeScope());
                     labels.AddRange(batch.Labels);
                 }
                 meter.Advance(batch.Count);

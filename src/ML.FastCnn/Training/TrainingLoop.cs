@@ -228,7 +228,7 @@ internal sealed class TrainingLoop : IDisposable
         foreach (var batch in images.Epoch(training ? _epochsRun : 0, shuffle: training, training ? Augmentation : null, cancellation, dropLast: training))
         {
             using (batch)
-                yield return (ImageTensorConverter.ToInput(batch, Model.Device), tensor(batch.Labels, device: Model.Device), batch.Count);
+                yield return (ImageTensorConverter.ToInput(batch, Model.Device, Model.Normalization), tensor(batch.Labels, device: Model.Device), batch.Count);
         }
     }
 
