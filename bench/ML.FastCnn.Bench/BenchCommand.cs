@@ -25,6 +25,13 @@ internal static class BenchCommand
         augmentation.SetAction(r => CliErrors.Run(() => AugmentationBenchmark.Run(r.GetValue(size), r.GetValue(batch), r.GetValue(images))));
         bench.Add(augmentation);
 
+        var steps = new Option<int>("--steps") { Description = "training steps timed per mode", DefaultValueFactory = _ => 20 };
+        var precision = new Command("precision", "ResNet18 training steps in float32, bfloat16, and bfloat16 with float32 master weights (mixed precision by hand).");
+        foreach (var option in new Option[] { size, batch, steps })
+            precision.Add(option);
+        precision.SetAction(r => CliErrors.Run(() => PrecisionBenchmark.Run(r.GetValue(size), r.GetValue(batch), r.GetValue(steps))));
+        bench.Add(precision);
+
         var noBaseline = new Option<bool>("--no-baseline") { Description = "skip ML.NET's baseline (tuning runs)" };
         var onnx = new Command("onnx", "Scoring throughput of FastCnn's ResNet18 against ML.NET's ONNX Runtime path (224 px), and ML.NET's own baseline: ResNet18 features + LbfgsMaximumEntropy.");
         onnx.Add(images);

@@ -11,7 +11,7 @@ public static partial class FastCnn
     /// <c>LoadImages</c> (from the paths in <paramref name="imagePathColumnName"/>) → <c>ResizeImages</c> to
     /// <see cref="FastCnnTransformer.ImageSize"/> → <c>ExtractPixels</c> (RGB planes, 0–255) → <c>ApplyOnnxModel</c>,
     /// whose output column <c>probabilities</c> holds the class probabilities in <see cref="FastCnnTransformer.ClassNames"/>
-    /// order. It scores with ONNX Runtime only, so a model saved from it needs neither TorchSharp nor ML.FastCnn.
+    /// order (regression: <c>values</c>, the predicted values). It scores with ONNX Runtime only, so a model saved from it needs neither TorchSharp nor ML.FastCnn.
     /// Fitting it reads no data.
     /// </summary>
     /// <param name="mlContext">The ML.NET context.</param>
@@ -31,7 +31,7 @@ public static partial class FastCnn
         return mlContext.Transforms.LoadImages("Picture", imageFolder: null, inputColumnName: imagePathColumnName)
             .Append(mlContext.Transforms.ResizeImages("Picture", size, size, resizing: resizing ?? OnnxResizingFor(model.Resize)))
             .Append(mlContext.Transforms.ExtractPixels("image", "Picture", interleavePixelColors: false, outputAsFloatArray: true))
-            .Append(mlContext.Transforms.ApplyOnnxModel("probabilities", "image", Path.GetFullPath(onnxPath)));
+            .Append(mlContext.Transforms.ApplyOnnxModel(OnnxExporter.OutputName(model.Task), "image", Path.GetFullPath(onnxPath)));
     }
 
     /// <summary>

@@ -53,4 +53,30 @@ public static class FastCnnCatalog
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         return ImageFolderReader.Read(catalog, folder, options ?? new ImageFolderOptions());
     }
+
+    /// <summary>
+    /// Reads a CSV file that lists images and their labels (fast.ai's <c>ImageDataLoaders.from_csv</c>): a header row,
+    /// a column of image paths relative to <paramref name="folder"/>, a label column — one class, classes separated by
+    /// spaces, or a number, as <see cref="ImageCsvOptions.Task"/> says — and optionally an <c>is_valid</c> column marking
+    /// the validation rows; without it a seeded random fraction is set aside. Fields in double quotes may hold commas
+    /// (RFC 4180). The rows have <c>ImagePath</c> and <c>Label</c> columns (see <see cref="ImageCsvData"/>).
+    /// </summary>
+    /// <param name="catalog">The data catalog (<c>mlContext.Data</c>).</param>
+    /// <param name="folder">The folder the image paths are relative to.</param>
+    /// <param name="csvPath">The CSV file; a relative path is taken inside <paramref name="folder"/> (fast.ai's <c>csv_fname</c>).</param>
+    /// <param name="options">Columns, task, split and file settings; null for the defaults (single-label, first and second column).</param>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="FileNotFoundException">The CSV file does not exist.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The CSV is empty or malformed, lacks a named column, has no rows, or a row lacks its path or label, has a number that
+    /// is not one, or an <c>is_valid</c> value that is not true/false/1/0; the message names the line.
+    /// </exception>
+    /// <exception cref="UnreadableImageException">A missing or empty (or, with <see cref="ImageCsvOptions.CheckImages"/>, unreadable) image file, with <see cref="ImageCsvOptions.BadFiles"/> = Fail.</exception>
+    public static ImageCsvData LoadImageCsv(this DataOperationsCatalog catalog, string folder, string csvPath, ImageCsvOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(csvPath);
+        return ImageCsvReader.Read(catalog, folder, csvPath, options ?? new ImageCsvOptions());
+    }
 }

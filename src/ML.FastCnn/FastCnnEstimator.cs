@@ -29,13 +29,15 @@ public sealed class FastCnnEstimator : IEstimator<FastCnnTransformer>
         _options = options;
     }
 
-    /// <summary>Checks the input columns and returns the schema with Score and PredictedLabel added.</summary>
+    /// <summary>Checks the input columns and returns the schema with the task's output columns added (Score and PredictedLabel; PredictedLabels for multi-label; Score alone for regression).</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var label = InputColumns.CheckShape(inputSchema, _options.Learner.ImageColumnName, _options.Learner.LabelColumnName);
+        var task = LabelColumn.Resolve(label, _options.Learner.Task);
         var columns = inputSchema.ToDictionary(c => c.Name);
-        foreach (var output in ScoreColumnsSchema.MakeShape(label, _options.Scoring.ScoreColumnName, _options.Scoring.PredictedLabelColumnName))
+        var predicted = task == ImageTask.MultiLabel ? _options.Scoring.PredictedLabelsColumnName : _options.Scoring.PredictedLabelColumnName;
+        foreach (var output in ScoreColumnsSchema.MakeShape(label, task, _options.Scoring.ScoreColumnName, predicted))
             columns[output.Name] = output;
         return new SchemaShape(columns.Values);
     }

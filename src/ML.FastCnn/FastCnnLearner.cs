@@ -71,10 +71,19 @@ public sealed partial class FastCnnLearner : IDisposable
         try
         {
             int seed = options.Seed ?? session.NextSeed();
-            var (train, validation, classNames, plan) = TrainingInput.Bind(trainingData, options, recipe, seed, session.Warning, session.Info, cancellation);
+            var (train, validation, task, plan) = TrainingInput.Bind(trainingData, options, recipe, seed, session.Warning, session.Info, cancellation);
             var device = DeviceSelector.Resolve(options.Device, session.Warning);
-            classifier = BackboneFactory.Create(options, plan.ImageSize, classNames, device, seed, session.Info, cancellation, session.Warning);
-            var settings = new LearnerSettings(plan.BatchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, options.MixUp, seed,
+            classifier = BackboneFactory.Create(options, plan.ImageSize, task, device, seed, session.Info, cancellation, session.Warning);
+            // The CPU's memory is the machine's, and a batch size the user set is theirs: only a planned size on a GPU is probed.
+            int batchSize = device.type == DeviceType.CUDA && options.BatchSize is null
+                ? FittingBatchSize(plan.BatchSize, plan.ImageSize, batch => BatchSizeProbe.TrainingStep(classifier.Network, batch, plan.ImageSize, device), session.Warning)
+                : plan.BatchSize;
+            if (batchSize < plan.BatchSize)
+            {
+                train = train.WithBatchSize(batchSize);
+                validation = validation?.WithBatchSize(batchSize);
+            }
+            var settings = new LearnerSettings(batchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, options.MixUp, seed,
                 options.TrainBatchNormWhenFrozen);
             var learner = new FastCnnLearner(session, options, new TrainingLoop(classifier, train, validation, settings, options.Augmentation, session)
             {
@@ -82,9 +91,11 @@ public sealed partial class FastCnnLearner : IDisposable
                 PhaseProgress = options.PhaseProgress,
             }, plan, age);
             string weights = options.CustomBackbone is not null && options.Weights.IsImageNet ? "its own starting weights" : options.Weights.ToString();
-            session.Info($"{classifier.Description} ({weights}) for {classNames.Count} classes on {device.type}" +
+            session.Info($"{classifier.Description} ({weights}) {task.Description} on {device.type}" +
                          $"{(validation is null ? "" : $", {validation.Count} validation images")}, augmentation {(learner.Augmentation is null ? "off" : "on")} until a recipe or you set it.");
             session.Info($"Plan: {plan}.");
+            if (batchSize < plan.BatchSize)
+                learner.Callbacks.Add(new GradientAccumulation(plan.BatchSize)); // every optimizer step still averages the plan's rows
             if (learner.IsPretrained)
                 learner.Freeze();
             return learner;
@@ -95,6 +106,21 @@ public sealed partial class FastCnnLearner : IDisposable
             session.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The <paramref name="planned"/> batch size, or the largest half, quarter… of it whose training step (<paramref name="step"/>) does not run out of
+    /// memory, with a warning that says what happened; an error when not even one image fits.
+    /// </summary>
+    internal static int FittingBatchSize(int planned, int imageSize, Action<int> step, Action<string> warn)
+    {
+        int batch = BatchSizeProbe.Largest(planned, step) ?? throw new InvalidOperationException(
+            $"Not even one {imageSize}-pixel image fits in the GPU's memory for a training step. Set a smaller ImageSize, a smaller architecture, or Device = Cpu.");
+        if (batch < planned)
+            warn($"A batch of {planned} images of {imageSize} px does not fit in the GPU's memory: training with batches of {batch}, " +
+                 $"gradients accumulated over {planned / batch} batches so each optimizer step still averages {planned} images (BatchNorm sees {batch} at a time). " +
+                 "Set BatchSize to choose yourself.");
+        return batch;
     }
 
     /// <summary>The callbacks the options ask for, in every fit: divergence guard, epoch table, progress, early stopping, keep-best.</summary>
@@ -356,8 +382,24 @@ public sealed partial class FastCnnLearner : IDisposable
         scoring ??= new FastCnnTransformer.Options();
         scoring.Check();
         ThrowIfDisposed();
-        var settings = ScoringSettings.From(_options, scoring, _loop.Augmentation, _loop.Settings.Seed);
+        var task = _loop.Model.Task;
+        IReadOnlyList<float> thresholds = task is MultiLabelTask multi
+            ? scoring.Threshold is { } threshold ? Enumerable.Repeat(threshold, multi.Outputs).ToArray() : TunedThresholds(multi)
+            : [];
+        var settings = ScoringSettings.From(_options, scoring, task.Kind, _loop.Augmentation, _loop.Settings.Seed) with { Thresholds = thresholds };
         return new FastCnnTransformer(new ScoringModel(_loop.Model.Clone(), settings, _session.ScoringLog));
+    }
+
+    /// <summary>Each class's threshold for its best F1 on the validation set (fast.ai users pick one by hand); 0.5 without a validation set.</summary>
+    private IReadOnlyList<float> TunedThresholds(MultiLabelTask task)
+    {
+        if (_loop.Valid is null)
+            return Enumerable.Repeat(MultiLabelTask.DefaultThreshold, task.Outputs).ToArray();
+        var (probabilities, targets) = _loop.PredictValidation();
+        var thresholds = ThresholdTuning.PerClass(probabilities, targets.Select(t => t.Select(v => v > 0.5f).ToArray()).ToArray());
+        _session.Info($"Thresholds tuned on the validation set ({targets.Length} images) for each class's best F1: " +
+                      string.Join(", ", task.OutputNames.Zip(thresholds, (name, t) => FormattableString.Invariant($"{name} {t:0.00}"))) + ".");
+        return thresholds;
     }
 
     /// <summary>

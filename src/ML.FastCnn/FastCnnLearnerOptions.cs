@@ -12,8 +12,30 @@ public sealed partial class FastCnnLearner
     /// </summary>
     public sealed class Options
     {
-        /// <summary>Name of the key-typed label column (use <c>MapValueToKey</c> on text labels). Default "Label".</summary>
+        /// <summary>
+        /// Name of the label column. Default "Label". A key for one class per image (<c>MapValueToKey</c> on text labels); a vector
+        /// of keys (<c>MapValueToKey</c> over a <c>string[]</c> column) or of booleans for multi-label; <see cref="float"/> values
+        /// (or a vector of them) for regression. See <see cref="Task"/>.
+        /// </summary>
         public string LabelColumnName { get; set; } = FastCnnOptions.Defaults.LabelColumnName;
+
+        /// <summary>
+        /// What the network learns to predict. Default <see cref="ImageTask.Auto"/>: from the label column's type (a key:
+        /// single-label; a vector of keys or booleans: multi-label; <see cref="float"/>s: regression). Set
+        /// <see cref="ImageTask.MultiLabel"/> for a vector of 0/1 floats; a label that cannot train the task asked for is an error
+        /// that says what to change.
+        /// </summary>
+        public ImageTask Task { get; set; } = ImageTask.Auto;
+
+        /// <summary>
+        /// Regression: keep predictions within this range with a scaled sigmoid (fast.ai's <c>y_range</c>; make it a little
+        /// wider than the targets' range). Default <see langword="null"/>: a linear output, trained on targets scaled by their
+        /// mean and standard deviation.
+        /// </summary>
+        public ValueRange? YRange { get; set; }
+
+        /// <summary>Regression: the loss. Default <see cref="ML.FastCnn.RegressionLoss.MeanSquaredError"/>.</summary>
+        public RegressionLoss RegressionLoss { get; set; } = RegressionLoss.MeanSquaredError;
 
         /// <summary>
         /// Name of the image column: an <c>MLImage</c> from <c>LoadImages</c>, or encoded image bytes
@@ -223,6 +245,10 @@ public sealed partial class FastCnnLearner
             Checks.UserArg(CustomBackbone is null || !Weights!.IsImageNet || CustomBackbone.HasWeights, nameof(Weights),
                 $"is PretrainedWeights.ImageNet, which for the {CustomBackbone} means its own starting weights, but it has none: " +
                 "set its WeightsFile or LoadWeights, or set Weights to PretrainedWeights.None (random weights) or PretrainedWeights.FromFile(...)");
+            Checks.UserArg(Enum.IsDefined(Task), nameof(Task), $"must be Auto, SingleLabel, MultiLabel or Regression (was {(int)Task})");
+            Checks.UserArg(YRange is null || (float.IsFinite(YRange.Low) && float.IsFinite(YRange.High) && YRange.High > YRange.Low), nameof(YRange),
+                $"must have finite ends with High above Low (was {YRange})");
+            Checks.UserArg(Enum.IsDefined(RegressionLoss), nameof(RegressionLoss), $"must be MeanSquaredError or MeanAbsoluteError (was {(int)RegressionLoss})");
             Checks.UserArg(ImageSize is null or >= MinImageSize, nameof(ImageSize), $"must be {MinImageSize} or more, or null for the images' own size (was {ImageSize})");
             Checks.UserArg(BatchSize is null or >= 1, nameof(BatchSize), $"must be 1 or more, or null for the data-size default (was {BatchSize})");
             Checks.UserArg(PrefetchBatches >= 1, nameof(PrefetchBatches), $"must be 1 or more (was {PrefetchBatches})");

@@ -39,6 +39,9 @@ public sealed class FastCnnOptions
         /// <summary>Default <see cref="FastCnnTransformer.Options.PredictedLabelColumnName"/>: "PredictedLabel".</summary>
         public const string PredictedLabelColumnName = "PredictedLabel";
 
+        /// <summary>Default <see cref="FastCnnTransformer.Options.PredictedLabelsColumnName"/>: "PredictedLabels".</summary>
+        public const string PredictedLabelsColumnName = "PredictedLabels";
+
         /// <summary>Default <see cref="FastCnnLearner.Options.Architecture"/>: ResNet-34, as in fast.ai's lesson 1.</summary>
         public const CnnArchitecture Architecture = CnnArchitecture.ResNet34;
 

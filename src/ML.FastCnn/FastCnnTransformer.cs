@@ -5,9 +5,10 @@ using Microsoft.ML.Data;
 namespace ML.FastCnn;
 
 /// <summary>
-/// A trained FastCnn image classifier. Adds <c>Score</c> (class probabilities, slot names = class
-/// names) and <c>PredictedLabel</c> (key of the most probable class) to its input, scoring images
-/// in batches prepared on background threads; <c>mlContext.Model.Save</c> stores the network
+/// A trained FastCnn image model. A classifier adds <c>Score</c> (class probabilities, slot names = class
+/// names) and <c>PredictedLabel</c> (key of the most probable class) to its input; a multi-label model <c>Score</c>
+/// (each class's probability) and <c>PredictedLabels</c> (the keys of the classes above their <see cref="Thresholds"/>);
+/// a regression model <c>Score</c> (the predicted value, or values). It scores images in batches prepared on background threads; <c>mlContext.Model.Save</c> stores the network
 /// inside the model <c>.zip</c>.
 /// </summary>
 public sealed partial class FastCnnTransformer : ITransformer, IDisposable
@@ -48,8 +49,34 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
     /// <summary>Side in pixels of the square images the network sees.</summary>
     public int ImageSize => _model.Classifier.ImageSize;
 
-    /// <summary>The class names, in the order of the Score slots (the label's key order).</summary>
+    /// <summary>The class names, in the order of the Score slots (the label's key order); for regression, the values' names.</summary>
     public IReadOnlyList<string> ClassNames => _model.Classifier.ClassNames;
+
+    /// <summary>What the model predicts: <see cref="ImageTask.SingleLabel"/>, <see cref="ImageTask.MultiLabel"/> or <see cref="ImageTask.Regression"/>.</summary>
+    public ImageTask Task => _model.Classifier.Task.Kind;
+
+    /// <summary>
+    /// A multi-label model's thresholds, one per class in <see cref="ClassNames"/> order: a class is predicted when its
+    /// probability is above its threshold (tuned on the validation set unless <see cref="Options.Threshold"/> was set).
+    /// Empty for other tasks.
+    /// </summary>
+    public IReadOnlyList<float> Thresholds => Settings.Thresholds;
+
+    /// <summary>The same multi-label model (sharing its network) predicting a class when its probability is above <paramref name="threshold"/>, for every class.</summary>
+    /// <exception cref="InvalidOperationException">The model is not multi-label.</exception>
+    public FastCnnTransformer WithThresholds(float threshold) => WithThresholds(Enumerable.Repeat(threshold, ClassNames.Count).ToArray());
+
+    /// <summary>The same multi-label model (sharing its network) with one threshold per class, in <see cref="ClassNames"/> order.</summary>
+    /// <exception cref="InvalidOperationException">The model is not multi-label.</exception>
+    public FastCnnTransformer WithThresholds(IReadOnlyList<float> thresholds)
+    {
+        ArgumentNullException.ThrowIfNull(thresholds);
+        if (Task != ImageTask.MultiLabel)
+            throw new InvalidOperationException($"Thresholds belong to multi-label models; this one is {Task}.");
+        Checks.UserArg(thresholds.Count == ClassNames.Count, nameof(thresholds), $"must have one threshold per class ({ClassNames.Count}; was {thresholds.Count})");
+        Checks.UserArg(thresholds.All(t => t is > 0 and < 1), nameof(thresholds), "must each be in (0, 1)");
+        return new FastCnnTransformer(Model with { Settings = Settings with { Thresholds = [.. thresholds] } });
+    }
 
     /// <summary>Name of the image input column.</summary>
     public string ImageColumnName => Settings.ImageColumnName;
@@ -60,7 +87,7 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
     /// <summary>Name of the output column of class probabilities.</summary>
     public string ScoreColumnName => Settings.ScoreColumnName;
 
-    /// <summary>Name of the output column with the predicted class key.</summary>
+    /// <summary>Name of the output column with the predicted class key (multi-label: the predicted class keys); unused by regression.</summary>
     public string PredictedLabelColumnName => Settings.PredictedLabelColumnName;
 
     /// <summary>Images per forward pass in <see cref="Transform"/>.</summary>
@@ -111,8 +138,9 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
     /// resample with FastCnn's filter). Pick the ResizeImages kind that matches <see cref="Resize"/>: Crop ↔
     /// <c>IsoCrop</c>; Pad ↔ <c>IsoPad</c> (ML.NET pads with black, FastCnn reflects the image, so the edges
     /// differ); Squish: <c>IsoCrop</c> for square images (ML.NET's only squishing kind, <c>Fill</c>, resamples nearest-neighbour).
-    /// Output <c>probabilities</c>: float32 [N, classes], softmax, in <see cref="ClassNames"/> order; the
-    /// model's metadata holds <c>classes</c> (a JSON array) and <c>image_size</c>. BatchNorm is folded
+    /// Output <c>probabilities</c>: float32 [N, classes], softmax, in <see cref="ClassNames"/> order (multi-label: one sigmoid per
+    /// class; regression: output <c>values</c>, float32 [N, values], in the targets' units); the model's metadata holds <c>task</c>,
+    /// <c>classes</c> (a JSON array), <c>image_size</c> and, for multi-label, <c>thresholds</c>. BatchNorm is folded
     /// into the convolutions; test-time augmentation is not exported (the plain forward is). A custom backbone's
     /// normalisation is inside the graph; its layers must be ones the export knows.
     /// </summary>
@@ -121,7 +149,7 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
     public void ExportOnnx(string path)
     {
         Checks.UserArg(!string.IsNullOrWhiteSpace(path), nameof(path), "must name the .onnx file to write");
-        AtomicFile.Write(path, stream => OnnxExporter.Write(Model.Classifier, stream));
+        AtomicFile.Write(path, stream => OnnxExporter.Write(Model.Classifier, stream, thresholds: Settings.Thresholds));
     }
 
     /// <summary>Writes the ONNX model (see <see cref="ExportOnnx(string)"/>) to <paramref name="stream"/>.</summary>
@@ -129,7 +157,7 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
     public void ExportOnnx(Stream stream)
     {
         Checks.UserArg(stream is { CanWrite: true }, nameof(stream), "must be a writable stream");
-        OnnxExporter.Write(Model.Classifier, stream);
+        OnnxExporter.Write(Model.Classifier, stream, thresholds: Settings.Thresholds);
     }
 
     /// <inheritdoc />
@@ -154,6 +182,6 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
     /// </summary>
     public void Dispose() => Interlocked.Exchange(ref _lease, null)?.Dispose();
 
-    /// <summary>The network, its input size and classes, e.g. "ResNet34, 224 px, 10 classes".</summary>
-    public override string ToString() => $"{NetworkDescription}, {ImageSize} px, {ClassNames.Count} classes";
+    /// <summary>The network, its input size and what it predicts, e.g. "ResNet34, 224 px, 10 classes".</summary>
+    public override string ToString() => $"{NetworkDescription}, {ImageSize} px, {_model.Classifier.Task.Description["for ".Length..]}";
 }

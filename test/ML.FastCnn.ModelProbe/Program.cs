@@ -1,6 +1,6 @@
 // Usage: ML.FastCnn.ModelProbe <model.zip> <image path>...
 //   Loads the model with a plain mlContext.Model.Load (no ML.FastCnn type is touched first), scores
-//   the images and prints each row's Score as float bit patterns, so the caller can compare exactly.
+//   the images and prints each row's Score (a vector, or a regression's value) as float bit patterns, so the caller can compare exactly.
 // Usage: ML.FastCnn.ModelProbe train <seed> <image path>...
 //   Trains a tiny model (random weights, 32 px, 2 epochs) on the images, labelled by their folder
 //   names, with the seed, and prints its scores of the same images the same way.
@@ -44,8 +44,12 @@ else
     if (custom)
         model = FastCnn.ReplaceTransformer(model, t => t.WithScoringEngine(ScoringEngine.Reference));
 }
-foreach (var score in model.Transform(rows).GetColumn<VBuffer<float>>("Score"))
-    Console.WriteLine(string.Join(' ', score.DenseValues().Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8"))));
+var scored = model.Transform(rows);
+var scores = scored.Schema["Score"].Type is VectorDataViewType
+    ? scored.GetColumn<VBuffer<float>>("Score").Select(score => score.DenseValues().ToArray())
+    : scored.GetColumn<float>("Score").Select(value => new[] { value }); // a regression's single value
+foreach (var score in scores)
+    Console.WriteLine(string.Join(' ', score.Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8"))));
 
 internal sealed class ImageRow
 {

@@ -33,7 +33,7 @@ public sealed class BackboneTests
     public void TheNetworkIsTorchVisionsAndItsFoldedScoringAgrees(CnnArchitecture architecture)
     {
         using var reference = TorchVision(architecture, 3);
-        using var classifier = ImageClassifier.Create(architecture, ClassifierHead.Linear, 32, ["a", "b", "c"], CPU, seed: 1);
+        using var classifier = ImageClassifier.Create(architecture, ClassifierHead.Linear, 32, new SingleLabelTask(["a", "b", "c"]), CPU, seed: 1);
         var ours = classifier.Network.state_dict();
         var theirs = reference.state_dict();
         CollectionAssert.AreEquivalent(theirs.Keys.ToArray(), ours.Keys.ToArray(), "parameter and buffer names");

@@ -246,7 +246,7 @@ public sealed class BatchAugmentationTests
         using var images = new GeneratedImages("batch-aug-identity"); // colour, so a channel mix-up shows
         var (data, rows) = Data(images, 3);
         var column = ImageColumn.Bind(data.Schema, "Image", "ImagePath");
-        var rowsOf = new DataViewImageRows(data, column, data.Schema["Label"], rows, shufflePool: 16);
+        var rowsOf = new DataViewImageRows(data, column, (data.Schema["Label"], new SingleLabelTask(["a", "b", "c"])), rows, shufflePool: 16);
         Func<LabeledImage, AugmentationDraw[]> plainView = _ => [AugmentationDraw.Identity];
         using var plain = new ImageBatchPipeline(rowsOf.Read(null, default), 32, rows, 1, plainView, BadImagePolicy.Fail, _ => { }, default);
         using var rgba = new ImageBatchPipeline(rowsOf.Read(null, default), 32, rows, 1, plainView, BadImagePolicy.Fail, _ => { }, default,

@@ -307,6 +307,31 @@ public sealed class CustomBackboneTests
     }
 
     [TestMethod]
+    public void ARegressionOnTheBodyWithAHeadOfItsOwnSavesAndLoads()
+    {
+        // Every task sizes the head by its outputs: one value here, on the backbone's own head.
+        var backbone = new CustomBackbone("TinyRegressionNet", TinyBackbones.Tiny().CreateBody, TinyBackbones.FeatureWidth)
+        {
+            CreateHead = outputs => nn.Sequential(("linear", nn.Linear(TinyBackbones.FeatureWidth, outputs))),
+        };
+        var ml = new MLContext(seed: 9);
+        var raw = ml.Data.LoadFromEnumerable(s_images.WriteRegression("regression", 24, seed: 13));
+        var model = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath")
+            .Append(FastCnn.Train(ml, Options(backbone))).Fit(raw);
+        var path = Path.Combine(s_images.Folder, "regression.zip");
+        FastCnn.SaveModel(ml, model, raw.Schema, path);
+        FastCnn.RegisterBackbone(backbone);
+
+        using var loaded = (IDisposable)FastCnn.LoadModel(ml, path, out _);
+
+        Assert.AreEqual(ImageTask.Regression, FastCnnStep(model).Task);
+        var expected = model.Transform(raw).GetColumn<float>("Score").ToArray();
+        CollectionAssert.AreEqual(expected, ((ITransformer)loaded).Transform(raw).GetColumn<float>("Score").ToArray());
+        Assert.IsTrue(expected.All(float.IsFinite));
+        (model as IDisposable)?.Dispose();
+    }
+
+    [TestMethod]
     public void LoadingWithoutRegistrationSaysWhatToCall()
     {
         var ml = new MLContext(seed: 7);

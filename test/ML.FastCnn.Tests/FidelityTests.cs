@@ -65,7 +65,7 @@ public sealed class FidelityTests
     public void StoredActivationsDropTheLastPartialBatchToo()
     {
         using var items = zeros(10, 4);
-        using var data = new TensorDataset(items, new long[10]);
+        using var data = new TensorDataset(items, Enumerable.Repeat(new float[] { 0 }, 10).ToArray());
 
         var kept = data.BatchIndices(4, new Random(1), dropLast: true).ToList();
         var all = data.BatchIndices(4, new Random(1)).ToList();

@@ -50,6 +50,61 @@ internal sealed class GeneratedImages : IDisposable
         return rows;
     }
 
+    /// <summary>
+    /// Writes <paramref name="count"/> images each showing any subset of the three classes at once (each class's pattern in
+    /// its own colour channel, every subset about as often); returns (path, labels) rows.
+    /// </summary>
+    public List<MultiLabelRow> WriteMultiLabel(string subset, int count, int seed)
+    {
+        var random = new Random(seed);
+        var rows = new List<MultiLabelRow>();
+        for (int i = 0; i < count; i++)
+        {
+            int size = random.Next(28, 40);
+            var present = Enumerable.Range(0, Classes.Length).Where(_ => random.Next(2) == 1).ToArray();
+            var rgb = new byte[size, size, 3];
+            foreach (int c in present)
+            {
+                var pattern = Draw(c, size, size, random);
+                for (int y = 0; y < size; y++)
+                    for (int x = 0; x < size; x++)
+                        rgb[y, x, c] = pattern[y, x, c];
+            }
+            foreach (int c in Enumerable.Range(0, Classes.Length).Except(present))
+                for (int y = 0; y < size; y++)
+                    for (int x = 0; x < size; x++)
+                        rgb[y, x, c] = (byte)random.Next(0, 60);
+            var path = Path.Combine(Folder, $"{subset}-multi-{i}.png");
+            Save(path, size, size, MLPixelFormat.Rgba32, rgb);
+            rows.Add(new MultiLabelRow { ImagePath = path, Labels = present.Select(c => Classes[c]).ToArray() });
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="count"/> images of a noisy grey square whose brightness is the target, a value in [1, 9]
+    /// (brightness 25 + 25·value of 255); returns (path, value) rows.
+    /// </summary>
+    public List<RegressionRow> WriteRegression(string subset, int count, int seed)
+    {
+        var random = new Random(seed);
+        var rows = new List<RegressionRow>();
+        for (int i = 0; i < count; i++)
+        {
+            float value = 1 + 8 * (float)random.NextDouble();
+            int size = random.Next(28, 40);
+            var rgb = new byte[size, size, 3];
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x < size; x++)
+                    for (int k = 0; k < 3; k++)
+                        rgb[y, x, k] = (byte)Math.Clamp(25 + 25 * value + random.Next(-20, 21), 0, 255);
+            var path = Path.Combine(Folder, $"{subset}-value-{i}.png");
+            Save(path, size, size, MLPixelFormat.Rgba32, rgb);
+            rows.Add(new RegressionRow { ImagePath = path, Label = value });
+        }
+        return rows;
+    }
+
     /// <summary>RGB pixels of one image of class <paramref name="c"/>.</summary>
     private static byte[,,] Draw(int c, int width, int height, Random random)
     {
@@ -118,4 +173,24 @@ public sealed class ImageRow
 
     /// <summary>Class name.</summary>
     public string Label { get; set; } = "";
+}
+
+/// <summary>One multi-label input row: an image file and the classes it shows.</summary>
+public sealed class MultiLabelRow
+{
+    /// <summary>Path of the image file.</summary>
+    public string ImagePath { get; set; } = "";
+
+    /// <summary>The classes the image shows (any subset, possibly none).</summary>
+    public string[] Labels { get; set; } = [];
+}
+
+/// <summary>One regression input row: an image file and its value.</summary>
+public sealed class RegressionRow
+{
+    /// <summary>Path of the image file.</summary>
+    public string ImagePath { get; set; } = "";
+
+    /// <summary>The value to predict.</summary>
+    public float Label { get; set; }
 }

@@ -119,6 +119,7 @@ public sealed class ImageFolderTests
         var skipped = new MLContext().Data.LoadImageFolder(_root, new ImageFolderOptions { BadFiles = BadImagePolicy.Skip, ValidationFraction = 0 });
 
         StringAssert.Contains(e.Message, empty);
+        StringAssert.Contains(e.Message, "ImageFolderOptions.BadFiles = Skip");
         Assert.AreEqual(1, skipped.SkippedFiles);
         Assert.AreEqual(4, skipped.TrainFiles.Count);
     }

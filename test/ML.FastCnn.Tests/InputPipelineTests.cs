@@ -32,7 +32,7 @@ public sealed class InputPipelineTests
         var ml = new MLContext(seed: 1);
         var data = TestData.Preprocessing(ml).Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
         var image = ImageColumn.Bind(data.Schema, "Image", "ImagePath");
-        var imageData = new ImageData(new DataViewImageRows(data, image, data.Schema["Label"], rows.Count, shufflePool: 16), 32, batchSize,
+        var imageData = new ImageData(new DataViewImageRows(data, image, (data.Schema["Label"], new SingleLabelTask(["a", "b", "c"])), rows.Count, shufflePool: 16), 32, batchSize,
             prefetch: 2, seed, BadImagePolicy.Fail, _ => { }, "test data");
         var batches = new List<byte[]>();
         foreach (var batch in imageData.Epoch(epoch, shuffle, augmentation, default))

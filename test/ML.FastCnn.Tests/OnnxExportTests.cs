@@ -42,7 +42,7 @@ public sealed class OnnxExportTests
             using (var scope = NewDisposeScope())
             {
                 var batch = tensor(inputs.SelectMany(v => v.Select(f => (byte)f)).ToArray(), [inputs.Count, 3, Size, Size]);
-                expected = model.Classifier.PredictProbabilities(batch, ScoringEngine.Reference);
+                expected = model.Classifier.Predict(batch, ScoringEngine.Reference);
             }
             var onnx = ml.Transforms.ApplyOnnxModel("probabilities", "image", path);
             var tensors = ml.Data.LoadFromEnumerable(inputs.Select(v => new TensorRow { Image = v }));

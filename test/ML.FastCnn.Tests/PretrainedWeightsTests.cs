@@ -135,7 +135,7 @@ public sealed class PretrainedWeightsTests
 
             var options = TestData.TinyOptions();
             options.Learner.Weights = PretrainedWeights.FromFile(path);
-            using var classifier = BackboneFactory.Create(options.Learner, 32, ["a", "b", "c"], CPU, seed: 1, _ => { }, default);
+            using var classifier = BackboneFactory.Create(options.Learner, 32, new SingleLabelTask(["a", "b", "c"]), CPU, seed: 1, _ => { }, default);
 
             var loaded = classifier.Network.state_dict();
             foreach (var (name, tensor) in source.state_dict())
@@ -177,7 +177,7 @@ public sealed class PretrainedWeightsTests
                 Assert.IsTrue(tensor.eq(file[name]).all().item<bool>(), $"{name} differs in the file");
 
             options.Weights = PretrainedWeights.FromFile(path);
-            using var restarted = BackboneFactory.Create(options, 32, ["a", "b", "c"], CPU, seed: 2, _ => { }, default);
+            using var restarted = BackboneFactory.Create(options, 32, new SingleLabelTask(["a", "b", "c"]), CPU, seed: 2, _ => { }, default);
             var body = restarted.Network.state_dict().Where(p => !p.Key.StartsWith("head.", StringComparison.Ordinal)).ToList();
             Assert.IsNotEmpty(body);
             foreach (var (name, tensor) in body)
@@ -203,7 +203,7 @@ public sealed class PretrainedWeightsTests
             options.Learner.Weights = PretrainedWeights.FromFile(path);
 
             var e = Assert.ThrowsExactly<InvalidDataException>(() =>
-                BackboneFactory.Create(options.Learner, 32, ["a", "b"], CPU, seed: 1, _ => { }, default));
+                BackboneFactory.Create(options.Learner, 32, new SingleLabelTask(["a", "b"]), CPU, seed: 1, _ => { }, default));
 
             StringAssert.Contains(e.Message, path);
             StringAssert.Contains(e.Message, "does not fit ResNet18");
@@ -228,7 +228,7 @@ public sealed class PretrainedWeightsTests
             options.Learner.Offline = true;
 
             var e = Assert.ThrowsExactly<InvalidOperationException>(() =>
-                BackboneFactory.Create(options.Learner, 32, ["a", "b"], CPU, seed: 1, _ => { }, default));
+                BackboneFactory.Create(options.Learner, 32, new SingleLabelTask(["a", "b"]), CPU, seed: 1, _ => { }, default));
 
             StringAssert.Contains(e.Message, "resnet34-b627a593.pth");
             StringAssert.Contains(e.Message, cache);

@@ -244,7 +244,7 @@ public sealed class RecipeTests
     [TestMethod]
     public void KeepBestPutsBackTheBestEpochsWeights()
     {
-        using var model = ImageClassifier.Create(CnnArchitecture.ResNet18, ClassifierHead.Linear, 32, ["a", "b"], CPU, seed: 3);
+        using var model = ImageClassifier.Create(CnnArchitecture.ResNet18, ClassifierHead.Linear, 32, new SingleLabelTask(["a", "b"]), CPU, seed: 3);
         var keep = new KeepBestModel(TrainingMetric.Accuracy);
         var context = Context(model, []);
         var fc = model.Network.state_dict()["fc.weight"];

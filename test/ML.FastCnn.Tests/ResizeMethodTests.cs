@@ -142,7 +142,7 @@ public sealed class ResizeMethodTests
         var ml = new MLContext(seed: 1);
         var data = TestData.Preprocessing(ml).Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
         var image = ImageColumn.Bind(data.Schema, "Image", "ImagePath");
-        var imageData = new ImageData(new DataViewImageRows(data, image, data.Schema["Label"], rows.Count, shufflePool: 16), Size, rows.Count,
+        var imageData = new ImageData(new DataViewImageRows(data, image, (data.Schema["Label"], new SingleLabelTask(["a", "b", "c"])), rows.Count, shufflePool: 16), Size, rows.Count,
             prefetch: 2, seed, BadImagePolicy.Fail, _ => { }, "test data") { Resize = method };
         using var batch = imageData.Epoch(0, shuffle, augmentation: null, default).Single();
         return batch.Images.data<byte>().ToArray();

@@ -187,7 +187,7 @@ public sealed class TorchVisionBackboneTests
             TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(path, file);
 
             var options = new FastCnnLearner.Options { Architecture = CnnArchitecture.MobileNetV3Small, Weights = PretrainedWeights.FromFile(path) };
-            using var classifier = BackboneFactory.Create(options, 32, ["a", "b", "c"], CPU, seed: 1, _ => { }, default);
+            using var classifier = BackboneFactory.Create(options, 32, new SingleLabelTask(["a", "b", "c"]), CPU, seed: 1, _ => { }, default);
 
             var loaded = classifier.Network.state_dict();
             foreach (var (name, tensor) in file.Where(kv => !kv.Key.StartsWith("classifier.", StringComparison.Ordinal)))

@@ -70,7 +70,7 @@ public sealed class TrainingErrorTests
         var (ml, log) = NewContext();
         var raw = ml.Data.LoadFromEnumerable(s_rows);
         var data = ml.Transforms.LoadImages("Image", null, "ImagePath").Fit(raw).Transform(raw);
-        FitFails<ArgumentOutOfRangeException>(ml, log, data, TestData.TinyOptions(), "Label column 'Label'", "key type", "MapValueToKey(\"Label\")");
+        FitFails<ArgumentOutOfRangeException>(ml, log, data, TestData.TinyOptions(), "Label column 'Label'", "needs keys for classes", "MapValueToKey(\"Label\")");
     }
 
     [TestMethod]

@@ -168,7 +168,7 @@ internal sealed class ImageBatchPipeline : IDisposable
             if (kept.Length < rows.Count)
                 pixels = kept.SelectMany(i => pixels.AsSpan(i * views * imageBytes, views * imageBytes).ToArray()).ToArray();
             var images = rgba ? tensor(pixels, [kept.Length, _size, _size, 4]) : tensor(pixels, [kept.Length * views, 3, _size, _size]);
-            var batch = new ImageBatch(images, kept.Select(i => rows[i].Label).ToArray(), views)
+            var batch = new ImageBatch(images, kept.Select(i => rows[i].Target).ToArray(), views)
             {
                 Draws = rgba ? kept.Select(i => _batchDraws!(rows[i])).ToArray() : null,
                 OutputSize = rgba ? _outputSize : _size,

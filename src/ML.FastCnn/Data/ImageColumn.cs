@@ -112,15 +112,15 @@ internal sealed class ImageColumn
         }
 
         /// <summary>The current row for a batch pipeline: its image, or why it could not be read (the policy decides later).</summary>
-        public LabeledImage ReadRow(long position, long label)
+        public LabeledImage ReadRow(long position, float[] target)
         {
             try
             {
-                return new LabeledImage(position, Read(), label, Path(), null);
+                return new LabeledImage(position, Read(), target, Path(), null);
             }
             catch (UnreadableImageException e)
             {
-                return new LabeledImage(position, null, label, Path(), e);
+                return new LabeledImage(position, null, target, Path(), e);
             }
         }
 

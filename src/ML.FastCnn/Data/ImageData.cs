@@ -69,6 +69,12 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
                 $"The {what} has no usable rows (all {pipeline.Skipped} images were unreadable). Check that the image paths are right.");
     }
 
+    /// <summary>The same rows in batches of <paramref name="newBatchSize"/> (a GPU that cannot hold the plan's).</summary>
+    public ImageData WithBatchSize(int newBatchSize) => new(rows, size, newBatchSize, prefetch, seed, policy, warn, what)
+    {
+        Resize = Resize, Presize = Presize, _skipsReported = _skipsReported,
+    };
+
     /// <summary>The same rows rendered at another size (progressive resizing); cached rows are rendered from their stored pixels.</summary>
     public ImageData Resized(int newSize) => new(rows, newSize, batchSize, prefetch, seed, policy, warn, what)
     {
@@ -82,7 +88,7 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
     public ImageData Cached(PhaseMeter meter, CancellationToken cancellation)
     {
         int side = Math.Max(size, Presize ?? size);
-        var images = new List<(byte[] Rgba, long Label)>(Count);
+        var images = new List<(byte[] Rgba, float[] Target)>(Count);
         int imageBytes = 4 * side * side;
         var plain = (Func<LabeledImage, AugmentationDraw[]>)(_ => [AugmentationDraw.Identity with { Resize = Resize }]);
         using var pipeline = new ImageBatchPipeline(rows.Read(null, cancellation), side, batchSize, prefetch, plain, policy, warn, cancellation,
@@ -94,7 +100,7 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
                 // The tensor's memory itself, copied image by image (TensorAccessor copies element by element).
                 ReadOnlySpan<byte> all = batch.Images.bytes;
                 for (int i = 0; i < batch.Count; i++)
-                    images.Add((all.Slice(i * imageBytes, imageBytes).ToArray(), batch.Labels[i]));
+                    images.Add((all.Slice(i * imageBytes, imageBytes).ToArray(), batch.Targets[i]));
             }
             meter.Advance(batch.Count);
         }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using SkiaSharp;
 
 namespace ML.FastCnn;
 
@@ -31,6 +32,23 @@ public static class ImageFileCheck
         stream.Seek(-tail.Length, SeekOrigin.End);
         stream.ReadExactly(tail);
         return FindProblem(head, tail, file.Length);
+    }
+
+    /// <summary>
+    /// Why a file named by a dataset listing (a folder, a CSV) cannot be used, or null: missing or empty always; with
+    /// <paramref name="decode"/>, also truncated or in a format no decoder recognises (reads the header and the end only).
+    /// </summary>
+    internal static string? FindListingProblem(string path, bool decode)
+    {
+        if (!decode)
+        {
+            FileInfo file = new(path);
+            return !file.Exists ? "the file does not exist" : file.Length == 0 ? "the file is empty" : null;
+        }
+        if (FindProblem(path) is { } damaged)
+            return damaged;
+        using var codec = SKCodec.Create(path, out var result);
+        return codec is null ? $"not an image the decoders read ({result})" : null;
     }
 
     /// <summary>Why <paramref name="bytes"/> (a whole encoded file) is not a whole image, or null.</summary>

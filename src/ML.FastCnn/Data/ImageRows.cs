@@ -20,15 +20,15 @@ internal sealed class DataViewImageRows : ImageRows
 {
     private readonly IDataView _data;
     private readonly ImageColumn _image;
-    private readonly DataViewSchema.Column? _label;
+    private readonly (DataViewSchema.Column Column, TaskDefinition Task)? _label;
     private readonly int _shufflePool;
 
     /// <param name="data">The rows.</param>
     /// <param name="image">The image column, bound to <paramref name="data"/>'s schema.</param>
-    /// <param name="label">The key-typed label column, or null when scoring.</param>
+    /// <param name="label">The label column and the task that reads it, or null when scoring.</param>
     /// <param name="count">Rows with a label (all rows when scoring).</param>
     /// <param name="shufflePool">Rows held to shuffle data views that cannot shuffle themselves.</param>
-    public DataViewImageRows(IDataView data, ImageColumn image, DataViewSchema.Column? label, int count, int shufflePool)
+    public DataViewImageRows(IDataView data, ImageColumn image, (DataViewSchema.Column Column, TaskDefinition Task)? label, int count, int shufflePool)
     {
         _data = data;
         _image = image;
@@ -47,22 +47,18 @@ internal sealed class DataViewImageRows : ImageRows
 
     private IEnumerable<LabeledImage> ReadInCursorOrder(Random? shuffle, CancellationToken cancellation)
     {
-        var columns = _label is { } l ? _image.Columns.Append(l) : _image.Columns;
+        var columns = _label is { } l ? _image.Columns.Append(l.Column) : _image.Columns;
         using var cursor = _data.GetRowCursor(columns, shuffle);
         var reader = _image.CreateReader(cursor);
-        var getLabel = _label is { } labelColumn ? cursor.GetGetter<uint>(labelColumn) : null;
-        uint key = 0;
+        var getTarget = _label is { } label ? label.Task.TargetGetter(cursor, label.Column) : null;
         long position = 0;
         while (cursor.MoveNext())
         {
             cancellation.ThrowIfCancellationRequested();
-            if (getLabel is not null)
-            {
-                getLabel(ref key);
-                if (key == 0)
-                    continue; // a missing label: ML.NET's trainers leave such rows out
-            }
-            yield return reader.ReadRow(position++, getLabel is null ? -1 : key - 1);
+            float[]? target = getTarget is null ? [] : getTarget();
+            if (target is null)
+                continue; // a missing label: ML.NET's trainers leave such rows out
+            yield return reader.ReadRow(position++, target);
         }
     }
 }
@@ -70,10 +66,10 @@ internal sealed class DataViewImageRows : ImageRows
 /// <summary>Images kept in memory at the training size (<see cref="FastCnnLearner.Options.CacheImages"/>), as RGBA.</summary>
 internal sealed class CachedImageRows : ImageRows
 {
-    private readonly List<(byte[] Rgba, long Label)> _images;
+    private readonly List<(byte[] Rgba, float[] Target)> _images;
     private readonly int _size;
 
-    public CachedImageRows(List<(byte[] Rgba, long Label)> images, int size)
+    public CachedImageRows(List<(byte[] Rgba, float[] Target)> images, int size)
     {
         _images = images;
         _size = size;
@@ -88,8 +84,8 @@ internal sealed class CachedImageRows : ImageRows
         for (int position = 0; position < order.Length; position++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var (rgba, label) = _images[order[position]];
-            yield return new LabeledImage(position, ImageSource.Rgba(rgba, _size, _size), label, null, null);
+            var (rgba, target) = _images[order[position]];
+            yield return new LabeledImage(position, ImageSource.Rgba(rgba, _size, _size), target, null, null);
         }
     }
 }
@@ -118,6 +114,6 @@ internal static class ShufflePool
         var row = pool[index];
         pool[index] = pool[^1];
         pool.RemoveAt(pool.Count - 1);
-        return new LabeledImage(position, row.Source, row.Label, row.Path, row.Error);
+        return new LabeledImage(position, row.Source, row.Target, row.Path, row.Error);
     }
 }

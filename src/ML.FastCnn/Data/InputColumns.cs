@@ -5,7 +5,7 @@ using Microsoft.ML.Transforms.Image;
 namespace ML.FastCnn;
 
 /// <summary>
-/// The rules for the image and label columns, with one wording for every place that checks them:
+/// The rules for the image column (the label's are <see cref="LabelColumn"/>'s), with one wording for every place that checks them:
 /// the estimator's schema shape, the training data and validation set, and a model's scoring input.
 /// Messages name the column and say how to fix it.
 /// </summary>
@@ -19,11 +19,7 @@ internal static class InputColumns
         bool isBytes = image.Kind != SchemaShape.Column.VectorKind.Scalar && image.ItemType == NumberDataViewType.Byte;
         if (!isImage && !isBytes)
             throw ImageOfWrongType(imageColumnName, image.ItemType);
-
-        var label = Find(schema, labelColumnName) ?? throw LabelNotFound(labelColumnName);
-        if (!label.IsKey || label.Kind != SchemaShape.Column.VectorKind.Scalar)
-            throw LabelNotKey(labelColumnName, label.ItemType);
-        return label;
+        return Find(schema, labelColumnName) ?? throw LabelColumn.NotFound(labelColumnName);
     }
 
     /// <summary>Checks the image column of a data schema and returns it.</summary>
@@ -33,18 +29,6 @@ internal static class InputColumns
         if (!IsImage(image.Type) && !IsEncodedBytes(image.Type))
             throw ImageOfWrongType(imageColumnName, image.Type);
         return image;
-    }
-
-    /// <summary>Checks the label column of a data schema and returns its number of classes.</summary>
-    public static int CheckLabel(DataViewSchema schema, string labelColumnName)
-    {
-        var label = schema.GetColumnOrNull(labelColumnName) ?? throw LabelNotFound(labelColumnName);
-        if (label.Type is not KeyDataViewType key)
-            throw LabelNotKey(labelColumnName, label.Type);
-        if (key.Count < 2 || key.Count > int.MaxValue)
-            throw new ArgumentOutOfRangeException(nameof(schema),
-                $"The label column '{labelColumnName}' has {key.Count} class(es). To build a multiclass classification model, the number of classes needs to be 2 or greater.");
-        return (int)key.Count;
     }
 
     public static bool IsImage(DataViewType type) => type is ImageDataViewType;
@@ -68,11 +52,4 @@ internal static class InputColumns
     private static ArgumentOutOfRangeException ImageOfWrongType(string name, DataViewType type) => new("schema",
         $"Image column '{name}' has type {type}, but FastCnn needs an image (from LoadImages) " +
         "or encoded image bytes (from LoadRawImageBytes). Load the files with one of those.");
-
-    private static ArgumentOutOfRangeException LabelNotFound(string name) => new("schema",
-        $"Label column '{name}' not found in the input. Set LabelColumnName in the options to the name of your label column.");
-
-    private static ArgumentOutOfRangeException LabelNotKey(string name, DataViewType type) => new("schema",
-        $"Label column '{name}' has type {type}, but FastCnn needs a key type. " +
-        $"Add mlContext.Transforms.Conversion.MapValueToKey(\"{name}\") before the trainer.");
 }

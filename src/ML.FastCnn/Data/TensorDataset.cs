@@ -3,21 +3,21 @@ using static TorchSharp.torch;
 namespace ML.FastCnn;
 
 /// <summary>
-/// Rows held as one tensor [N, …] with their classes — the precomputed backbone activations that
+/// Rows held as one tensor [N, …] with their targets — the precomputed backbone activations that
 /// train the head while the backbone is frozen (fast.ai v0.7 <c>precompute=True</c>).
 /// </summary>
 internal sealed class TensorDataset : IDisposable
 {
     private readonly Tensor _items;
-    private readonly long[] _labels;
+    private readonly float[][] _targets;
 
-    public TensorDataset(Tensor items, long[] labels)
+    public TensorDataset(Tensor items, float[][] targets)
     {
         _items = items;
-        _labels = labels;
+        _targets = targets;
     }
 
-    public int Count => _labels.Length;
+    public int Count => _targets.Length;
 
     /// <summary>
     /// One epoch of batches as row indices, shuffled with <paramref name="random"/> when given; with
@@ -35,16 +35,15 @@ internal sealed class TensorDataset : IDisposable
         }
     }
 
-    /// <summary>The rows' items and classes on <paramref name="device"/>, in the caller's dispose scope (if any).</summary>
-    public (Tensor Items, Tensor Labels) GetBatch(int[] indices, Device device)
+    /// <summary>The rows' items on <paramref name="device"/> (no copy when they are stored there; in the caller's dispose scope, if any) and their targets.</summary>
+    public (Tensor Items, float[][] Targets) GetBatch(int[] indices, Device device)
     {
         // A scope holds the intermediate (index_select's result): a temporary nothing references can be
         // finalized by another thread's garbage collection while libtorch reads it.
         using var scope = NewDisposeScope();
-        var index = tensor(indices.Select(i => (long)i).ToArray());
+        var index = tensor(indices.Select(i => (long)i).ToArray(), device: _items.device);
         var items = _items.index_select(0, index).to(device);
-        var labels = tensor(indices.Select(i => _labels[i]).ToArray(), device: device);
-        return (items.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
+        return (items.MoveToOuterDisposeScope(), indices.Select(i => _targets[i]).ToArray());
     }
 
     public void Dispose() => _items.Dispose();

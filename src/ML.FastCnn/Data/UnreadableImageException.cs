@@ -11,9 +11,20 @@ public sealed class UnreadableImageException : IOException
 
     /// <summary>The same, met in training or (<paramref name="scoring"/>) while scoring, where the advice differs: skipping does not apply.</summary>
     internal UnreadableImageException(string? imagePath, long row, string reason, Exception? inner, bool scoring)
-        : base(Describe(imagePath, row, reason) + (scoring
-            ? ". Fix or replace the file: a row cannot be scored without its image."
-            : ". Fix or remove the file, or set BadImages = Skip in the learner options (FastCnnOptions.Learner.BadImages) to leave such rows out of training."), inner)
+        : this(imagePath, row, reason, inner, scoring
+            ? "Fix or replace the file: a row cannot be scored without its image."
+            : "Fix or remove the file, or set BadImages = Skip in the learner options (FastCnnOptions.Learner.BadImages) to leave such rows out of training.")
+    {
+    }
+
+    /// <summary>Met while listing a dataset (a folder, a CSV file): <paramref name="advice"/> names that reader's own option.</summary>
+    internal UnreadableImageException(string imagePath, string reason, string advice)
+        : this(imagePath, -1, reason, null, advice)
+    {
+    }
+
+    private UnreadableImageException(string? imagePath, long row, string reason, Exception? inner, string advice)
+        : base($"{Describe(imagePath, row, reason)}. {advice}", inner)
     {
         ImagePath = imagePath;
         Row = row;

@@ -160,12 +160,12 @@ internal static class MachineDiagnosis
         double best = 0;
         foreach (var engine in new[] { ScoringEngine.Reference, ScoringEngine.TorchSharp, ScoringEngine.OnnxRuntime })
         {
-            classifier.PredictProbabilities(images, engine);
+            classifier.Predict(images, engine);
             double seconds = double.MaxValue;
             for (int run = 0; run < 2; run++)
             {
                 var clock = Stopwatch.StartNew();
-                classifier.PredictProbabilities(images, engine);
+                classifier.Predict(images, engine);
                 seconds = Math.Min(seconds, clock.Elapsed.TotalSeconds);
             }
             double rate = batch / seconds;

@@ -10,7 +10,7 @@ internal static class ProbeClassifier
 {
     public static ImageClassifier Create(CnnArchitecture architecture, ClassifierHead head, int size, int classes = 3, Device? device = null)
     {
-        var classifier = ImageClassifier.Create(architecture, head, size, Enumerable.Range(0, classes).Select(c => $"class{c}").ToArray(), device ?? CPU, seed: 5);
+        var classifier = ImageClassifier.Create(architecture, head, size, new SingleLabelTask(Enumerable.Range(0, classes).Select(c => $"class{c}").ToArray()), device ?? CPU, seed: 5);
         using var noGrad = no_grad();
         var random = new Random(7);
         var batchNorms = classifier.Network.named_modules().Where(m => m.module is TorchSharp.Modules.BatchNorm).Select(m => m.name + ".").ToList();

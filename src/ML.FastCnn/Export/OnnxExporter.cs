@@ -8,14 +8,22 @@ namespace ML.FastCnn;
 /// <summary>
 /// Writes a trained network as ONNX for any runtime. Contract: one input <c>image</c>, float32
 /// [N, 3, S, S], RGB, pixel values 0–255 (ML.NET's <c>ExtractPixels(interleavePixelColors: false)</c>);
-/// the network's input normalisation inside the graph (ImageNet's, or a custom backbone's); one output <c>probabilities</c>, float32 [N, classes],
-/// softmax; <c>metadata_props</c> <c>classes</c> (a JSON array in key order) and <c>image_size</c>.
+/// the network's input normalisation inside the graph (ImageNet's, or a custom backbone's); one output: <c>probabilities</c>, float32 [N, classes], softmax
+/// (multi-label: one sigmoid per class), or for regression <c>values</c>, float32 [N, values], scaled to the targets'
+/// units; <c>metadata_props</c> <c>task</c>, <c>classes</c> (a JSON array of the outputs' names in order), <c>image_size</c>,
+/// and for multi-label <c>thresholds</c> (a JSON array).
 /// BatchNorm is folded into the convolutions and linear layers (evaluation mode); dropout is gone.
 /// </summary>
 internal static class OnnxExporter
 {
-    /// <summary>Writes the model; <paramref name="logits"/> ends the graph before the softmax, with one output <c>logits</c> (the scoring engine's in-memory model).</summary>
-    public static void Write(ImageClassifier classifier, Stream stream, bool logits = false)
+    /// <summary>The output's name for <paramref name="task"/>: "values" for regression, "probabilities" otherwise.</summary>
+    public static string OutputName(ImageTask task) => task == ImageTask.Regression ? "values" : "probabilities";
+
+    /// <summary>
+    /// Writes the model; <paramref name="logits"/> ends the graph before the softmax (sigmoid, scaling), with one output
+    /// <c>logits</c> (the scoring engine's in-memory model).
+    /// </summary>
+    public static void Write(ImageClassifier classifier, Stream stream, bool logits = false, IReadOnlyList<float>? thresholds = null)
     {
         using var scope = NewDisposeScope(); // the CPU copies of the weights read below
         using var folded = FoldedNetwork.From(classifier.Network, classifier.Head);
@@ -43,23 +51,41 @@ internal static class OnnxExporter
             string pooled = graph.Node("Concat", [graph.Node("GlobalMaxPool", [x]), graph.Node("GlobalAveragePool", [x])], OnnxGraph.Int("axis", 1));
             output = Linear(graph, folded.Classifier[1], graph.Node("Relu", [Linear(graph, folded.Classifier[0], graph.Node("Flatten", [pooled]))]));
         }
-        string outputName = logits ? "logits" : "probabilities";
-        graph.NameOutput(logits ? output : graph.Node("Softmax", [output], OnnxGraph.Int("axis", 1)), outputName);
-        graph.Graph.Output.Add(OnnxGraph.FloatValue(outputName, classifier.ClassNames.Count));
+        var task = classifier.Task;
+        string outputName = logits ? "logits" : OutputName(task.Kind);
+        graph.NameOutput(logits ? output : Predictions(graph, task, output), outputName);
+        graph.Graph.Output.Add(OnnxGraph.FloatValue(outputName, task.Outputs));
 
         var model = new ModelProto
         {
             IrVersion = 7,
             ProducerName = "ML.FastCnn",
             ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "",
-            DocString = $"{classifier.Description}, {size} px, {classifier.ClassNames.Count} classes. Input 'image': float32 [N, 3, {size}, {size}], RGB, 0-255. Output 'probabilities': softmax [N, classes].",
+            DocString = $"{classifier.Description}, {size} px, {task.Description["for ".Length..]}. Input 'image': float32 [N, 3, {size}, {size}], RGB, 0-255. " + task.Kind switch
+            {
+                ImageTask.MultiLabel => "Output 'probabilities': one sigmoid per class [N, classes]; a class is predicted above its threshold (metadata 'thresholds').",
+                ImageTask.Regression => "Output 'values': the predicted values [N, values].",
+                _ => "Output 'probabilities': softmax [N, classes].",
+            },
             Graph = graph.Graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        model.MetadataProps.Add(new StringStringEntryProto { Key = "task", Value = task.Kind.ToString() });
         model.MetadataProps.Add(new StringStringEntryProto { Key = "classes", Value = JsonSerializer.Serialize(classifier.ClassNames) });
+        if (task.Kind == ImageTask.MultiLabel && thresholds is { Count: > 0 })
+            model.MetadataProps.Add(new StringStringEntryProto { Key = "thresholds", Value = JsonSerializer.Serialize(thresholds) });
         model.MetadataProps.Add(new StringStringEntryProto { Key = "image_size", Value = size.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         model.WriteTo(stream);
     }
+
+    /// <summary>The task's predictions from the logits: softmax, a sigmoid per class, or the regression's (sigmoid and) scaling back to the targets' units.</summary>
+    private static string Predictions(OnnxGraph graph, TaskDefinition task, string logits) => task switch
+    {
+        MultiLabelTask => graph.Node("Sigmoid", [logits]),
+        RegressionTask r => graph.Node("Add", [graph.Node("Mul", [r.Sigmoid ? graph.Node("Sigmoid", [logits]) : logits, graph.Constant("output_scale", [.. r.Scale], 1, r.Outputs)]),
+            graph.Constant("output_offset", [.. r.Offset], 1, r.Outputs)]),
+        _ => graph.Node("Softmax", [logits], OnnxGraph.Int("axis", 1)),
+    };
 
     /// <summary>The folded body's layers as ONNX nodes (opset 13), in order.</summary>
     private static string Layers(OnnxGraph graph, IReadOnlyList<FoldedNetwork.Layer> layers, string input)

@@ -41,13 +41,16 @@ public sealed class FastCnnInterpretation
     /// <param name="model">A <see cref="FastCnnTransformer"/>, or a chain (for example a loaded model) with one inside.</param>
     /// <param name="data">Rows the model can transform (image paths, when the chain loads the images) with a label column.</param>
     /// <param name="labelColumnName">The true class: a key column whose values are the class names (as <c>MapValueToKey</c> makes), or text.</param>
-    /// <exception cref="ArgumentException">The model has no FastCnn step, or the label column is missing, of another type, or names an unknown class.</exception>
+    /// <exception cref="ArgumentException">The model has no FastCnn step or is not a single-label classifier, or the label column is missing, of another type, or names an unknown class.</exception>
     public static FastCnnInterpretation Create(ITransformer model, IDataView data, string labelColumnName = "Label")
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
         var (transformer, before) = FastCnn.FindTransformerAndStepsBefore(model) ?? throw FastCnn.NoFastCnnStep(nameof(model));
+        if (transformer.Task != ImageTask.SingleLabel)
+            throw new ArgumentException($"FastCnnInterpretation explains single-label classifiers; this model is {transformer.Task}. " +
+                (transformer.Task == ImageTask.MultiLabel ? "Measure it with FastCnn.EvaluateMultiLabel." : "Measure it with mlContext.Regression.Evaluate."), nameof(model));
 
         var scored = model.Transform(data);
         var classes = transformer.ClassNames;

@@ -21,9 +21,9 @@ internal static class FastCnnModelFormat
     // The header names this assembly, so ML.NET loads and registers it by itself on Model.Load.
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "FASTCNN ",
-        verWrittenCur: 0x00010007, // 1.2: blocks per stage; 1.3: prefetch, test-time augmentation; 1.4: head kind; 1.5: weights checksum; 1.6: resize method;
-                                   // 1.7: input normalisation, custom backbone
-        verReadableCur: 0x00010007,
+        verWrittenCur: 0x00010008, // 1.2: blocks per stage; 1.3: prefetch, test-time augmentation; 1.4: head kind; 1.5: weights checksum; 1.6: resize method; 1.7: task;
+                                   // 1.8: input normalisation, custom backbone
+        verReadableCur: 0x00010008,
         verWeCanReadBack: 0x00010001,
         loaderAssemblyName: typeof(FastCnnTransformer).Assembly.FullName!,
         loaderSignature: LoaderSignature);
@@ -35,9 +35,9 @@ internal static class FastCnnModelFormat
     // string:  image column name
     // string?: image path column name
     // string:  score column name
-    // string:  predicted label column name
-    // int:     number of classes (K)
-    // string:  class name, K times
+    // string:  predicted label column name (multi-label: the predicted labels column)
+    // int:     number of outputs (K): classes, or values for regression
+    // string:  class (value) name, K times
     // int:     number of stages with a custom block count (0 = TorchVision's layout), then one int each (since 1.2)
     // int:     prefetch batches; int: test-time augmented views; int: seed (since 1.3)
     // bool, bool, double × 6: the test-time augmentation (FlipHorizontal, Dihedral, MaxRotation, MaxZoom,
@@ -45,8 +45,10 @@ internal static class FastCnnModelFormat
     // int:     classifier head (ClassifierHead value; before 1.4: Linear) (since 1.4)
     // long, byte[32]: length and SHA-256 of the weights stream, checked before libtorch reads it (since 1.5)
     // int:     resize method (ResizeMethod value; before 1.6: Squish) (since 1.6)
-    // float × 3, float × 3: the input normalisation's mean and std per RGB channel (before 1.7: ImageNet's) (since 1.7)
-    // string?: the custom backbone's name (null: the architecture above); then, when set, bool: it has its own head (since 1.7)
+    // int:     task (ImageTask value; before 1.7: SingleLabel) (since 1.7), then
+    //          multi-label: float × K, the thresholds; regression: float × K offsets, float × K scales, bool sigmoid
+    // float × 3, float × 3: the input normalisation's mean and std per RGB channel (before 1.8: ImageNet's) (since 1.8)
+    // string?: the custom backbone's name (null: the architecture above); then, when set, bool: it has its own head (since 1.8)
     // stream "FastCnnWeights": the network's parameters and buffers (TorchSharp format)
     public static void Save(ModelSaveContext ctx, ScoringModel model)
     {
@@ -82,6 +84,7 @@ internal static class FastCnnModelFormat
         ctx.Writer.Write(weights.Length);
         ctx.Writer.Write(SHA256.HashData(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
         ctx.Writer.Write((int)settings.Resize);
+        WriteTask(ctx.Writer, classifier.Task, settings.Thresholds);
         foreach (var value in classifier.Normalization.Mean.Concat(classifier.Normalization.Std))
             ctx.Writer.Write(value);
         ctx.SaveStringOrNull(classifier.Custom?.Name);
@@ -104,7 +107,7 @@ internal static class FastCnnModelFormat
         string scoreColumn = ctx.LoadNonEmptyString();
         string predictedColumn = ctx.LoadNonEmptyString();
         int classCount = ctx.Reader.ReadInt32();
-        env.CheckDecode(classCount >= 2, "A FastCnn model needs two or more classes.");
+        env.CheckDecode(classCount >= 1, "A FastCnn model needs one or more outputs.");
         var classNames = Enumerable.Range(0, classCount).Select(_ => ctx.LoadString()).ToArray();
         int[]? blocks = null;
         if (ctx.Header.ModelVerWritten >= 0x00010002)
@@ -161,9 +164,14 @@ internal static class FastCnnModelFormat
             env.CheckDecode(Enum.IsDefined(resize), "Unknown resize method in the FastCnn model.");
         }
 
+        (TaskDefinition task, float[] thresholds) = (new SingleLabelTask(classNames), []);
+        if (ctx.Header.ModelVerWritten >= 0x00010007)
+            (task, thresholds) = ReadTask(env, ctx.Reader, classNames);
+        env.CheckDecode(task.Kind != ImageTask.SingleLabel || classCount >= 2, "A FastCnn classifier needs two or more classes.");
+
         var normalization = InputNormalization.ImageNet;
         CustomBackbone? custom = null;
-        if (ctx.Header.ModelVerWritten >= 0x00010007)
+        if (ctx.Header.ModelVerWritten >= 0x00010008)
         {
             var values = Enumerable.Range(0, 6).Select(_ => ctx.Reader.ReadSingle()).ToArray();
             env.CheckDecode(values.All(float.IsFinite) && values[3..].All(s => s > 0), "Bad input normalisation in the FastCnn model.");
@@ -178,7 +186,7 @@ internal static class FastCnnModelFormat
         try
         {
             found = ctx.TryLoadBinaryStream(WeightsStream, reader => classifier = LoadWeights(reader, checksum,
-                weights => LoadNetwork(custom, () => ImageClassifier.Load(architecture, head, blocks, imageSize, classNames, weights, device, custom, normalization))));
+                weights => LoadNetwork(custom, () => ImageClassifier.Load(architecture, head, blocks, imageSize, task, weights, device, custom, normalization))));
         }
         catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or FormatException or NotSupportedException or InvalidOperationException
             && e is not CustomBackboneMismatchException)
@@ -187,8 +195,46 @@ internal static class FastCnnModelFormat
         }
         if (!found || classifier is null)
             throw env.ExceptDecode($"the model has no '{WeightsStream}' entry: the file is incomplete. Save the model again.");
-        var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation.ForTestTime, seed, resize);
+        var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation.ForTestTime, seed, resize) { Thresholds = thresholds };
         return new FastCnnTransformer(new ScoringModel(classifier, settings, new MLNetLog(env, "FastCnnScoring")));
+    }
+
+    private static void WriteTask(BinaryWriter writer, TaskDefinition task, IReadOnlyList<float> thresholds)
+    {
+        writer.Write((int)task.Kind);
+        switch (task)
+        {
+            case MultiLabelTask:
+                foreach (float threshold in thresholds)
+                    writer.Write(threshold);
+                break;
+            case RegressionTask regression:
+                foreach (float value in regression.Offset.Concat(regression.Scale))
+                    writer.Write(value);
+                writer.Write(regression.Sigmoid);
+                break;
+        }
+    }
+
+    private static (TaskDefinition Task, float[] Thresholds) ReadTask(IHostEnvironment env, BinaryReader reader, string[] names)
+    {
+        var kind = (ImageTask)reader.ReadInt32();
+        float[] Floats() => Enumerable.Range(0, names.Length).Select(_ => reader.ReadSingle()).ToArray();
+        switch (kind)
+        {
+            case ImageTask.SingleLabel:
+                return (new SingleLabelTask(names), []);
+            case ImageTask.MultiLabel:
+                var thresholds = Floats();
+                env.CheckDecode(thresholds.All(t => t is > 0 and < 1), "Bad multi-label thresholds in the FastCnn model.");
+                return (new MultiLabelTask(names), thresholds);
+            case ImageTask.Regression:
+                var (offset, scale) = (Floats(), Floats());
+                env.CheckDecode(offset.All(float.IsFinite) && scale.All(s => float.IsFinite(s) && s > 0), "Bad regression scaling in the FastCnn model.");
+                return (new RegressionTask(names, offset, scale, reader.ReadBoolean(), RegressionLoss.MeanSquaredError), []);
+            default:
+                throw env.ExceptDecode("Unknown task in the FastCnn model (saved by a newer ML.FastCnn?).");
+        }
     }
 
     /// <summary>

@@ -76,8 +76,9 @@ public sealed class CustomBackbone
 
     /// <summary>
     /// Your own head, or <see langword="null"/> (the default) for the one <see cref="FastCnnLearner.Options.Head"/> names. Called
-    /// with the number of outputs (the classes); the module gets the body's feature map average-pooled, [N,
-    /// <see cref="FeatureWidth"/>], and returns scores before the softmax (logits), [N, outputs]. It is the last layer
+    /// with the number of outputs (the classes, or the values of a regression); the module gets the body's feature map
+    /// average-pooled, [N, <see cref="FeatureWidth"/>], and returns raw outputs, [N, outputs] (logits: FastCnn applies the
+    /// task's softmax, sigmoids or regression scaling). It is the last layer
     /// group. Models with a head of their own score with the network's own forward (<see cref="ScoringEngine.Reference"/>)
     /// and cannot be exported to ONNX.
     /// </summary>

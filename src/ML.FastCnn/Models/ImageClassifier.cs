@@ -5,9 +5,9 @@ namespace ML.FastCnn;
 
 /// <summary>
 /// A trained network with what scoring needs to know about it: architecture (or custom backbone), input size and
-/// normalisation, and the classes, in key order. Owns the TorchSharp module.
+/// normalisation, and the task (its outputs: the classes in key order, or the values). Owns the TorchSharp module.
 /// </summary>
-internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyList<int>? blocks, int imageSize, IReadOnlyList<string> classNames,
+internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyList<int>? blocks, int imageSize, TaskDefinition task,
     ClassifierNetwork network, Device device, CustomBackbone? custom = null, InputNormalization? normalization = null) : IDisposable
 {
     /// <summary>The built-in architecture; for a custom backbone, FastCnn's default, which the model file records in its place.</summary>
@@ -27,7 +27,11 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
     /// <summary>Side of the squares the network is trained and scored at; changes between fits with progressive resizing.</summary>
     public int ImageSize { get; set; } = imageSize;
 
-    public IReadOnlyList<string> ClassNames { get; } = classNames;
+    /// <summary>What the network predicts (the learner fits it to the training targets).</summary>
+    public TaskDefinition Task { get; } = task;
+
+    /// <summary>The outputs' names: the classes in key order, or the values.</summary>
+    public IReadOnlyList<string> ClassNames => Task.OutputNames;
 
     public ClassifierNetwork Network { get; } = network;
 
@@ -47,7 +51,7 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
     /// then draws from the network's own generator, seeded the same way. With <paramref name="custom"/>, its body
     /// (and head, if it has one) in place of <paramref name="architecture"/>'s.
     /// </summary>
-    public static ImageClassifier Create(CnnArchitecture architecture, ClassifierHead head, int imageSize, IReadOnlyList<string> classNames, Device device,
+    public static ImageClassifier Create(CnnArchitecture architecture, ClassifierHead head, int imageSize, TaskDefinition task, Device device,
         int seed, IReadOnlyList<int>? blocks = null, CustomBackbone? custom = null)
     {
         NativeBackend.EnsureLoaded();
@@ -56,10 +60,10 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
         {
             torch.random.manual_seed(seed);
             network = custom is null
-                ? NetworkFactory.Create(architecture, head, classNames.Count, device, blocks, seed)
-                : NetworkFactory.Create(custom, head, classNames.Count, device, seed);
+                ? NetworkFactory.Create(architecture, head, task.Outputs, device, blocks, seed)
+                : NetworkFactory.Create(custom, head, task.Outputs, device, seed);
         }
-        return new ImageClassifier(architecture, blocks, imageSize, classNames, network, device, custom);
+        return new ImageClassifier(architecture, blocks, imageSize, task, network, device, custom);
     }
 
     // Scoring can come from several cursors (threads) at once; TorchSharp modules are not thread-safe.
@@ -68,15 +72,16 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
     private ScoringEngines? _engines;
 
     /// <summary>
-    /// Class probabilities [N, classes] of a batch of resized uint8 images [N, 3, S, S], computed by the
-    /// engine <paramref name="engine"/> resolves to (checked against the network's own forward before its
-    /// first use; see <see cref="ScoringEngines"/>). Only scoring copies (which never train) call this.
+    /// Predictions [N, outputs] of a batch of resized uint8 images [N, 3, S, S] — class probabilities (softmax or
+    /// sigmoids) or values, as the <see cref="Task"/> says — computed by the engine <paramref name="engine"/> resolves to
+    /// (checked against the network's own forward before its first use; see <see cref="ScoringEngines"/>). Only
+    /// scoring copies (which never train) call this.
     /// </summary>
-    public float[][] PredictProbabilities(Tensor imageBytes, ScoringEngine engine = ScoringEngine.Auto, MLNetLog? log = null)
+    public float[][] Predict(Tensor imageBytes, ScoringEngine engine = ScoringEngine.Auto, MLNetLog? log = null)
     {
         lock (_forward)
         {
-            return Softmax.Rows(Engines.For(engine, log ?? MLNetLog.None).Logits(imageBytes), ClassNames.Count);
+            return Task.Predictions(Engines.For(engine, log ?? MLNetLog.None).Logits(imageBytes));
         }
     }
 
@@ -133,12 +138,12 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
     /// <paramref name="custom"/>'s when given; its input normalised with <paramref name="normalization"/> (null: the backbone's).
     /// </summary>
     public static ImageClassifier Load(CnnArchitecture architecture, ClassifierHead head, IReadOnlyList<int>? blocks, int imageSize,
-        IReadOnlyList<string> classNames, BinaryReader reader, Device device, CustomBackbone? custom = null, InputNormalization? normalization = null)
+        TaskDefinition task, BinaryReader reader, Device device, CustomBackbone? custom = null, InputNormalization? normalization = null)
     {
         NativeBackend.EnsureLoaded();
         var network = custom is null
-            ? NetworkFactory.Create(architecture, head, classNames.Count, CPU, blocks)
-            : NetworkFactory.Create(custom, head, classNames.Count, CPU);
+            ? NetworkFactory.Create(architecture, head, task.Outputs, CPU, blocks)
+            : NetworkFactory.Create(custom, head, task.Outputs, CPU);
         try
         {
             network.load(reader);
@@ -150,7 +155,7 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
         }
         network.to(device);
         network.eval();
-        return new ImageClassifier(architecture, blocks, imageSize, classNames, network, device, custom, normalization);
+        return new ImageClassifier(architecture, blocks, imageSize, task, network, device, custom, normalization);
     }
 
     /// <summary>An independent copy: same shape, same weights and BatchNorm statistics.</summary>
@@ -161,7 +166,7 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
             SaveWeights(writer);
         stream.Position = 0;
         using var reader = new BinaryReader(stream);
-        return Load(Architecture, Head, Blocks, ImageSize, ClassNames, reader, Device, Custom, Normalization);
+        return Load(Architecture, Head, Blocks, ImageSize, Task, reader, Device, Custom, Normalization);
     }
 
     private int _leases;

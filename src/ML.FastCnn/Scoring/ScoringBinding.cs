@@ -16,7 +16,7 @@ internal sealed class ScoringBinding
         InputSchema = input;
         Settings = model.Settings;
         Image = ImageColumn.Bind(input, Settings.ImageColumnName, Settings.ImagePathColumnName);
-        OutputSchema = ScoreColumnsSchema.Append(input, model.Classifier.ClassNames, Settings.ScoreColumnName, Settings.PredictedLabelColumnName);
+        OutputSchema = ScoreColumnsSchema.Append(input, model.Classifier.Task, Settings.Thresholds, Settings.ScoreColumnName, Settings.PredictedLabelColumnName);
     }
 
     public ScoringModel Model { get; }
@@ -34,7 +34,7 @@ internal sealed class ScoringBinding
     {
         var reader = Image.CreateReader(cursor, scoring: true);
         while (cursor.MoveNext())
-            yield return reader.ReadRow(cursor.Position, label: -1);
+            yield return reader.ReadRow(cursor.Position, target: []);
     }
 
     /// <summary>A pipeline rendering the cursor's images (and their test-time views) in scoring batches, ahead of use.</summary>
@@ -52,14 +52,14 @@ internal sealed class ScoringBinding
         return columns.Any(IsOutput) ? passThrough.Concat(Image.Columns).Distinct() : passThrough;
     }
 
-    /// <summary>Probabilities of each row of a rendered batch, averaged over its views.</summary>
+    /// <summary>Predictions (probabilities or values) of each row of a rendered batch, averaged over its views.</summary>
     public float[][] Score(ImageBatch batch)
     {
-        var probabilities = Model.Classifier.PredictProbabilities(batch.Images, Settings.Engine, Model.Log);
+        var probabilities = Model.Classifier.Predict(batch.Images, Settings.Engine, Model.Log);
         return Enumerable.Range(0, batch.Count).Select(row => Average(probabilities, row * batch.Views, batch.Views)).ToArray();
     }
 
-    /// <summary>Probabilities of one image, averaged over its views (row-at-a-time scoring).</summary>
+    /// <summary>Predictions of one image, averaged over its views (row-at-a-time scoring).</summary>
     public float[] Score(ImageSource image, long position)
     {
         var views = Settings.Views(position);
@@ -67,7 +67,7 @@ internal sealed class ScoringBinding
         var pixels = new byte[views.Length * imageBytes];
         for (int v = 0; v < views.Length; v++)
             ImageRenderer.Render(image.Bitmap, size, views[v], pixels.AsSpan(v * imageBytes, imageBytes));
-        using var batch = new ImageBatch(tensor(pixels, [views.Length, 3, size, size]), [-1], views.Length);
+        using var batch = new ImageBatch(tensor(pixels, [views.Length, 3, size, size]), [[]], views.Length);
         return Score(batch)[0];
     }
 
@@ -87,18 +87,28 @@ internal sealed class ScoringBinding
         return mean;
     }
 
-    /// <summary>A getter of an output column reading the current row's probabilities from <paramref name="current"/>.</summary>
+    /// <summary>A getter of an output column reading the current row's predictions from <paramref name="current"/>.</summary>
     public ValueGetter<TValue> GetOutputGetter<TValue>(DataViewSchema.Column column, Func<float[]> current)
     {
-        Delegate getter = column.Name == Settings.ScoreColumnName
-            ? (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+        Delegate getter = (column.Name == Settings.ScoreColumnName, Model.Classifier.Task) switch
+        {
+            (true, _) when column.Type == NumberDataViewType.Single => (ValueGetter<float>)((ref float value) => value = current()[0]),
+            (true, _) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
             {
-                var probabilities = current();
-                var editor = VBufferEditor.Create(ref value, probabilities.Length);
-                probabilities.CopyTo(editor.Values);
+                var predictions = current();
+                var editor = VBufferEditor.Create(ref value, predictions.Length);
+                predictions.CopyTo(editor.Values);
                 value = editor.Commit();
-            })
-            : (ValueGetter<uint>)((ref uint value) => value = (uint)ArgMax(current()) + 1);
+            }),
+            (false, MultiLabelTask) => (ValueGetter<VBuffer<uint>>)((ref VBuffer<uint> value) =>
+            {
+                var keys = MultiLabelTask.Predicted(current(), Settings.Thresholds).Select(k => (uint)k + 1).ToArray();
+                var editor = VBufferEditor.Create(ref value, keys.Length);
+                keys.CopyTo(editor.Values);
+                value = editor.Commit();
+            }),
+            _ => (ValueGetter<uint>)((ref uint value) => value = (uint)ArgMax(current()) + 1),
+        };
         return getter as ValueGetter<TValue>
             ?? throw new InvalidOperationException($"Column '{column.Name}' has type {column.Type}; it cannot be read as {typeof(TValue).Name}.");
     }

@@ -1,14 +1,14 @@
 namespace ML.FastCnn;
 
 /// <summary>
-/// How a trained model reads its input and scores: column names, batching, test-time augmentation, and
-/// the engine asked for (a choice for this machine: not saved with the model).
+/// How a trained model reads its input and scores: column names, batching, test-time augmentation, a multi-label
+/// model's thresholds, and the engine asked for (a choice for this machine: not saved with the model).
 /// </summary>
 internal sealed record ScoringSettings(
     string ImageColumnName,
     string? ImagePathColumnName,
     string ScoreColumnName,
-    string PredictedLabelColumnName,
+    string PredictedLabelColumnName, // multi-label: the predicted labels column
     int ScoringBatchSize,
     int PrefetchBatches,
     int TestTimeAugmentation,
@@ -17,11 +17,15 @@ internal sealed record ScoringSettings(
     ResizeMethod Resize = ResizeMethod.Squish,
     ScoringEngine Engine = ScoringEngine.Auto)
 {
+    /// <summary>Multi-label: each class's threshold (a class is predicted above it); empty for other tasks.</summary>
+    public IReadOnlyList<float> Thresholds { get; init; } = [];
+
     /// <summary>The image itself, made square with <see cref="Resize"/> (crops centred).</summary>
     public AugmentationDraw Plain => AugmentationDraw.Identity with { Resize = Resize };
 
-    public static ScoringSettings From(FastCnnLearner.Options learner, FastCnnTransformer.Options scoring, Augmentation? trainingAugmentation, int seed) => new(
-        learner.ImageColumnName, learner.ImagePathColumnName, scoring.ScoreColumnName, scoring.PredictedLabelColumnName,
+    public static ScoringSettings From(FastCnnLearner.Options learner, FastCnnTransformer.Options scoring, ImageTask task, Augmentation? trainingAugmentation, int seed) => new(
+        learner.ImageColumnName, learner.ImagePathColumnName, scoring.ScoreColumnName,
+        task == ImageTask.MultiLabel ? scoring.PredictedLabelsColumnName : scoring.PredictedLabelColumnName,
         scoring.BatchSize, scoring.PrefetchBatches, scoring.TestTimeAugmentation, (trainingAugmentation ?? Augmentation.SideOn).ForTestTime, seed, learner.Resize, scoring.Engine);
 
     /// <summary>

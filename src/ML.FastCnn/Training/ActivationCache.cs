@@ -15,7 +15,11 @@ internal sealed class ActivationCache : IDisposable
 
     public bool IsFilled => Train is not null;
 
-    /// <summary>Runs each image not stored yet once through <paramref name="model"/>'s body, in evaluation mode, reporting progress.</summary>
+    /// <summary>
+    /// Runs each image not stored yet once through <paramref name="model"/>'s body, in evaluation mode, reporting progress.
+    /// The activations stay on the model's device: head epochs then read them without a copy per batch (on a GPU, a
+    /// pooled feature vector per image: 60,000 ResNet34 images take 240 MB).
+    /// </summary>
     public void Fill(ImageClassifier model, ImageData train, ImageData? valid, Action<string> log, IProgress<PhaseProgress>? progress,
         CancellationToken cancellation)
     {
@@ -34,7 +38,7 @@ internal sealed class ActivationCache : IDisposable
         model.Network.eval();
         using var noGrad = no_grad();
         var parts = new List<Tensor>();
-        var labels = new List<long>();
+        var targets = new List<float[]>();
         try
         {
             foreach (var batch in data.Epoch(0, shuffle: false, augmentation: null, cancellation))
@@ -42,12 +46,12 @@ internal sealed class ActivationCache : IDisposable
                 using (batch)
                 using (var scope = NewDisposeScope())
                 {
-                    parts.Add(model.Network.Features(ImageTensorConverter.Normalize(batch.Images, model.Device, model.Normalization)).cpu().MoveToOuterDisposeScope());
-                    labels.AddRange(batch.Labels);
+                    parts.Add(model.Network.Features(ImageTensorConverter.Normalize(batch.Images, model.Device, model.Normalization)).MoveToOuterDisposeScope());
+                    targets.AddRange(batch.Targets);
                 }
                 meter.Advance(batch.Count);
             }
-            return new TensorDataset(cat(parts, 0), [.. labels]);
+            return new TensorDataset(cat(parts, 0), [.. targets]);
         }
         finally
         {

@@ -30,6 +30,9 @@ internal sealed class TrainingLoop : IDisposable
 
     public ImageClassifier Model { get; }
 
+    /// <summary>What the network learns (its loss, targets and metric).</summary>
+    private TaskDefinition Task => Model.Task;
+
     public ImageData Train { get; private set; }
 
     public ImageData? Valid { get; private set; }
@@ -154,17 +157,17 @@ internal sealed class TrainingLoop : IDisposable
         double lossSum = 0;
         int seen = 0;
         context.Batch = 0;
-        foreach (var (input, labels, count) in Batches(Train, precomputed ? _activations.Train : null, training: true, cancellation))
+        foreach (var (input, targets, count) in Batches(Train, precomputed ? _activations.Train : null, training: true, cancellation))
         {
             using var scope = NewDisposeScope();
-            scope.Attach([input, labels]);
+            scope.Attach([input, targets]);
             cancellation.ThrowIfCancellationRequested();
             _session.ThrowIfCancelled(); // ML.NET's own cancellation of the environment
             callbacks.ForEach(c => c.BeforeBatch(context));
             var forward = precomputed ? Model.Network.Classifier : Model.Network; // call(): forward hooks run, as in PyTorch
             var loss = precomputed || Settings.MixUp == 0
-                ? nn.functional.cross_entropy(forward.call(input), labels, label_smoothing: Settings.LabelSmoothing)
-                : MixedLoss(forward, input, labels, SampleRandom.For(Settings.Seed, _epochsRun, context.Batch, view: -1));
+                ? Task.Loss(forward.call(input), targets, sum: false, Settings.LabelSmoothing)
+                : MixedLoss(forward, input, targets, SampleRandom.For(Settings.Seed, _epochsRun, context.Batch, view: -1));
             double value = loss.ToDouble();
             if (double.IsFinite(value)) // a non-finite loss skips the step; the callbacks decide what follows
             {
@@ -196,43 +199,47 @@ internal sealed class TrainingLoop : IDisposable
         return seen == 0 ? double.NaN : lossSum / seen;
     }
 
-    /// <summary>MixUp's step: the batch blended with a shuffled copy of itself, the loss blended between both label sets.</summary>
-    private Tensor MixedLoss(nn.Module<Tensor, Tensor> network, Tensor input, Tensor labels, Random random)
+    /// <summary>MixUp's step: the batch blended with a shuffled copy of itself, the loss blended between both target sets.</summary>
+    private Tensor MixedLoss(nn.Module<Tensor, Tensor> network, Tensor input, Tensor targets, Random random)
     {
         var (lambda, order) = MixUp.Draw(random, Settings.MixUp, (int)input.shape[0]);
         var permutation = tensor(order, device: input.device);
         using var own = lambda.ToScalar();
         using var other = (1 - lambda).ToScalar();
         var output = network.call(input.mul(own).add_(input.index_select(0, permutation).mul(other), KeptAliveScalars.One)); // λ·x + (1 − λ)·x[perm]
-        var ownLoss = nn.functional.cross_entropy(output, labels, label_smoothing: Settings.LabelSmoothing);
-        var otherLoss = nn.functional.cross_entropy(output, labels.index_select(0, permutation), label_smoothing: Settings.LabelSmoothing);
+        var ownLoss = Task.Loss(output, targets, sum: false, Settings.LabelSmoothing);
+        var otherLoss = Task.Loss(output, targets.index_select(0, permutation), sum: false, Settings.LabelSmoothing);
         return ownLoss.mul(own).add_(otherLoss.mul(other), KeptAliveScalars.One);
     }
 
     /// <summary>
-    /// One epoch of (input, labels, rows) on the device, outside any dispose scope: rendered images,
+    /// One epoch of (input, targets, rows) on the device, outside any dispose scope: rendered images,
     /// or stored activations when <paramref name="features"/> is given. Training shuffles and augments.
     /// </summary>
-    private IEnumerable<(Tensor Input, Tensor Labels, int Count)> Batches(ImageData images, TensorDataset? features, bool training,
+    private IEnumerable<(Tensor Input, Tensor Targets, int Count)> Batches(ImageData images, TensorDataset? features, bool training,
         CancellationToken cancellation)
     {
         if (features is not null)
         {
             foreach (var indices in features.BatchIndices(Settings.BatchSize, training ? SampleRandom.For(Settings.Seed, _epochsRun, -1) : null, dropLast: training))
             {
-                var (items, labels) = features.GetBatch(indices, Model.Device);
-                yield return (items, labels, indices.Length);
+                var (items, targets) = features.GetBatch(indices, Model.Device);
+                yield return (items, Task.Targets(targets, Model.Device), indices.Length);
             }
             yield break;
         }
         foreach (var batch in images.Epoch(training ? _epochsRun : 0, shuffle: training, training ? Augmentation : null, cancellation, dropLast: training))
         {
             using (batch)
-                yield return (ImageTensorConverter.ToInput(batch, Model.Device, Model.Normalization), tensor(batch.Labels, device: Model.Device), batch.Count);
+                yield return (ImageTensorConverter.ToInput(batch, Model.Device, Model.Normalization), Task.Targets(batch.Targets, Model.Device), batch.Count);
         }
     }
 
-    /// <summary>Mean cross-entropy and accuracy on the validation set, in evaluation mode; nulls without one.</summary>
+    /// <summary>
+    /// Mean loss (the training loss function, label smoothing included, as fast.ai validates) and accuracy (multi-label:
+    /// of every class decision, fast.ai's <c>accuracy_multi</c>; regression: null) on the validation set, in evaluation
+    /// mode; nulls without one.
+    /// </summary>
     public (double? Loss, double? Accuracy) Validate(CancellationToken cancellation = default)
     {
         if (Valid is null)
@@ -240,21 +247,46 @@ internal sealed class TrainingLoop : IDisposable
         Model.Network.eval();
         using var noGrad = no_grad();
         double lossSum = 0;
-        long correct = 0, seen = 0;
+        long right = 0, decisions = 0, seen = 0;
         var forward = _activations.Valid is null ? Model.Network : Model.Network.Classifier;
-        foreach (var (input, labels, _) in Batches(Valid, _activations.Valid, training: false, cancellation))
+        foreach (var (input, targets, _) in Batches(Valid, _activations.Valid, training: false, cancellation))
         {
             using var scope = NewDisposeScope();
-            scope.Attach([input, labels]);
+            scope.Attach([input, targets]);
             cancellation.ThrowIfCancellationRequested();
             _session.ThrowIfCancelled();
-            var logits = forward.call(input);
-            // The training loss function, label smoothing included (fast.ai validates with the learner's loss).
-            lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum, label_smoothing: Settings.LabelSmoothing).ToDouble();
-            correct += logits.argmax(1).eq(labels).sum().ToInt64();
-            seen += labels.shape[0];
+            var outputs = forward.call(input);
+            lossSum += Task.Loss(outputs, targets, sum: true, Settings.LabelSmoothing).ToDouble();
+            if (Task.Decisions(outputs, targets) is { } batch)
+            {
+                right += batch.Right.ToInt64();
+                decisions += batch.Decisions;
+            }
+            seen += targets.shape[0];
         }
-        return (lossSum / seen, (double)correct / seen);
+        return (lossSum / seen, decisions == 0 ? null : (double)right / decisions);
+    }
+
+    /// <summary>The task's predictions (probabilities or values) of the validation images, in evaluation mode, with their targets.</summary>
+    public (float[][] Predictions, float[][] Targets) PredictValidation(CancellationToken cancellation = default)
+    {
+        if (Valid is null)
+            return ([], []);
+        Model.Network.eval();
+        using var noGrad = no_grad();
+        var predictions = new List<float[]>();
+        var targets = new List<float[]>();
+        foreach (var batch in Valid.Epoch(0, shuffle: false, augmentation: null, cancellation))
+        {
+            using (batch)
+            using (NewDisposeScope())
+            {
+                var outputs = Model.Network.call(ImageTensorConverter.ToInput(batch, Model.Device, Model.Normalization)).cpu().contiguous();
+                predictions.AddRange(Task.Predictions(outputs.data<float>().ToArray()));
+                targets.AddRange(batch.Targets);
+            }
+        }
+        return ([.. predictions], [.. targets]);
     }
 
     public bool HasActivations => _activations.IsFilled;

@@ -6,14 +6,14 @@ namespace ML.FastCnn;
 /// <summary>Creates the network to train: architecture (or custom backbone), new head for the classes, and the starting weights the options ask for.</summary>
 internal static class BackboneFactory
 {
-    public static ImageClassifier Create(FastCnnLearner.Options options, int imageSize, IReadOnlyList<string> classNames, Device device, int seed,
+    public static ImageClassifier Create(FastCnnLearner.Options options, int imageSize, TaskDefinition task, Device device, int seed,
         Action<string> log, CancellationToken cancellation, Action<string>? warn = null)
     {
         var weights = options.Weights;
         if (options.CustomBackbone is { } custom)
-            return CreateCustom(custom, options, imageSize, classNames, device, seed, log, warn ?? log);
+            return CreateCustom(custom, options, imageSize, task, device, seed, log, warn ?? log);
         if (!weights.IsPretrained)
-            return ImageClassifier.Create(options.Architecture, options.Head, imageSize, classNames, device, seed);
+            return ImageClassifier.Create(options.Architecture, options.Head, imageSize, task, device, seed);
 
         if (weights.IsImageNet && options.Architecture == CnnArchitecture.ResNet18)
         {
@@ -24,12 +24,12 @@ internal static class BackboneFactory
             var (blocks, state) = MLNetResNet18.Import(onnx);
             MLNetResNet18.FoldPreprocessing(state, InputNormalization.ImageNet.Mean, InputNormalization.ImageNet.Std);
             log($"Backbone: ML.NET's ImageNet ResNet18 ({string.Join('-', blocks)} blocks) from {onnx}.");
-            return LoadInto(ImageClassifier.Create(options.Architecture, options.Head, imageSize, classNames, device, seed, blocks), state, onnx);
+            return LoadInto(ImageClassifier.Create(options.Architecture, options.Head, imageSize, task, device, seed, blocks), state, onnx);
         }
 
         string path = weights.FilePath ?? DownloadOrCache(options, log, cancellation);
         log($"Backbone: {options.Architecture} weights from {path}.");
-        return LoadInto(ImageClassifier.Create(options.Architecture, options.Head, imageSize, classNames, device, seed), StateDictFile.Read(path), path);
+        return LoadInto(ImageClassifier.Create(options.Architecture, options.Head, imageSize, task, device, seed), StateDictFile.Read(path), path);
     }
 
     /// <summary>TorchVision's ImageNet file for the architecture, from the cache or downloaded into it.</summary>
@@ -44,10 +44,10 @@ internal static class BackboneFactory
     /// <paramref name="custom"/>'s body under the head, with the starting weights <see cref="FastCnnLearner.Options.Weights"/> asks for:
     /// none, the backbone's own (ImageNet: "its pretrained weights"), or a file's. Its feature map is checked on one image first.
     /// </summary>
-    private static ImageClassifier CreateCustom(CustomBackbone custom, FastCnnLearner.Options options, int imageSize, IReadOnlyList<string> classNames,
+    private static ImageClassifier CreateCustom(CustomBackbone custom, FastCnnLearner.Options options, int imageSize, TaskDefinition task,
         Device device, int seed, Action<string> log, Action<string> warn)
     {
-        var classifier = ImageClassifier.Create(options.Architecture, options.Head, imageSize, classNames, device, seed, custom: custom);
+        var classifier = ImageClassifier.Create(options.Architecture, options.Head, imageSize, task, device, seed, custom: custom);
         try
         {
             var body = classifier.Network.Body[0];

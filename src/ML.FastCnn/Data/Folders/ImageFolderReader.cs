@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using SkiaSharp;
 
 namespace ML.FastCnn;
 
@@ -79,10 +78,11 @@ internal static class ImageFolderReader
                     counts.Ignored.Add(file.FullName);
                     continue;
                 }
-                if ((file.Length == 0 ? "the file is empty" : options.CheckImages ? Problem(file.FullName) : null) is { } problem)
+                if (ImageFileCheck.FindListingProblem(file.FullName, options.CheckImages) is { } problem)
                 {
                     if (options.BadFiles == BadImagePolicy.Fail)
-                        throw new UnreadableImageException(file.FullName, -1, problem, null);
+                        throw new UnreadableImageException(file.FullName, problem,
+                            "Fix or remove the file, or set ImageFolderOptions.BadFiles = Skip to leave it out (listed in ImageFolderData.SkippedPaths).");
                     counts.Skipped.Add(file.FullName);
                     continue;
                 }
@@ -95,15 +95,6 @@ internal static class ImageFolderReader
             classes[classFolder.Name] = files;
         }
         return classes;
-    }
-
-    /// <summary>Why the file is not a whole, decodable image, or null.</summary>
-    private static string? Problem(string path)
-    {
-        if (ImageFileCheck.FindProblem(path) is { } damaged)
-            return damaged;
-        using var codec = SKCodec.Create(path, out var result);
-        return codec is null ? $"not an image the decoders read ({result})" : null;
     }
 
     private static List<ImageFolderRow> Flatten(Dictionary<string, List<string>> classes, IEnumerable<string> classNames) =>
