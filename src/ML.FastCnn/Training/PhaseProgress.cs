@@ -5,7 +5,7 @@ namespace ML.FastCnn;
 /// epochs — with its speed and what is left, reported as it goes (for progress bars and ETAs). The same
 /// numbers go to MLContext's log every few seconds.
 /// </summary>
-/// <param name="Phase">What is running: "Caching the training data", "Storing activations", "Range test", "Training".</param>
+/// <param name="Phase">What is running: "Caching the training data", "Storing activations", "Range test", "Training", "Validating".</param>
 /// <param name="Done">Items done so far in the phase.</param>
 /// <param name="Total">Items the phase has (planned; a range test can stop earlier).</param>
 /// <param name="Unit">What is counted: "images" or "batches".</param>

@@ -249,7 +249,8 @@ internal sealed class TrainingLoop : IDisposable
         double lossSum = 0;
         long right = 0, decisions = 0, seen = 0;
         var forward = _activations.Valid is null ? Model.Network : Model.Network.Classifier;
-        foreach (var (input, targets, _) in Batches(Valid, _activations.Valid, training: false, cancellation))
+        var meter = new PhaseMeter("Validating", Valid.Count, "images", _session.Info, PhaseProgress); // long on large sets
+        foreach (var (input, targets, count) in Batches(Valid, _activations.Valid, training: false, cancellation))
         {
             using var scope = NewDisposeScope();
             scope.Attach([input, targets]);
@@ -263,7 +264,9 @@ internal sealed class TrainingLoop : IDisposable
                 decisions += batch.Decisions;
             }
             seen += targets.shape[0];
+            meter.Advance(count);
         }
+        meter.Finish();
         return (lossSum / seen, decisions == 0 ? null : (double)right / decisions);
     }
 
