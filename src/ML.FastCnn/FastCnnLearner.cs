@@ -73,7 +73,7 @@ public sealed partial class FastCnnLearner : IDisposable
             int seed = options.Seed ?? session.NextSeed();
             var (train, validation, task, plan) = TrainingInput.Bind(trainingData, options, recipe, seed, session.Warning, session.Info, cancellation);
             var device = DeviceSelector.Resolve(options.Device, session.Warning);
-            classifier = BackboneFactory.Create(options, plan.ImageSize, task, device, seed, session.Info, cancellation);
+            classifier = BackboneFactory.Create(options, plan.ImageSize, task, device, seed, session.Info, cancellation, session.Warning);
             // The CPU's memory is the machine's, and a batch size the user set is theirs: only a planned size on a GPU is probed.
             int batchSize = device.type == DeviceType.CUDA && options.BatchSize is null
                 ? FittingBatchSize(plan.BatchSize, plan.ImageSize, batch => BatchSizeProbe.TrainingStep(classifier.Network, batch, plan.ImageSize, device), session.Warning)
@@ -90,7 +90,8 @@ public sealed partial class FastCnnLearner : IDisposable
                 PrecomputeActivations = options.PrecomputeActivations,
                 PhaseProgress = options.PhaseProgress,
             }, plan, age);
-            session.Info($"{classifier.Description} ({options.Weights}) {task.Description} on {device.type}" +
+            string weights = options.CustomBackbone is not null && options.Weights.IsImageNet ? "its own starting weights" : options.Weights.ToString();
+            session.Info($"{classifier.Description} ({weights}) {task.Description} on {device.type}" +
                          $"{(validation is null ? "" : $", {validation.Count} validation images")}, augmentation {(learner.Augmentation is null ? "off" : "on")} until a recipe or you set it.");
             session.Info($"Plan: {plan}.");
             if (batchSize < plan.BatchSize)
@@ -214,7 +215,7 @@ public sealed partial class FastCnnLearner : IDisposable
     /// <summary>The network as it really is, e.g. "ResNet18 with 2-2-2-3 blocks (ML.NET's ImageNet ResNet18)".</summary>
     public string NetworkDescription => _loop.Model.Description;
 
-    /// <summary>Number of layer groups (3: stem + stages 1–2, stages 3–4, head).</summary>
+    /// <summary>Number of layer groups (3: stem + stages 1–2, stages 3–4, head; a custom backbone's groups and the head).</summary>
     public int LayerGroupCount => _loop.Groups.Count;
 
     /// <summary>Whether only the head and the BatchNorm layers train (see <see cref="Freeze"/>).</summary>

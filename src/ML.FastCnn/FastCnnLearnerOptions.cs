@@ -58,6 +58,16 @@ public sealed partial class FastCnnLearner
         public CnnArchitecture Architecture { get; set; } = FastCnnOptions.Defaults.Architecture;
 
         /// <summary>
+        /// A network body of your own, trained in place of <see cref="Architecture"/> (which is then ignored). Default
+        /// <see langword="null"/>: the built-in architecture. <see cref="Weights"/> then means: <see cref="PretrainedWeights.ImageNet"/>
+        /// (the default), the backbone's own starting weights (<see cref="ML.FastCnn.CustomBackbone.WeightsFile"/> or
+        /// <see cref="ML.FastCnn.CustomBackbone.LoadWeights"/>; the learner starts frozen); <see cref="PretrainedWeights.FromFile"/>, a
+        /// state dict of the body; <see cref="PretrainedWeights.None"/>, random weights. To load the trained model, an
+        /// application first calls <see cref="FastCnn.RegisterBackbone"/> with the same definition.
+        /// </summary>
+        public CustomBackbone? CustomBackbone { get; set; }
+
+        /// <summary>
         /// The classification head. Default <see cref="ClassifierHead.Fastai"/>: fast.ai's <c>create_head</c>
         /// (concat pooling, BatchNorm, dropout, a 512-unit hidden layer); <see cref="ClassifierHead.Linear"/>
         /// is TorchVision's single <c>fc</c>.
@@ -231,6 +241,10 @@ public sealed partial class FastCnnLearner
             Checks.UserArg(Weights is not null, nameof(Weights), "must not be null: use PretrainedWeights.None for random weights");
             Checks.UserArg(Enum.IsDefined(Architecture), nameof(Architecture), $"must be one of {string.Join(", ", Enum.GetNames<CnnArchitecture>())} (was {(int)Architecture})");
             Checks.UserArg(Enum.IsDefined(Head), nameof(Head), $"must be Fastai or Linear (was {Head})");
+            CustomBackbone?.Check();
+            Checks.UserArg(CustomBackbone is null || !Weights!.IsImageNet || CustomBackbone.HasWeights, nameof(Weights),
+                $"is PretrainedWeights.ImageNet, which for the {CustomBackbone} means its own starting weights, but it has none: " +
+                "set its WeightsFile or LoadWeights, or set Weights to PretrainedWeights.None (random weights) or PretrainedWeights.FromFile(...)");
             Checks.UserArg(Enum.IsDefined(Task), nameof(Task), $"must be Auto, SingleLabel, MultiLabel or Regression (was {(int)Task})");
             Checks.UserArg(YRange is null || (float.IsFinite(YRange.Low) && float.IsFinite(YRange.High) && YRange.High > YRange.Low), nameof(YRange),
                 $"must have finite ends with High above Low (was {YRange})");

@@ -31,8 +31,14 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
     /// <summary>The network (Grad-CAM, tests); throws once this transformer is disposed. What the model is stays readable after Dispose.</summary>
     internal ImageClassifier Classifier => Model.Classifier;
 
-    /// <summary>The network's architecture.</summary>
+    /// <summary>The network's architecture; for a custom backbone (<see cref="CustomBackboneName"/>), FastCnn's default, which the model file records in its place.</summary>
     public CnnArchitecture Architecture => _model.Classifier.Architecture;
+
+    /// <summary>
+    /// The name of the <see cref="CustomBackbone"/> the network was built on, or <see langword="null"/> for a built-in
+    /// <see cref="Architecture"/>. A process that loads the saved model must first register that definition (<see cref="FastCnn.RegisterBackbone"/>).
+    /// </summary>
+    public string? CustomBackboneName => _model.Classifier.Custom?.Name;
 
     /// <summary>
     /// The network as it really is: the architecture, and the blocks per stage where they differ from
@@ -135,9 +141,11 @@ public sealed partial class FastCnnTransformer : ITransformer, IDisposable
     /// Output <c>probabilities</c>: float32 [N, classes], softmax, in <see cref="ClassNames"/> order (multi-label: one sigmoid per
     /// class; regression: output <c>values</c>, float32 [N, values], in the targets' units); the model's metadata holds <c>task</c>,
     /// <c>classes</c> (a JSON array), <c>image_size</c> and, for multi-label, <c>thresholds</c>. BatchNorm is folded
-    /// into the convolutions; test-time augmentation is not exported (the plain forward is).
+    /// into the convolutions; test-time augmentation is not exported (the plain forward is). A custom backbone's
+    /// normalisation is inside the graph; its layers must be ones the export knows.
     /// </summary>
     /// <param name="path">The .onnx file to write; written completely or not at all.</param>
+    /// <exception cref="NotSupportedException">A custom backbone has a layer (or a head of its own) the export does not know; the message names it.</exception>
     public void ExportOnnx(string path)
     {
         Checks.UserArg(!string.IsNullOrWhiteSpace(path), nameof(path), "must name the .onnx file to write");

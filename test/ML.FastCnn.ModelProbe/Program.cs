@@ -4,9 +4,14 @@
 // Usage: ML.FastCnn.ModelProbe train <seed> <image path>...
 //   Trains a tiny model (random weights, 32 px, 2 epochs) on the images, labelled by their folder
 //   names, with the seed, and prints its scores of the same images the same way.
+// Usage: ML.FastCnn.ModelProbe custom <model.zip> <image path>...
+//   Registers the tests' custom backbone (TinyBackbones.cs, compiled into both), then loads and scores as above with
+//   the network's own forward (ScoringEngine.Reference): for so small a network Auto's timing may pick another engine
+//   in each process, and engines agree within 1e-4, not to the bit.
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using ML.FastCnn;
+using ML.FastCnn.TestBackbones;
 
 var ml = new MLContext();
 ITransformer model;
@@ -28,8 +33,16 @@ if (args[0] == "train")
 }
 else
 {
+    bool custom = args[0] == "custom";
+    if (custom)
+    {
+        FastCnn.RegisterBackbone(TinyBackbones.Tiny()); // what an application does before loading a model with its own network
+        args = args[1..];
+    }
     model = ml.Model.Load(args[0], out var inputSchema);
     rows = ml.Data.LoadFromEnumerable(args.Skip(1).Select(path => new ImageRow { ImagePath = path, Label = "" }), inputSchema);
+    if (custom)
+        model = FastCnn.ReplaceTransformer(model, t => t.WithScoringEngine(ScoringEngine.Reference));
 }
 var scored = model.Transform(rows);
 var scores = scored.Schema["Score"].Type is VectorDataViewType

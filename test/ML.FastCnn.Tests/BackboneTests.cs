@@ -52,7 +52,7 @@ public sealed class BackboneTests
         using (no_grad())
         {
             reference.eval();
-            expected = reference.call(ImageTensorConverter.Normalize(images, CPU)).data<float>().ToArray();
+            expected = reference.call(ImageTensorConverter.Normalize(images, CPU, InputNormalization.ImageNet)).data<float>().ToArray();
         }
         using var engines = new ScoringEngines(classifier);
         foreach (var engine in new[] { ScoringEngine.Reference, ScoringEngine.TorchSharp, ScoringEngine.OnnxRuntime })

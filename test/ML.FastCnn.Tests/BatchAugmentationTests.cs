@@ -198,7 +198,7 @@ public sealed class BatchAugmentationTests
         foreach (var batch in data.Epoch(epoch, shuffle: true, augmentation, CancellationToken.None))
         {
             using (batch)
-            using (var input = ImageTensorConverter.ToInput(batch, CPU))
+            using (var input = ImageTensorConverter.ToInput(batch, CPU, InputNormalization.ImageNet))
             {
                 CollectionAssert.AreEqual(new long[] { batch.Count, 3, data.Size, data.Size }, input.shape, "the network sees the training size");
                 inputs.Add(input.data<float>().ToArray());
@@ -254,7 +254,7 @@ public sealed class BatchAugmentationTests
         using var plainBatch = plain.Batches().Single();
         using var rgbaBatch = rgba.Batches().Single();
         using var scope = NewDisposeScope();
-        AssertClose(ImageTensorConverter.ToInput(plainBatch, CPU), ImageTensorConverter.ToInput(rgbaBatch, CPU), "identity on the device");
+        AssertClose(ImageTensorConverter.ToInput(plainBatch, CPU, InputNormalization.ImageNet), ImageTensorConverter.ToInput(rgbaBatch, CPU, InputNormalization.ImageNet), "identity on the device");
     }
 
     [TestMethod]

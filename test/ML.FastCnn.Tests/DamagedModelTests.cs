@@ -143,7 +143,7 @@ public sealed class DamagedModelTests
             BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(at + 4), 0x00020000);
             return bytes;
         }));
-        Assert.AreEqual("it was saved by a newer ML.FastCnn than this one (model format 2.0; this one reads up to 1.6). Update ML.FastCnn to load it.", LoadFails(newer));
+        Assert.AreEqual("it was saved by a newer ML.FastCnn than this one (model format 2.0; this one reads up to 1.8). Update ML.FastCnn to load it.", LoadFails(newer));
     }
 
     [TestMethod]

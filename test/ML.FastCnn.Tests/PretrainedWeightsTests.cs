@@ -79,11 +79,11 @@ public sealed class PretrainedWeightsTests
         }
 
         // FastCnn's own input (ImageNet-normalised RGB) into the folded weights: the same features up to the mean image's variation.
-        MLNetResNet18.FoldPreprocessing(state, ImageTensorConverter.Mean, ImageTensorConverter.Std);
+        MLNetResNet18.FoldPreprocessing(state, InputNormalization.ImageNet.Mean, InputNormalization.ImageNet.Std);
         StateDictLoader.Load(network, state, "ResNet18.onnx (folded)", "ResNet18");
         for (int i = 0; i < rows.Count; i++)
         {
-            using var input = ImageTensorConverter.Normalize(images[i].unsqueeze(0), CPU);
+            using var input = ImageTensorConverter.Normalize(images[i].unsqueeze(0), CPU, InputNormalization.ImageNet);
             using var actual = Features(network, input);
             using var reference = tensor(expected[i], [1, 512]);
             double cosine = nn.functional.cosine_similarity(actual, reference).item<float>();

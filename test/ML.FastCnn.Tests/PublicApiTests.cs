@@ -27,6 +27,7 @@ public sealed class PublicApiTests
             "ML.FastCnn.ComputeDevice",
             "ML.FastCnn.ConfusedPair",
             "ML.FastCnn.CsvField",
+            "ML.FastCnn.CustomBackbone",
             "ML.FastCnn.DiagnosticCheck",
             "ML.FastCnn.DivergenceGuard",
             "ML.FastCnn.DownloadProgress",

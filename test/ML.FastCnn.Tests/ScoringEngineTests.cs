@@ -114,7 +114,7 @@ public class ScoringEngineTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         classifier.Network.eval();
-        var logits = classifier.Network.forward(ImageTensorConverter.Normalize(images, CPU));
+        var logits = classifier.Network.forward(ImageTensorConverter.Normalize(images, CPU, InputNormalization.ImageNet));
         return (logits.data<float>().ToArray(), nn.functional.softmax(logits, 1).data<float>().ToArray());
     }
 

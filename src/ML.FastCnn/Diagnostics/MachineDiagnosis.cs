@@ -136,7 +136,7 @@ internal static class MachineDiagnosis
         for (int step = 0; step <= steps; step++)
         {
             using var scope = NewDisposeScope();
-            var input = ImageTensorConverter.Normalize(ProbeClassifier.Images(batch, ProbeSize, seed: step), CPU);
+            var input = ImageTensorConverter.Normalize(ProbeClassifier.Images(batch, ProbeSize, seed: step), CPU, InputNormalization.ImageNet);
             var labels = tensor(Enumerable.Range(0, batch).Select(i => (long)(i % classifier.ClassNames.Count)).ToArray());
             var clock = Stopwatch.StartNew();
             optimizer.zero_grad();

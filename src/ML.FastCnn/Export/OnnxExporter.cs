@@ -8,7 +8,7 @@ namespace ML.FastCnn;
 /// <summary>
 /// Writes a trained network as ONNX for any runtime. Contract: one input <c>image</c>, float32
 /// [N, 3, S, S], RGB, pixel values 0–255 (ML.NET's <c>ExtractPixels(interleavePixelColors: false)</c>);
-/// the ImageNet normalisation inside the graph; one output: <c>probabilities</c>, float32 [N, classes], softmax
+/// the network's input normalisation inside the graph (ImageNet's, or a custom backbone's); one output: <c>probabilities</c>, float32 [N, classes], softmax
 /// (multi-label: one sigmoid per class), or for regression <c>values</c>, float32 [N, values], scaled to the targets'
 /// units; <c>metadata_props</c> <c>task</c>, <c>classes</c> (a JSON array of the outputs' names in order), <c>image_size</c>,
 /// and for multi-label <c>thresholds</c> (a JSON array).
@@ -31,9 +31,10 @@ internal static class OnnxExporter
         int size = classifier.ImageSize;
         graph.Graph.Input.Add(OnnxGraph.FloatValue("image", 3, size, size));
 
-        // (x / 255 − mean) / std as one multiply and one add per channel.
-        var scale = Enumerable.Range(0, 3).Select(c => (float)(1 / (255.0 * ImageTensorConverter.Std[c]))).ToArray();
-        var shift = Enumerable.Range(0, 3).Select(c => -ImageTensorConverter.Mean[c] / ImageTensorConverter.Std[c]).ToArray();
+        // (x / 255 − mean) / std as one multiply and one add per channel, with the statistics the network was trained with.
+        var (mean, std) = (classifier.Normalization.Mean, classifier.Normalization.Std);
+        var scale = Enumerable.Range(0, 3).Select(c => (float)(1 / (255.0 * std[c]))).ToArray();
+        var shift = Enumerable.Range(0, 3).Select(c => -mean[c] / std[c]).ToArray();
         string x = graph.Node("Mul", ["image", graph.Constant("input_scale", scale, 1, 3, 1, 1)]);
         x = graph.Node("Add", [x, graph.Constant("input_shift", shift, 1, 3, 1, 1)]);
 

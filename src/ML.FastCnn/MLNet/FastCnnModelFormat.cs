@@ -21,14 +21,15 @@ internal static class FastCnnModelFormat
     // The header names this assembly, so ML.NET loads and registers it by itself on Model.Load.
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "FASTCNN ",
-        verWrittenCur: 0x00010007, // 1.2: blocks per stage; 1.3: prefetch, test-time augmentation; 1.4: head kind; 1.5: weights checksum; 1.6: resize method; 1.7: task
-        verReadableCur: 0x00010007,
+        verWrittenCur: 0x00010008, // 1.2: blocks per stage; 1.3: prefetch, test-time augmentation; 1.4: head kind; 1.5: weights checksum; 1.6: resize method; 1.7: task;
+                                   // 1.8: input normalisation, custom backbone
+        verReadableCur: 0x00010008,
         verWeCanReadBack: 0x00010001,
         loaderAssemblyName: typeof(FastCnnTransformer).Assembly.FullName!,
         loaderSignature: LoaderSignature);
 
     // *** Binary format ***
-    // int:     architecture (CnnArchitecture value)
+    // int:     architecture (CnnArchitecture value; with a custom backbone, FastCnn's default, unused)
     // int:     image size
     // int:     scoring batch size
     // string:  image column name
@@ -46,6 +47,8 @@ internal static class FastCnnModelFormat
     // int:     resize method (ResizeMethod value; before 1.6: Squish) (since 1.6)
     // int:     task (ImageTask value; before 1.7: SingleLabel) (since 1.7), then
     //          multi-label: float × K, the thresholds; regression: float × K offsets, float × K scales, bool sigmoid
+    // float × 3, float × 3: the input normalisation's mean and std per RGB channel (before 1.8: ImageNet's) (since 1.8)
+    // string?: the custom backbone's name (null: the architecture above); then, when set, bool: it has its own head (since 1.8)
     // stream "FastCnnWeights": the network's parameters and buffers (TorchSharp format)
     public static void Save(ModelSaveContext ctx, ScoringModel model)
     {
@@ -82,6 +85,11 @@ internal static class FastCnnModelFormat
         ctx.Writer.Write(SHA256.HashData(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
         ctx.Writer.Write((int)settings.Resize);
         WriteTask(ctx.Writer, classifier.Task, settings.Thresholds);
+        foreach (var value in classifier.Normalization.Mean.Concat(classifier.Normalization.Std))
+            ctx.Writer.Write(value);
+        ctx.SaveStringOrNull(classifier.Custom?.Name);
+        if (classifier.Custom is not null)
+            ctx.Writer.Write(classifier.Network.HasCustomHead);
         ctx.SaveBinaryStream(WeightsStream, writer => writer.Write(weights.GetBuffer(), 0, (int)weights.Length));
     }
 
@@ -161,15 +169,27 @@ internal static class FastCnnModelFormat
             (task, thresholds) = ReadTask(env, ctx.Reader, classNames);
         env.CheckDecode(task.Kind != ImageTask.SingleLabel || classCount >= 2, "A FastCnn classifier needs two or more classes.");
 
+        var normalization = InputNormalization.ImageNet;
+        CustomBackbone? custom = null;
+        if (ctx.Header.ModelVerWritten >= 0x00010008)
+        {
+            var values = Enumerable.Range(0, 6).Select(_ => ctx.Reader.ReadSingle()).ToArray();
+            env.CheckDecode(values.All(float.IsFinite) && values[3..].All(s => s > 0), "Bad input normalisation in the FastCnn model.");
+            normalization = new InputNormalization(values[..3], values[3..]);
+            if (ctx.LoadStringOrNull() is { } name)
+                custom = RegisteredBackbone(name, ownHead: ctx.Reader.ReadBoolean());
+        }
+
         ImageClassifier? classifier = null;
         var device = DeviceSelector.Resolve(ComputeDevice.Auto);
         bool found;
         try
         {
             found = ctx.TryLoadBinaryStream(WeightsStream, reader => classifier = LoadWeights(reader, checksum,
-                weights => ImageClassifier.Load(architecture, head, blocks, imageSize, task, weights, device)));
+                weights => LoadNetwork(custom, () => ImageClassifier.Load(architecture, head, blocks, imageSize, task, weights, device, custom, normalization))));
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or FormatException or NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or FormatException or NotSupportedException or InvalidOperationException
+            && e is not CustomBackboneMismatchException)
         {
             throw env.ExceptDecode(e, $"the network's weights (entry '{WeightsStream}') are damaged: {e.Message.TrimEnd('.')}. Save the model again, or copy the file again in full.");
         }
@@ -218,6 +238,40 @@ internal static class FastCnnModelFormat
     }
 
     /// <summary>
+    /// The definition registered for the custom backbone <paramref name="name"/>, which must have a head of its own exactly when the
+    /// model does: the file records the name, the application provides the code (<see cref="FastCnn.RegisterBackbone"/>).
+    /// </summary>
+    private static CustomBackbone RegisteredBackbone(string name, bool ownHead)
+    {
+        var custom = CustomBackboneRegistry.Find(name) ?? throw new CustomBackboneMismatchException(
+            $"This model was trained with the custom backbone '{name}', which this process does not know: call FastCnn.RegisterBackbone " +
+            "with the same CustomBackbone definition before loading the model.");
+        if ((custom.CreateHead is not null) != ownHead)
+            throw new CustomBackboneMismatchException(
+                $"This model was trained with the custom backbone '{name}' {(ownHead ? "with" : "without")} a head of its own, but the definition registered " +
+                $"under that name has {(ownHead ? "no CreateHead" : "a CreateHead")}: register the definition the model was trained with.");
+        return custom;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="load"/>. The weights passed their checksum by then, so a custom backbone's network that does not take them
+    /// means the registered definition is not the one the model was trained with: said so, not called damage.
+    /// </summary>
+    private static ImageClassifier LoadNetwork(CustomBackbone? custom, Func<ImageClassifier> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (Exception e) when (custom is not null && e is not (OutOfMemoryException or CustomBackboneMismatchException))
+        {
+            throw new CustomBackboneMismatchException(
+                $"This model's weights do not fit the {custom} registered in this process ({e.Message.TrimEnd('.')}): register the definition the " +
+                "model was trained with (same body, FeatureWidth and head), or give a changed body a new name and train it again.", e);
+        }
+    }
+
+    /// <summary>
     /// Reads the weights stream whole and, when the model stores a checksum (1.5), compares it before
     /// libtorch sees a byte: damaged weights must not load as a silently different network.
     /// </summary>
@@ -236,4 +290,7 @@ internal static class FastCnnModelFormat
         using var weightsReader = new BinaryReader(weights);
         return load(weightsReader);
     }
+
+    /// <summary>A model that needs a custom backbone this process does not have as it was: not damage, so not reported as such.</summary>
+    private sealed class CustomBackboneMismatchException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
 }

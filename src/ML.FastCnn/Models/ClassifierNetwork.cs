@@ -6,10 +6,11 @@ namespace ML.FastCnn;
 
 /// <summary>
 /// A backbone's body with torchvision's names (<c>conv1, bn1, relu, maxpool, layer1..4</c> for ResNets,
-/// <c>features</c> for MobileNet and EfficientNet, so ImageNet state dicts load) under a classification head:
-/// fast.ai's (<c>head.*</c>) or one <c>fc</c> after average pooling (torchvision's own for ResNets: the exact layout
-/// of earlier models, so they load too). <see cref="Features"/> is what the head consumes (the pooled body output),
-/// which is what precomputed activations store.
+/// <c>features</c> for MobileNet and EfficientNet, so ImageNet state dicts load; <c>body</c> for a <see cref="CustomBackbone"/>)
+/// under a classification head: fast.ai's (<c>head.*</c>), one <c>fc</c> after average pooling (torchvision's own for
+/// ResNets: the exact layout of earlier models, so they load too), or a custom backbone's own (<c>head.*</c>, after
+/// average pooling). <see cref="Features"/> is what the head consumes (the pooled body output), which is what
+/// precomputed activations store.
 /// </summary>
 internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
 {
@@ -20,7 +21,9 @@ internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
     /// <param name="head">Which head to put on top.</param>
     /// <param name="classes">Number of outputs.</param>
     /// <param name="random">The network's own random numbers (dropout), owned by the network from here on.</param>
-    public ClassifierNetwork(Backbone backbone, ClassifierHead head, int classes, Generator random) : base("ClassifierNetwork")
+    /// <param name="customHead">A custom backbone's own head (on average-pooled features), in place of <paramref name="head"/>; null for the usual ones.</param>
+    public ClassifierNetwork(Backbone backbone, ClassifierHead head, int classes, Generator random,
+        Func<int, nn.Module<Tensor, Tensor>>? customHead = null) : base("ClassifierNetwork")
     {
         Random = random;
         _body = backbone.Body.Select(b => b.Module).ToArray();
@@ -29,7 +32,15 @@ internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
         BodyGroupPrefixes = backbone.GroupPrefixes;
         FeatureChannels = backbone.Features;
         HeadKind = head;
-        if (head == ClassifierHead.Linear)
+        if (customHead is not null)
+        {
+            _pool = nn.AdaptiveAvgPool2d(1);
+            Classifier = customHead(classes) ?? throw new InvalidOperationException("The custom backbone's CreateHead returned null: it must return the head module.");
+            HasCustomHead = true;
+            register_module("head", Classifier);
+            backbone.Fc?.Dispose();
+        }
+        else if (head == ClassifierHead.Linear)
         {
             _pool = nn.AdaptiveAvgPool2d(1);
             Classifier = backbone.Fc ?? nn.Linear(backbone.Features, classes);
@@ -54,7 +65,11 @@ internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The body's modules in order (what the folded network reads).</summary>
     public IReadOnlyList<nn.Module<Tensor, Tensor>> Body => _body;
 
+    /// <summary>The head kind asked for; with <see cref="HasCustomHead"/>, not the head there is.</summary>
     public ClassifierHead HeadKind { get; }
+
+    /// <summary>Whether the head is a custom backbone's own (<see cref="CustomBackbone.CreateHead"/>).</summary>
+    public bool HasCustomHead { get; }
 
     /// <summary>The generator dropout draws from (per network, not libtorch's process-wide one).</summary>
     public Generator Random { get; }

@@ -11,7 +11,8 @@ namespace ML.FastCnn;
 /// becomes a short list of <see cref="Layer"/>s — convolutions (plain, grouped, depthwise), activations (ReLU,
 /// ReLU6, hard-swish, hard-sigmoid, SiLU, sigmoid), max pooling, residual additions and squeeze-and-excitation
 /// gates — that the TorchSharp scoring engine runs and the ONNX exporter writes, for every backbone. Read from the
-/// network's modules in order (their types say what each is); anything else is refused by name. Plain NCHW tensors
+/// network's modules in order (their types say what each is); anything else — a custom backbone's own module types, or
+/// its own head — is refused by name (<see cref="NotSupportedException"/>), and such a network scores with its own forward. Plain NCHW tensors
 /// throughout: the channels-last layout gave wrong convolutions and crashes on some CPUs
 /// (docs/channels-last-convolution.md). Owns its tensors.
 /// </summary>
@@ -26,7 +27,7 @@ internal sealed class FoldedNetwork : IDisposable
     /// <summary>An activation function, elementwise.</summary>
     public sealed record Activate(ActivationKind Kind) : Layer;
 
-    /// <summary>Max pooling (the ResNet stem's 3×3, stride 2, padding 1).</summary>
+    /// <summary>Max pooling, square (the ResNet stem's: 3×3, stride 2, padding 1).</summary>
     public sealed record MaxPool(long Kernel, long Stride, long Padding) : Layer;
 
     /// <summary>y = After(Branch(x) + Shortcut(x)); an empty shortcut is the identity, a null <paramref name="After"/> none.</summary>
@@ -56,8 +57,13 @@ internal sealed class FoldedNetwork : IDisposable
     public IReadOnlyList<Linear> Classifier { get; }
 
     /// <summary>Folds <paramref name="network"/>'s current weights; the network is not changed.</summary>
+    /// <exception cref="NotSupportedException">The network has a layer or a head this class does not know; the message names it.</exception>
     public static FoldedNetwork From(ClassifierNetwork network, ClassifierHead head)
     {
+        if (network.HasCustomHead)
+            throw new NotSupportedException(
+                $"The folded scoring engines and the ONNX export do not know the custom backbone's own head ({network.Classifier.GetType().Name}): " +
+                "the model scores with its own forward (ScoringEngine.Reference) and cannot be exported to ONNX. Leave CreateHead null for FastCnn's heads, which they know.");
         using var noGrad = no_grad();
         var body = new List<Layer>();
         try
@@ -74,6 +80,20 @@ internal sealed class FoldedNetwork : IDisposable
         {
             DisposeAll(body);
             throw;
+        }
+    }
+
+    /// <summary>Why <paramref name="network"/> cannot be folded (the layer or head it does not know), or null when it can.</summary>
+    public static string? Unsupported(ClassifierNetwork network, ClassifierHead head)
+    {
+        try
+        {
+            From(network, head).Dispose();
+            return null;
+        }
+        catch (NotSupportedException e)
+        {
+            return e.Message.TrimEnd('.');
         }
     }
 
@@ -137,8 +157,8 @@ internal sealed class FoldedNetwork : IDisposable
                 case ReLU:
                     output.Add(new Activate(ActivationKind.ReLU));
                     break;
-                case MaxPool2d:
-                    output.Add(new MaxPool(3, 2, 1)); // TorchVision's ResNet stem: the only max pool in a FastCnn body
+                case MaxPool2d pool:
+                    output.Add(Pool(path, pool));
                     break;
                 case Sequential sequential:
                     Walk(sequential.named_children().ToList(), path + ".", output);
@@ -172,16 +192,29 @@ internal sealed class FoldedNetwork : IDisposable
                     break;
                 default:
                     throw new NotSupportedException(
-                        $"The folded scoring path and the ONNX export do not know layer '{path}' ({module.GetType().Name}); score with ScoringEngine.Reference.");
+                        $"The folded scoring engines and the ONNX export do not know layer '{path}' ({module.GetType().Name}): the model scores with its own " +
+                        "forward (ScoringEngine.Reference) and cannot be exported to ONNX. In a custom backbone they know Sequential, Conv2d, BatchNorm after a Conv2d, ReLU and MaxPool2d.");
             }
         }
+    }
+
+    /// <summary>A max pool with the same kernel, stride and padding both ways, no dilation, floor rounding (what ONNX's MaxPool here writes).</summary>
+    private static MaxPool Pool(string name, MaxPool2d pool)
+    {
+        long[] stride = pool.stride ?? pool.kernel_size, padding = pool.padding ?? [0, 0], dilation = pool.dilation ?? [1, 1];
+        if (pool.kernel_size.Distinct().Count() != 1 || stride.Distinct().Count() != 1 || padding.Distinct().Count() != 1 || dilation.Any(d => d != 1) || pool.ceil_mode)
+            throw new NotSupportedException($"The folded scoring engines and the ONNX export take square max pools without dilation or ceil mode; '{name}' is not one: " +
+                "the model scores with its own forward (ScoringEngine.Reference) and cannot be exported to ONNX.");
+        return new MaxPool(pool.kernel_size[0], stride[0], padding[0]);
     }
 
     /// <summary>conv(x) then BatchNorm in evaluation mode as one convolution: W' = W·scale, b' = (b − mean)·scale + β, per output channel.</summary>
     private static Convolution Fold(string name, Conv2d conv, BatchNorm? norm)
     {
-        if (conv.padding is not { } padding || padding.Distinct().Count() != 1 || conv.stride.Distinct().Count() != 1 || conv.dilation.Distinct().Count() != 1)
-            throw new NotSupportedException($"The folded network takes square convolutions with equal padding and strides; '{name}' is not one.");
+        if (conv.padding is not { } padding || padding.Distinct().Count() != 1 || conv.stride.Distinct().Count() != 1 || conv.dilation.Distinct().Count() != 1
+            || conv.padding_mode != PaddingModes.Zeros)
+            throw new NotSupportedException($"The folded scoring engines and the ONNX export take square convolutions with equal zero padding and strides; '{name}' is not one: " +
+                "the model scores with its own forward (ScoringEngine.Reference) and cannot be exported to ONNX.");
         using var scope = NewDisposeScope();
         var weight = conv.weight.to_type(ScalarType.Float64);
         var bias = conv.bias is { } b ? b.to_type(ScalarType.Float64) : zeros(weight.shape[0], ScalarType.Float64, weight.device);

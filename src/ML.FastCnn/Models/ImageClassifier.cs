@@ -4,13 +4,20 @@ using static TorchSharp.torch;
 namespace ML.FastCnn;
 
 /// <summary>
-/// A trained network with what scoring needs to know about it: architecture, input size and the task
-/// (its outputs: the classes in key order, or the values). Owns the TorchSharp module.
+/// A trained network with what scoring needs to know about it: architecture (or custom backbone), input size and
+/// normalisation, and the task (its outputs: the classes in key order, or the values). Owns the TorchSharp module.
 /// </summary>
 internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyList<int>? blocks, int imageSize, TaskDefinition task,
-    ClassifierNetwork network, Device device) : IDisposable
+    ClassifierNetwork network, Device device, CustomBackbone? custom = null, InputNormalization? normalization = null) : IDisposable
 {
-    public CnnArchitecture Architecture { get; } = architecture;
+    /// <summary>The built-in architecture; for a custom backbone, FastCnn's default, which the model file records in its place.</summary>
+    public CnnArchitecture Architecture { get; } = custom is null ? architecture : FastCnnOptions.Defaults.Architecture;
+
+    /// <summary>The custom backbone the network's body comes from, or null for a built-in architecture.</summary>
+    public CustomBackbone? Custom { get; } = custom;
+
+    /// <summary>What input pixels are normalised with, everywhere the network sees them: ImageNet's, or the custom backbone's.</summary>
+    public InputNormalization Normalization { get; } = normalization ?? custom?.Normalization ?? InputNormalization.ImageNet;
 
     /// <summary>Blocks per stage when they differ from TorchVision's layout (ML.NET's ResNet18: 2, 2, 2, 3); otherwise null.</summary>
     public IReadOnlyList<int>? Blocks { get; } = blocks;
@@ -31,7 +38,7 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
     public Device Device { get; } = device;
 
     /// <summary>The architecture as it really is: "ResNet34", or "ResNet18 with 2-2-2-3 blocks (ML.NET's ImageNet ResNet18)".</summary>
-    public string Description => Blocks is null
+    public string Description => Custom is not null ? Custom.ToString() : Blocks is null
         ? Architecture.ToString()
         : $"{Architecture} with {string.Join('-', Blocks)} blocks{(Architecture == CnnArchitecture.ResNet18 && Blocks.SequenceEqual([2, 2, 2, 3]) ? " (ML.NET's ImageNet ResNet18)" : "")}";
 
@@ -41,19 +48,22 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
 
     /// <summary>
     /// A new network of the given shape with random weights, seeded by <paramref name="seed"/>; dropout
-    /// then draws from the network's own generator, seeded the same way.
+    /// then draws from the network's own generator, seeded the same way. With <paramref name="custom"/>, its body
+    /// (and head, if it has one) in place of <paramref name="architecture"/>'s.
     /// </summary>
     public static ImageClassifier Create(CnnArchitecture architecture, ClassifierHead head, int imageSize, TaskDefinition task, Device device,
-        int seed, IReadOnlyList<int>? blocks = null)
+        int seed, IReadOnlyList<int>? blocks = null, CustomBackbone? custom = null)
     {
         NativeBackend.EnsureLoaded();
         ClassifierNetwork network;
         lock (s_initialWeights)
         {
             torch.random.manual_seed(seed);
-            network = NetworkFactory.Create(architecture, head, task.Outputs, device, blocks, seed);
+            network = custom is null
+                ? NetworkFactory.Create(architecture, head, task.Outputs, device, blocks, seed)
+                : NetworkFactory.Create(custom, head, task.Outputs, device, seed);
         }
-        return new ImageClassifier(architecture, blocks, imageSize, task, network, device);
+        return new ImageClassifier(architecture, blocks, imageSize, task, network, device, custom);
     }
 
     // Scoring can come from several cursors (threads) at once; TorchSharp modules are not thread-safe.
@@ -106,7 +116,7 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
             using var scope = NewDisposeScope();
             using var grad = enable_grad();
             Network.eval();
-            var input = ImageTensorConverter.Normalize(imageBytes.unsqueeze(0), Device);
+            var input = ImageTensorConverter.Normalize(imageBytes.unsqueeze(0), Device, Normalization);
             Tensor activations;
             using (no_grad())
                 activations = Network.LastStageActivations(input);
@@ -123,12 +133,17 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
     /// <summary>Writes the weights in TorchSharp's format; the writer stays open.</summary>
     public void SaveWeights(BinaryWriter writer) => Network.save(writer);
 
-    /// <summary>A network of the stored shape with weights read from <paramref name="reader"/>.</summary>
+    /// <summary>
+    /// A network of the stored shape with weights read from <paramref name="reader"/>: <paramref name="architecture"/>'s, or
+    /// <paramref name="custom"/>'s when given; its input normalised with <paramref name="normalization"/> (null: the backbone's).
+    /// </summary>
     public static ImageClassifier Load(CnnArchitecture architecture, ClassifierHead head, IReadOnlyList<int>? blocks, int imageSize,
-        TaskDefinition task, BinaryReader reader, Device device)
+        TaskDefinition task, BinaryReader reader, Device device, CustomBackbone? custom = null, InputNormalization? normalization = null)
     {
         NativeBackend.EnsureLoaded();
-        var network = NetworkFactory.Create(architecture, head, task.Outputs, CPU, blocks);
+        var network = custom is null
+            ? NetworkFactory.Create(architecture, head, task.Outputs, CPU, blocks)
+            : NetworkFactory.Create(custom, head, task.Outputs, CPU);
         try
         {
             network.load(reader);
@@ -140,7 +155,7 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
         }
         network.to(device);
         network.eval();
-        return new ImageClassifier(architecture, blocks, imageSize, task, network, device);
+        return new ImageClassifier(architecture, blocks, imageSize, task, network, device, custom, normalization);
     }
 
     /// <summary>An independent copy: same shape, same weights and BatchNorm statistics.</summary>
@@ -151,7 +166,7 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
             SaveWeights(writer);
         stream.Position = 0;
         using var reader = new BinaryReader(stream);
-        return Load(Architecture, Head, Blocks, ImageSize, Task, reader, Device);
+        return Load(Architecture, Head, Blocks, ImageSize, Task, reader, Device, Custom, Normalization);
     }
 
     private int _leases;

@@ -41,4 +41,34 @@ internal static class NetworkFactory
             throw;
         }
     }
+
+    /// <summary>The name a custom backbone's body is registered under: its parameters are <c>body.*</c>.</summary>
+    public const string CustomBodyName = "body";
+
+    /// <summary>
+    /// A network of <paramref name="custom"/>'s body (random weights, as its factory makes them) under its own head or
+    /// <paramref name="head"/>, with <paramref name="classCount"/> outputs; its layer groups are checked to cover the body.
+    /// </summary>
+    public static ClassifierNetwork Create(CustomBackbone custom, ClassifierHead head, int classCount, Device device, int seed = 0)
+    {
+        var random = new Generator((ulong)seed, device);
+        nn.Module<Tensor, Tensor>? body = null;
+        try
+        {
+            body = custom.CreateBody() ?? throw new InvalidOperationException($"The CreateBody of the {custom} returned null: it must return a new body module.");
+            var groups = custom.LayerGroups.Select(g => g.Select(prefix => $"{CustomBodyName}.{prefix}").ToArray()).ToArray();
+            var stray = body.named_parameters().Select(p => p.name).FirstOrDefault(name => !custom.LayerGroups.Any(g => g.Any(name.StartsWith)));
+            Checks.UserArg(stray is null, nameof(CustomBackbone.LayerGroups),
+                $"of the {custom} leave out its parameter '{stray}': add a prefix of it (e.g. \"{stray?.Split('.')[0]}.\") to one of the groups");
+            var network = new ClassifierNetwork(new Backbone([(CustomBodyName, body)], custom.FeatureWidth, groups), head, classCount, random, custom.CreateHead);
+            network.to(device);
+            return network;
+        }
+        catch
+        {
+            body?.Dispose();
+            random.Dispose();
+            throw;
+        }
+    }
 }

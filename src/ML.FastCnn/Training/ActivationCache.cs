@@ -46,7 +46,7 @@ internal sealed class ActivationCache : IDisposable
                 using (batch)
                 using (var scope = NewDisposeScope())
                 {
-                    parts.Add(model.Network.Features(ImageTensorConverter.Normalize(batch.Images, model.Device)).MoveToOuterDisposeScope());
+                    parts.Add(model.Network.Features(ImageTensorConverter.Normalize(batch.Images, model.Device, model.Normalization)).MoveToOuterDisposeScope());
                     targets.AddRange(batch.Targets);
                 }
                 meter.Advance(batch.Count);

@@ -231,7 +231,7 @@ internal sealed class TrainingLoop : IDisposable
         foreach (var batch in images.Epoch(training ? _epochsRun : 0, shuffle: training, training ? Augmentation : null, cancellation, dropLast: training))
         {
             using (batch)
-                yield return (ImageTensorConverter.ToInput(batch, Model.Device), Task.Targets(batch.Targets, Model.Device), batch.Count);
+                yield return (ImageTensorConverter.ToInput(batch, Model.Device, Model.Normalization), Task.Targets(batch.Targets, Model.Device), batch.Count);
         }
     }
 
@@ -284,7 +284,7 @@ internal sealed class TrainingLoop : IDisposable
             using (batch)
             using (NewDisposeScope())
             {
-                var outputs = Model.Network.call(ImageTensorConverter.ToInput(batch, Model.Device)).cpu().contiguous();
+                var outputs = Model.Network.call(ImageTensorConverter.ToInput(batch, Model.Device, Model.Normalization)).cpu().contiguous();
                 predictions.AddRange(Task.Predictions(outputs.data<float>().ToArray()));
                 targets.AddRange(batch.Targets);
             }

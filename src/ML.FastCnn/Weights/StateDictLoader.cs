@@ -18,12 +18,14 @@ internal static class StateDictLoader
     /// <param name="state">Parameter name → tensor, TorchVision's names.</param>
     /// <param name="source">Where the dictionary came from, for messages.</param>
     /// <param name="networkName">The network's name, for messages ("ResNet34").</param>
-    public static void Load(nn.Module network, IReadOnlyDictionary<string, Tensor> state, string source, string networkName)
+    /// <param name="skipHeads">False: load every tensor, head names too (a custom backbone's body may name a layer <c>head</c> or <c>classifier</c>).</param>
+    public static void Load(nn.Module network, IReadOnlyDictionary<string, Tensor> state, string source, string networkName, bool skipHeads = true)
     {
+        bool Skipped(string name) => skipHeads && IsHead(name);
         var target = network.state_dict();
         foreach (var (name, tensor) in target)
         {
-            if (IsHead(name))
+            if (Skipped(name))
                 continue;
             if (!state.TryGetValue(name, out var value))
             {
@@ -38,7 +40,7 @@ internal static class StateDictLoader
                     $"Weight file {source} does not fit {networkName}: tensor '{name}' has shape [{string.Join(", ", value.shape)}] in the file, " +
                     $"but [{string.Join(", ", tensor.shape)}] in the network. Is it a file for another architecture?");
         }
-        var extra = state.Keys.FirstOrDefault(k => !IsHead(k) && !target.ContainsKey(k));
+        var extra = state.Keys.FirstOrDefault(k => !Skipped(k) && !target.ContainsKey(k));
         if (extra is not null)
             throw new InvalidDataException(
                 $"Weight file {source} does not fit {networkName}: it has a tensor '{extra}' that the network lacks. Is it a file for another architecture?");
@@ -46,7 +48,7 @@ internal static class StateDictLoader
         using var noGrad = no_grad();
         foreach (var (name, tensor) in target)
         {
-            if (!IsHead(name) && state.TryGetValue(name, out var value))
+            if (!Skipped(name) && state.TryGetValue(name, out var value))
                 tensor.copy_(value);
         }
     }

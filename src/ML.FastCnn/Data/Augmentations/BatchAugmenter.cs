@@ -8,7 +8,7 @@ namespace ML.FastCnn;
 /// pixels [N, P, P, 4] (P: the presize) go to the device as they are, become float RGB planes there, are
 /// resampled once to [N, 3, S, S] through one projective grid per image (<c>grid_sample</c>, bilinear,
 /// reflection padding: fast.ai's defaults), relit in logit space when any image draws lighting, and
-/// normalised with ImageNet statistics. Only the small per-image parameters cross from the host.
+/// normalised with the network's statistics (ImageNet's for the built-in backbones). Only the small per-image parameters cross from the host.
 /// </summary>
 internal static class BatchAugmenter
 {
@@ -17,12 +17,13 @@ internal static class BatchAugmenter
     /// <param name="draws">Each image's changes (N of them).</param>
     /// <param name="size">The output side S.</param>
     /// <param name="device">Where the work is done and the result lives.</param>
-    public static Tensor Apply(Tensor rgba, IReadOnlyList<BatchAugmentationDraw> draws, int size, Device device)
+    /// <param name="normalization">The network's input normalisation.</param>
+    public static Tensor Apply(Tensor rgba, IReadOnlyList<BatchAugmentationDraw> draws, int size, Device device, InputNormalization normalization)
     {
         using var scope = NewDisposeScope();
         var images = Resample(ToFloatPlanes(rgba, device), draws, size);
         images = Relight(images, draws);
-        return ImageTensorConverter.NormalizeFloat(images, device).MoveToOuterDisposeScope();
+        return ImageTensorConverter.NormalizeFloat(images, device, normalization).MoveToOuterDisposeScope();
     }
 
     /// <summary>RGBA uint8 [N, P, P, 4] → RGB float32 [N, 3, P, P] in [0, 1], converted on <paramref name="device"/>.</summary>

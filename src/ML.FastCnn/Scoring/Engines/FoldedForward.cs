@@ -13,7 +13,7 @@ internal sealed class FoldedForward(ImageClassifier classifier) : IScoringForwar
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var logits = _folded.Forward(ImageTensorConverter.Normalize(imageBytes, classifier.Device));
+        var logits = _folded.Forward(ImageTensorConverter.Normalize(imageBytes, classifier.Device, classifier.Normalization));
         return logits.cpu().data<float>().ToArray();
     }
 

@@ -12,7 +12,7 @@ internal sealed class ReferenceForward(ImageClassifier classifier) : IScoringFor
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         classifier.Network.eval();
-        var logits = classifier.Network.call(ImageTensorConverter.Normalize(imageBytes, classifier.Device));
+        var logits = classifier.Network.call(ImageTensorConverter.Normalize(imageBytes, classifier.Device, classifier.Normalization));
         return logits.cpu().data<float>().ToArray();
     }
 

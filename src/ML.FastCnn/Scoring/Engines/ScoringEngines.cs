@@ -12,7 +12,8 @@ namespace ML.FastCnn;
 /// an engine that differs, throws or fails to start is dropped with one warning, and scoring falls
 /// back to the next candidate, at last to the reference. <see cref="ScoringEngine.Auto"/> takes the
 /// fastest of the candidates that pass and the reference (the first in that order within 20% of the
-/// fastest), timed once per process and network shape. Owned by the classifier;
+/// fastest), timed once per process and network shape; a custom backbone with a layer the faster engines do not know
+/// scores with the reference, said in one information line. Owned by the classifier;
 /// not thread-safe (the classifier calls it under its forward lock).
 /// </summary>
 internal sealed class ScoringEngines(ImageClassifier classifier, Func<ImageClassifier, ScoringEngine, IScoringForward> start) : IDisposable
@@ -52,6 +53,12 @@ internal sealed class ScoringEngines(ImageClassifier classifier, Func<ImageClass
             return ScoringEngine.Reference;
         if (requested != ScoringEngine.Auto)
             return Check(requested, log) ? Chosen(requested, log) : Chosen(ScoringEngine.Reference, log);
+        // A custom backbone may hold layers only its own forward knows: not a fault of this machine, so no warning.
+        if (classifier.Custom is not null && FoldedNetwork.Unsupported(classifier.Network, classifier.Head) is { } reason)
+        {
+            log.Info($"Scoring engine: Reference, the network's own forward ({reason}).");
+            return ScoringEngine.Reference;
+        }
         // Timed before for a network of this shape: only that engine needs starting (and its check).
         if (s_fastest.TryGetValue(ShapeKey(), out var fastest) && (fastest == ScoringEngine.Reference || Check(fastest, log)))
             return Chosen(fastest, log);
