@@ -72,7 +72,7 @@ public sealed partial class FastCnnLearner : IDisposable
         {
             int seed = options.Seed ?? session.NextSeed();
             var (train, validation, task, plan) = TrainingInput.Bind(trainingData, options, recipe, seed, session.Warning, session.Info, cancellation);
-            var device = DeviceSelector.Resolve(options.Device, session.Warning);
+            var device = DeviceSelector.Resolve(options.Device, session.Gpu, session.Warning);
             classifier = BackboneFactory.Create(options, plan.ImageSize, task, device, seed, session.Info, cancellation, session.Warning);
             // The CPU's memory is the machine's, and a batch size the user set is theirs: only a planned size on a GPU is probed.
             int batchSize = device.type == DeviceType.CUDA && options.BatchSize is null

@@ -181,7 +181,9 @@ internal static class FastCnnModelFormat
         }
 
         ImageClassifier? classifier = null;
-        var device = DeviceSelector.Resolve(ComputeDevice.Auto);
+        // The loading context's GpuDeviceId picks the GPU (FallbackToCpu: the CPU when there is none), as for training.
+        var log = new MLNetLog(env, "FastCnnScoring");
+        var device = DeviceSelector.Resolve(ComputeDevice.Auto, MLNetSession.GpuOf(env), log.Warning);
         bool found;
         try
         {
@@ -196,7 +198,7 @@ internal static class FastCnnModelFormat
         if (!found || classifier is null)
             throw env.ExceptDecode($"the model has no '{WeightsStream}' entry: the file is incomplete. Save the model again.");
         var settings = new ScoringSettings(imageColumn, pathColumn, scoreColumn, predictedColumn, scoringBatchSize, prefetch, views, augmentation.ForTestTime, seed, resize) { Thresholds = thresholds };
-        return new FastCnnTransformer(new ScoringModel(classifier, settings, new MLNetLog(env, "FastCnnScoring")));
+        return new FastCnnTransformer(new ScoringModel(classifier, settings, log));
     }
 
     private static void WriteTask(BinaryWriter writer, TaskDefinition task, IReadOnlyList<float> thresholds)

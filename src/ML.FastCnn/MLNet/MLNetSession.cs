@@ -24,6 +24,16 @@ internal sealed class MLNetSession : IDisposable
     /// <summary>The environment of a catalog (<c>mlContext.MulticlassClassification.Trainers</c>, …).</summary>
     public static IHostEnvironment EnvironmentOf(MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog) => catalog.GetEnvironment();
 
+    /// <summary>The context's GPU settings (<c>MLContext.GpuDeviceId</c>, <c>FallbackToCpu</c>).</summary>
+    public GpuSettings Gpu => GpuOf(_host);
+
+    /// <summary>
+    /// <c>MLContext.GpuDeviceId</c> and <c>FallbackToCpu</c> as seen from any environment of it (the context, a host,
+    /// a model loader's); none when the environment does not carry them.
+    /// </summary>
+    public static GpuSettings GpuOf(IHostEnvironment environment) =>
+        environment is IHostEnvironmentInternal settings ? new GpuSettings(settings.GpuDeviceId, settings.FallbackToCpu) : default;
+
     /// <summary>Writes an information line to MLContext's log.</summary>
     public void Info(string message) => _channel.Info(message);
 
