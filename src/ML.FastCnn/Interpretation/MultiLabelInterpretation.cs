@@ -109,7 +109,7 @@ public sealed class MultiLabelInterpretation
     /// ones and the loss (fast.ai <c>plot_top_losses</c>); green when the predicted classes are exactly right, red otherwise.
     /// </summary>
     public void SaveTopLosses(string path, int count = 9) =>
-        ImageGridPlot.Save(path, "Top losses: predicted / actual classes / loss (binary cross-entropy)",
+        ImageGridPlot.Save(path, "Top losses: predicted / actual classes / loss",
             TopLosses(count).Select(p => new ImageGridPlot.Tile(_images[p.Index], ImageSize,
                 $"pred: {Describe(p.Predicted)}\nactual: {Describe(p.Actual)}\nloss {p.Loss.ToString("F2", CultureInfo.InvariantCulture)}", null, p.IsCorrect)),
             columns: 3, captionLines: 3);
