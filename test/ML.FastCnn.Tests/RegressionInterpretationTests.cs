@@ -138,4 +138,50 @@ public sealed class RegressionInterpretationTests
         var single = Assert.ThrowsExactly<ArgumentException>(() => FastCnnInterpretation.Create(s_chain, s_raw));
         StringAssert.Contains(single.Message, "RegressionInterpretation.Create");
     }
+
+    [TestMethod]
+    public void AVectorTargetGivesOnePredictionAndOneLineOfMetricsPerValue()
+    {
+        // Two values per image: the brightness and 10 − brightness; two short epochs are enough to read the shapes.
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(s_images.WriteRegression("pair-train", 32, seed: 5).Select(Pair));
+        var valid = s_rows.Take(12).Select(Pair).ToList();
+        var raw = ml.Data.LoadFromEnumerable(valid);
+        var loadImages = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath").Fit(train);
+        var options = TestData.TinyOptions();
+        options.Epochs = 2;
+        options.Learner.Head = ClassifierHead.Linear;
+        using var model = FastCnn.Train(ml, options).Fit(loadImages.Transform(train));
+        var chain = loadImages.Append(model);
+
+        var interpretation = RegressionInterpretation.Create(chain, raw);
+        CollectionAssert.AreEqual(new[] { "Label[0]", "Label[1]" }, interpretation.ValueNames.ToArray());
+        var scores = chain.Transform(raw).GetColumn<float[]>("Score").ToArray();
+        Assert.AreEqual(2 * valid.Count, interpretation.Predictions.Count);
+        for (int k = 0; k < 2; k++)
+        {
+            var values = interpretation.PredictionsOf($"Label[{k}]");
+            CollectionAssert.AreEqual(scores.Select(s => s[k]).ToArray(), values.Select(p => p.Predicted).ToArray(), $"value {k}: the Score slot");
+            CollectionAssert.AreEqual(valid.Select(r => r.Label[k]).ToArray(), values.Select(p => p.Actual).ToArray(), $"value {k}: the label slot");
+            double mae = values.Average(p => Math.Abs((double)p.Predicted - p.Actual));
+            Assert.AreEqual(mae, interpretation.Metrics[k].MeanAbsoluteError, 1e-9);
+            Assert.IsTrue(interpretation.LargestErrors(4, $"Label[{k}]").All(p => p.ValueName == $"Label[{k}]"));
+        }
+        var folder = Path.Combine(s_images.Folder, "pair-report");
+        var html = new FastCnnReport("Two values").AddInterpretation(interpretation, folder, largestErrors: 4).ToHtml();
+        StringAssert.Contains(html, "<td>Label[1]</td>");
+        using var plot = SKBitmap.Decode(Path.Combine(folder, "predicted_vs_actual.png"));
+        Assert.AreEqual(700, plot.Width);
+    }
+
+    private static PairRow Pair(RegressionRow row) => new() { ImagePath = row.ImagePath, Label = [row.Label, 10 - row.Label] };
+
+    /// <summary>An image and two values.</summary>
+    private sealed class PairRow
+    {
+        public string ImagePath { get; set; } = "";
+
+        [VectorType(2)]
+        public float[] Label { get; set; } = [];
+    }
 }
