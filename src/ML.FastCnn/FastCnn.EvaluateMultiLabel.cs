@@ -29,7 +29,12 @@ public static partial class FastCnn
     {
         ArgumentNullException.ThrowIfNull(data);
         Checks.UserArg(threshold is null || float.IsFinite(threshold.Value), nameof(threshold), $"must be a finite number, or null for the model's thresholds (was {threshold})");
-        var rows = MultiLabelRows.Read(data, labelColumnName, scoreColumnName);
+        return EvaluateRows(MultiLabelRows.Read(data, labelColumnName, scoreColumnName), threshold);
+    }
+
+    /// <summary>The metrics of rows already read, with the thresholds <see cref="EvaluateMultiLabel(IDataView, string, string, float?)"/> chooses (the interpretation's too).</summary>
+    internal static MultiLabelMetrics EvaluateRows(MultiLabelRows rows, float? threshold)
+    {
         var thresholds = threshold is { } same ? Enumerable.Repeat(same, rows.ClassNames.Count).ToArray()
             : rows.ModelThresholds ?? Enumerable.Repeat(DefaultThreshold, rows.ClassNames.Count).ToArray();
         return MultiLabelEvaluator.Evaluate(rows, thresholds);

@@ -22,16 +22,13 @@ namespace ML.FastCnn;
 public sealed class FastCnnInterpretation
 {
     private readonly FastCnnTransformer _transformer;
-    private readonly IDataView _imageRows;
-    private readonly long[] _positions;
-    private byte[][]? _images;
+    private readonly InterpretedImages _images;
 
-    private FastCnnInterpretation(FastCnnTransformer transformer, IDataView imageRows, List<ImagePrediction> predictions, List<long> positions)
+    private FastCnnInterpretation(FastCnnTransformer transformer, InterpretedImages images, List<ImagePrediction> predictions)
     {
         _transformer = transformer;
-        _imageRows = imageRows;
+        _images = images;
         Predictions = predictions;
-        _positions = [.. positions];
     }
 
     /// <summary>
@@ -50,7 +47,7 @@ public sealed class FastCnnInterpretation
         var (transformer, before) = FastCnn.FindTransformerAndStepsBefore(model) ?? throw FastCnn.NoFastCnnStep(nameof(model));
         if (transformer.Task != ImageTask.SingleLabel)
             throw new ArgumentException($"FastCnnInterpretation explains single-label classifiers; this model is {transformer.Task}. " +
-                (transformer.Task == ImageTask.MultiLabel ? "Measure it with FastCnn.EvaluateMultiLabel." : "Measure it with mlContext.Regression.Evaluate."), nameof(model));
+                (transformer.Task == ImageTask.MultiLabel ? "Use MultiLabelInterpretation.Create." : "Use RegressionInterpretation.Create."), nameof(model));
 
         var scored = model.Transform(data);
         var classes = transformer.ClassNames;
@@ -85,7 +82,7 @@ public sealed class FastCnnInterpretation
             }
         }
         var imageRows = before.Aggregate(data, (view, step) => step.Transform(view));
-        return new FastCnnInterpretation(transformer, imageRows, predictions, positions);
+        return new FastCnnInterpretation(transformer, new InterpretedImages(transformer, imageRows, positions), predictions);
     }
 
     /// <summary>The class names, in the order of the model's score slots.</summary>
@@ -254,33 +251,8 @@ public sealed class FastCnnInterpretation
             : throw new ArgumentException($"'{className}' is not one of the model's classes ({string.Join(", ", ClassNames)}).", nameof(className));
     }
 
-    /// <summary>The image as the network sees it: RGB planes (CHW), <see cref="ImageSize"/>², uint8. All images are rendered on first use.</summary>
-    private byte[] Image(ImagePrediction p)
-    {
-        _images ??= RenderImages();
-        return _images[p.Index];
-    }
-
-    private byte[][] RenderImages()
-    {
-        var column = ImageColumn.Bind(_imageRows.Schema, _transformer.ImageColumnName, null);
-        var images = new byte[_positions.Length][];
-        int next = 0;
-        using var cursor = _imageRows.GetRowCursor(column.Columns);
-        var reader = column.CreateReader(cursor);
-        while (next < _positions.Length && cursor.MoveNext())
-        {
-            if (cursor.Position != _positions[next])
-                continue;
-            using var source = reader.Read();
-            var chw = new byte[3 * ImageSize * ImageSize];
-            ImageRenderer.Render(source.Bitmap, ImageSize, AugmentationDraw.Identity with { Resize = _transformer.Resize }, chw);
-            images[next++] = chw;
-        }
-        if (next != _positions.Length)
-            throw new InvalidOperationException($"Read {next} of {_positions.Length} images again: the data changed since it was scored.");
-        return images;
-    }
+    /// <summary>The image as the network sees it: RGB planes (CHW), <see cref="ImageSize"/>², uint8.</summary>
+    private byte[] Image(ImagePrediction p) => _images[p.Index];
 
     /// <summary>A function that, for a cursor, returns a getter of the current row's class index (−1: missing).</summary>
     private static Func<DataViewRowCursor, Func<int>> LabelReader(DataViewSchema.Column label, IReadOnlyList<string> classes, string name)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Microsoft.ML;
 
 namespace ML.FastCnn;
 
@@ -113,6 +114,87 @@ public sealed class FastCnnReport
             AddPicture(heading, Picture(name));
         }
         return this;
+    }
+
+    /// <summary>
+    /// Adds what a multi-label interpretation shows: accuracy_multi, F1, mean average precision, exact matches and loss;
+    /// the per-class table (threshold, precision, recall, F1, average precision, images); and the top losses, written into
+    /// <paramref name="pictureFolder"/> as top_losses.png and embedded.
+    /// </summary>
+    public FastCnnReport AddInterpretation(MultiLabelInterpretation interpretation, string pictureFolder, int topLosses = 9)
+    {
+        ArgumentNullException.ThrowIfNull(interpretation);
+        ArgumentException.ThrowIfNullOrWhiteSpace(pictureFolder);
+        Directory.CreateDirectory(pictureFolder);
+        var c = CultureInfo.InvariantCulture;
+        var m = interpretation.Metrics;
+        AddSettings("Multi-label interpretation", [
+            new("images", m.Rows.ToString(c)),
+            new("accuracy_multi (share of right class decisions)", m.AccuracyMulti.ToString("P2", c)),
+            new("micro F1", m.MicroF1.ToString("F4", c)),
+            new("macro F1", m.MacroF1.ToString("F4", c)),
+            new("mean average precision", m.MeanAveragePrecision.ToString("F4", c)),
+            new("exact match (every class right)", interpretation.ExactMatch.ToString("P2", c)),
+            new("mean loss (binary cross-entropy)", interpretation.MeanLoss.ToString("F4", c)),
+        ]);
+        AddTable("Per class", ["class", "threshold", "precision", "recall", "F1", "average precision", "images with it"],
+            m.PerClass.Select(k => (IReadOnlyList<string>)
+            [
+                k.Name, k.Threshold.ToString("F2", c), k.Precision.ToString("F3", c), k.Recall.ToString("F3", c), k.F1.ToString("F3", c),
+                double.IsNaN(k.AveragePrecision) ? "–" : k.AveragePrecision.ToString("F3", c), k.Support.ToString(c),
+            ]));
+        var picture = Path.Combine(pictureFolder, "top_losses.png");
+        interpretation.SaveTopLosses(picture, topLosses);
+        AddPicture("Top losses", picture, "Caption: predicted classes / actual classes / loss; green: exactly right, red: a class missed or extra.");
+        return this;
+    }
+
+    /// <summary>
+    /// Adds what a regression interpretation shows: R², mean absolute and root mean squared error of each value; the
+    /// predicted-against-actual plot and the largest errors, written into <paramref name="pictureFolder"/> as
+    /// predicted_vs_actual.png and largest_errors.png and embedded.
+    /// </summary>
+    public FastCnnReport AddInterpretation(RegressionInterpretation interpretation, string pictureFolder, int largestErrors = 9)
+    {
+        ArgumentNullException.ThrowIfNull(interpretation);
+        ArgumentException.ThrowIfNullOrWhiteSpace(pictureFolder);
+        Directory.CreateDirectory(pictureFolder);
+        var c = CultureInfo.InvariantCulture;
+        AddTable("Regression interpretation", ["value", "images", "R²", "mean absolute error", "root mean squared error"],
+            interpretation.Metrics.Select(m => (IReadOnlyList<string>)
+            [
+                m.Name, m.Count.ToString(c), m.RSquared.ToString("F4", c), m.MeanAbsoluteError.ToString("G5", c), m.RootMeanSquaredError.ToString("G5", c),
+            ]));
+        string Picture(string name) => Path.Combine(pictureFolder, name);
+        interpretation.SavePredictedVsActual(Picture("predicted_vs_actual.png"));
+        AddPicture("Predicted vs actual", Picture("predicted_vs_actual.png"), "One point per image; on the dashed line y = x the prediction is exact.");
+        interpretation.SaveLargestErrors(Picture("largest_errors.png"), largestErrors);
+        AddPicture("Largest errors", Picture("largest_errors.png"),
+            "Caption: actual / predicted / error (predicted − actual); red: an error above the mean absolute error.");
+        return this;
+    }
+
+    /// <summary>
+    /// Interprets <paramref name="model"/> on <paramref name="data"/> whatever its task and adds the interpretation:
+    /// <see cref="FastCnnInterpretation"/>, <see cref="MultiLabelInterpretation"/> or <see cref="RegressionInterpretation"/>
+    /// by the model's <see cref="FastCnnTransformer.Task"/>, pictures written into <paramref name="pictureFolder"/>.
+    /// </summary>
+    /// <param name="model">A <see cref="FastCnnTransformer"/>, or a chain (for example a loaded model) with one inside.</param>
+    /// <param name="data">Rows the model can transform, with a label column.</param>
+    /// <param name="pictureFolder">Where the pictures go (created if missing).</param>
+    /// <param name="labelColumnName">The label column, of the kind the task's interpretation reads.</param>
+    /// <param name="count">Images in the top-losses (or largest-errors) grid.</param>
+    /// <param name="gradCam">Single-label only: also the top losses with Grad-CAM.</param>
+    public FastCnnReport AddInterpretation(ITransformer model, IDataView data, string pictureFolder, string labelColumnName = "Label", int count = 9, bool gradCam = false)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var transformer = FastCnn.FindTransformer(model) ?? throw FastCnn.NoFastCnnStep(nameof(model));
+        return transformer.Task switch
+        {
+            ImageTask.MultiLabel => AddInterpretation(MultiLabelInterpretation.Create(model, data, labelColumnName), pictureFolder, count),
+            ImageTask.Regression => AddInterpretation(RegressionInterpretation.Create(model, data, labelColumnName), pictureFolder, count),
+            _ => AddInterpretation(FastCnnInterpretation.Create(model, data, labelColumnName), pictureFolder, count, gradCam),
+        };
     }
 
     /// <summary>The page as HTML text.</summary>

@@ -9,7 +9,7 @@ namespace ML.FastCnn;
 internal static class ImageGridPlot
 {
     private const int TileSize = 160;
-    private const int CaptionHeight = 34;
+    private const int CaptionLineHeight = 14;
     private const int Margin = 10;
     private const int TitleHeight = 36;
 
@@ -19,15 +19,18 @@ internal static class ImageGridPlot
         public static Tile Empty(string caption) => new(null, 0, caption, null, true);
     }
 
-    public static void Save(string path, string title, IEnumerable<Tile> tiles, int columns)
+    /// <summary>Draws the grid; a caption wraps at spaces and at '\n' into at most <paramref name="captionLines"/> lines, the last shortened with an ellipsis.</summary>
+    public static void Save(string path, string title, IEnumerable<Tile> tiles, int columns, int captionLines = 2)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(captionLines, 1);
+        int captionHeight = 6 + captionLines * CaptionLineHeight;
         PlotFonts.EnsureAvailable();
         var cells = tiles.ToList();
         int rows = Math.Max(1, (cells.Count + columns - 1) / columns);
         int width = Margin + columns * (TileSize + Margin);
-        int height = TitleHeight + rows * (TileSize + CaptionHeight + Margin) + Margin;
+        int height = TitleHeight + rows * (TileSize + captionHeight + Margin) + Margin;
 
         using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
         var canvas = surface.Canvas;
@@ -41,7 +44,7 @@ internal static class ImageGridPlot
         {
             var cell = cells[i];
             float x = Margin + i % columns * (TileSize + Margin);
-            float y = TitleHeight + i / columns * (TileSize + CaptionHeight + Margin);
+            float y = TitleHeight + i / columns * (TileSize + captionHeight + Margin);
             if (cell.Chw is { } chw)
             {
                 using var bitmap = ToBitmap(chw, cell.Size, cell.Heat);
@@ -53,9 +56,13 @@ internal static class ImageGridPlot
                 canvas.DrawRect(x, y, TileSize, TileSize, frame);
             }
             captionPaint.Color = cell.Chw is null ? SKColors.Gray : cell.Correct ? new SKColor(0, 110, 0) : new SKColor(180, 0, 0);
-            var lines = Wrap(cell.Caption, captionPaint, TileSize);
-            for (int l = 0; l < Math.Min(2, lines.Count); l++)
-                canvas.DrawText(lines[l], x, y + TileSize + 13 + l * 14, captionPaint);
+            var lines = cell.Caption.Split('\n').SelectMany(part => Wrap(part, captionPaint, TileSize)).ToList();
+            for (int l = 0; l < Math.Min(captionLines, lines.Count); l++)
+            {
+                // A caption cut short says so on its last line, rather than ending mid-list.
+                var line = l == captionLines - 1 && lines.Count > captionLines ? Fit(lines[l] + " …", captionPaint, TileSize) : lines[l];
+                canvas.DrawText(line, x, y + TileSize + 13 + l * CaptionLineHeight, captionPaint);
+            }
         }
         using var image = surface.Snapshot();
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
