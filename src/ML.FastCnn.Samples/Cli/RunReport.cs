@@ -48,6 +48,21 @@ internal static class RunReport
         return interpretation;
     }
 
+    /// <summary>
+    /// For a multi-label or regression model: one line (console and report) saying that the interpretation pictures are
+    /// single-label ones, instead of drawing them wrong or failing.
+    /// </summary>
+    public static void NoInterpretation(FastCnnReport report, ImageTask task)
+    {
+        string note = InterpretationNote(task, "its metrics are above");
+        Console.WriteLine(note);
+        report.AddText("Interpretation", note);
+    }
+
+    /// <summary>Why a <paramref name="task"/> model gets no interpretation pictures yet.</summary>
+    public static string InterpretationNote(ImageTask task, string metrics) =>
+        $"No interpretation pictures: the confusion matrix, top losses and Grad-CAM views are drawn for single-label models, and this model is {(task == ImageTask.MultiLabel ? "multi-label" : "a regression")} ({metrics}).";
+
     /// <summary>Saves the report and says where it is.</summary>
     public static void Save(FastCnnReport report, string folder)
     {
