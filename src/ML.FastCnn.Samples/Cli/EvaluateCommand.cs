@@ -46,7 +46,19 @@ internal static class EvaluateCommand
         var model = FastCnn.LoadModel(ml, modelPath, out _);
         var fastCnn = CliErrors.FastCnnStep(model);
         // The labels are read as the model's task reads them (a folder only holds single-label ones: the error says so).
-        var data = LabelledData.ForEvaluation(ml, labels.Source(result, folder, fastCnn.Task), badImages);
+        // Files ignored or skipped are listed on standard error when standard output is the JSON.
+        var stdout = Console.Out;
+        if (format == OutputFormat.Json)
+            Console.SetOut(Console.Error);
+        LabelledData data;
+        try
+        {
+            data = LabelledData.ForEvaluation(ml, labels.Source(result, folder, fastCnn.Task), badImages);
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+        }
         var scored = views == 0 ? model.Transform(data.Validation!) : FastCnn.ReplaceTransformer(model, f => f.WithTestTimeAugmentation(views)).Transform(data.Validation!);
         var metrics = TaskMetrics.Evaluate(ml, scored, fastCnn);
         if (format == OutputFormat.Json)

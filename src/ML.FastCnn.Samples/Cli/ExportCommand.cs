@@ -16,7 +16,7 @@ internal static class ExportCommand
     {
         var model = new Argument<string>("model") { Description = "a model.zip saved by train" };
         var onnx = new Argument<string>("onnx") { Description = "the .onnx file to write" };
-        var check = new Option<string?>("--check") { Description = "a folder of images (valid/<class>/… or <class>/…): compare ML.NET's ONNX chain with FastCnn on them" };
+        var check = new Option<string?>("--check") { Description = "a folder of images (valid/<class>/… or <class>/…; for a multi-label or regression model, every image under it): compare ML.NET's ONNX chain with FastCnn on them" };
         var mlnet = new Option<string?>("--mlnet") { Description = "also write an ML.NET model (.zip): LoadImages(ImagePath) → ResizeImages → ExtractPixels → ApplyOnnxModel, which scores without TorchSharp or ML.FastCnn" };
         var resize = new Option<ImageResizingEstimator.ResizingKind?>("--resize") { Description = "how ML.NET's ResizeImages resizes in --mlnet and --check (Fill, IsoCrop, IsoPad); default from the model's resize method: Crop and Squish → IsoCrop, Pad → IsoPad" };
         var command = new Command("export", "Export a saved model's network as ONNX (input 'image' [N,3,S,S] RGB 0-255, output 'probabilities', or 'values' for a regression).");
@@ -56,7 +56,7 @@ internal static class ExportCommand
         if (folder is null)
             return;
 
-        var paths = CheckImages(ml, folder);
+        var paths = CheckImages(ml, folder, fastCnn.Task);
         var rows = ml.Data.LoadFromEnumerable(paths.Select(p => new ImagePathRow { ImagePath = p }).ToList());
         var viaOnnx = FastCnn.OnnxScoringChain(ml, fastCnn, onnxPath, resizing).Fit(rows).Transform(rows).GetColumn<float[]>(output).ToList();
         var viaFastCnn = ImageInput.ScoreFiles(ml, model, inputSchema, paths);
@@ -74,23 +74,22 @@ internal static class ExportCommand
         Console.WriteLine($"ML.NET's LoadImages → ResizeImages ({resizing}) → ExtractPixels → ApplyOnnxModel agrees with FastCnn on {agree} of {viaOnnx.Count} images ({100.0 * agree / viaOnnx.Count:F1}%)");
     }
 
-    /// <summary>The images of <c>--check</c>: valid/ or every image of a folder dataset; for a folder of another layout, every image file in it.</summary>
-    private static List<string> CheckImages(MLContext ml, string folder)
+    /// <summary>
+    /// The images of <c>--check</c>: for a single-label model, valid/ or every image of the folder dataset; for other
+    /// tasks (whose folders are not class sub-folders), every image file under the folder — no labels are needed to compare.
+    /// </summary>
+    private static List<string> CheckImages(MLContext ml, string folder, ImageTask task)
     {
         folder = CliErrors.ExistingFolder(folder, "Data folder");
-        try
+        if (task == ImageTask.SingleLabel)
         {
             var data = ml.Data.LoadImageFolder(folder, new ImageFolderOptions { ValidationFraction = 0 });
             return [.. (data.Validation ?? data.Train).GetColumn<string>("ImagePath")];
         }
-        catch (InvalidDataException)
-        {
-            // Not class sub-folders (a CSV dataset's folder): its images, wherever they are.
-            var extensions = new ImageFolderOptions().Extensions;
-            var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-                .Where(f => extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToList();
-            return files.Count > 0 ? files : throw new CliException($"--check: '{folder}' holds no image files.");
-        }
+        var extensions = new ImageFolderOptions().Extensions;
+        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToList();
+        return files.Count > 0 ? files : throw new CliException($"--check: '{folder}' holds no image files.");
     }
 
     private sealed class ImagePathRow

@@ -34,6 +34,9 @@ internal sealed class LabelledData
     /// <summary>The classes met in the labels (folders or CSV); empty for regression.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>The CSV of labels as found (full path), or null for a folder of class sub-folders.</summary>
+    public string? LabelsFile { get; private init; }
+
     /// <summary>Where the validation rows came from: "valid/", "the is_valid rows", "a seeded 20% of the rows"…</summary>
     public string ValidationSource { get; }
 
@@ -131,13 +134,13 @@ internal sealed class LabelledData
         if (evaluation)
         {
             if (!marked)
-                return new LabelledData(task, data.Train, data.Train, 0, data.TrainRows.Count, data.ClassNames, "every row of the CSV");
+                return new LabelledData(task, data.Train, data.Train, 0, data.TrainRows.Count, data.ClassNames, "every row of the CSV") { LabelsFile = csv };
             return data.Validation is null
                 ? throw new CliException($"No row of '{csv}' is marked in its is_valid column: mark the rows to evaluate on (true or 1), or drop the column to evaluate on every row.")
-                : new LabelledData(task, data.Validation, data.Validation, data.TrainRows.Count, data.ValidationRows.Count, data.ClassNames, "the is_valid rows");
+                : new LabelledData(task, data.Validation, data.Validation, data.TrainRows.Count, data.ValidationRows.Count, data.ClassNames, "the is_valid rows") { LabelsFile = csv };
         }
         return new LabelledData(task, data.Train, data.Validation, data.TrainRows.Count, data.ValidationRows.Count, data.ClassNames,
-            marked ? "the is_valid rows" : data.Validation is null ? "none" : "a seeded 20% of the rows");
+            marked ? "the is_valid rows" : data.Validation is null ? "none" : "a seeded 20% of the rows") { LabelsFile = csv };
     }
 
     /// <summary>The CSV as given (from the working folder), else inside the data folder (fast.ai's csv_fname).</summary>

@@ -65,7 +65,7 @@ internal static class TrainCommand
     private static KeyValuePair<string, string>[] Settings(DataSource source, LabelledData data, FastCnnOptions options) =>
     [
         new("data", Path.GetFullPath(source.Folder)),
-        new("labels", source.LabelsCsv is { } csv ? Path.GetFullPath(csv) : "the class sub-folders"),
+        new("labels", data.LabelsFile ?? "the class sub-folders"),
         new("task", source.Task == ImageTask.Auto ? $"{data.Task} (auto)" : data.Task.ToString()),
         new("validation", $"{data.ValidationCount} images: {data.ValidationSource}"),
         new("architecture", options.Learner.Architecture.ToString()),
