@@ -8,12 +8,13 @@ internal sealed class LabelOptions
 {
     public Option<string?> Labels { get; } = new("--labels")
     {
+        HelpName = "csv",
         Description = "a CSV of labels (fast.ai's from_csv layout): a header, image paths relative to the folder in the first column, a 'labels' column " +
                       "(classes, space-separated) or a 'value' column (numbers), and optionally an is_valid column (true/false) marking the validation rows. " +
                       "Without it: one sub-folder per class",
     };
 
-    public Option<string?> LabelColumn { get; } = new("--label-column") { Description = "the CSV's label column (default: 'value' for regression, else 'labels', else the second column)" };
+    public Option<string?> LabelColumn { get; } = new("--label-column") { HelpName = "name", Description = "the CSV's label column (default: 'value' for regression, else 'labels', else the second column)" };
 
     public Option<ImageTask> Task { get; } = new("--task")
     {
