@@ -75,6 +75,18 @@ internal static class BenchCommand
                 r.GetValue(augment), r.GetValue(head), r.GetValue(lr), r.GetValue(watch), r.GetValue(cache), r.GetValue(mixUp), r.GetValue(seed), r.GetValue(startSize), r.GetValue(sgdr)), r.GetValue(noBaseline))));
         bench.Add(small);
 
+        var task = new Option<string>("--task") { Description = "multilabel, regression or both", DefaultValueFactory = _ => "both" };
+        var setSeeds = new Option<int[]>("--set-seeds") { Description = "one generated set per seed", DefaultValueFactory = _ => [1, 2, 3], AllowMultipleArgumentsPerToken = true };
+        var trainCount = new Option<int>("--train") { Description = "training images per set", DefaultValueFactory = _ => 500 };
+        var validCount = new Option<int>("--valid") { Description = "validation images per set", DefaultValueFactory = _ => 200 };
+        var canvas = new Option<int>("--canvas") { Description = "canvas size of the drawings in pixels", DefaultValueFactory = _ => 96 };
+        var tasks = new Command("tasks", "Multi-label (accuracy_multi) and regression (R²) on generated drawings: FastCnn's defaults against ML.NET's ResNet18 features + a linear model per class or an SDCA regressor.");
+        foreach (var option in new Option[] { task, setSeeds, trainCount, validCount, canvas, smallSize, smallEpochs, lr, seed, noBaseline })
+            tasks.Add(option);
+        tasks.SetAction(r => CliErrors.Run(() => TaskBenchmark.Run(r.GetRequiredValue(task), r.GetRequiredValue(setSeeds), r.GetValue(trainCount), r.GetValue(validCount),
+            r.GetValue(canvas), new TaskBenchmark.Overrides(r.GetValue(smallSize), r.GetValue(smallEpochs), r.GetValue(lr), r.GetValue(seed)), r.GetValue(noBaseline))));
+        bench.Add(tasks);
+
         var soakEpochs = new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => 3 };
         var predictions = new Option<int>("--predictions") { Description = "single predictions after training", DefaultValueFactory = _ => 10_000 };
         var soak = new Command("soak", "Training and predictions while another thread forces garbage collections: steps, errors (goal 0), resident memory growth (goal < 5%).");

@@ -8,7 +8,9 @@ public static partial class FastCnn
 {
     /// <summary>
     /// Scores <paramref name="rows"/> with <paramref name="model"/> in one pass (batched forwards) and returns one
-    /// <see cref="ImageScore"/> per row, in order. When the pass fails — an unreadable image, usually — every row is
+    /// <see cref="ImageScore"/> per row, in order, as the model's task reads its Score: class probabilities and the most
+    /// probable class (single-label), each class's probability and the classes above their thresholds (multi-label), or the
+    /// value or values (regression). When the pass fails — an unreadable image, usually — every row is
     /// scored again on its own, so only the rows that fail by themselves carry an <see cref="ImageScore.Error"/>
     /// and the others get their probabilities (the same as in the pass: each image is scored independently).
     /// </summary>
@@ -28,12 +30,18 @@ public static partial class FastCnn
         if (rows.Count == 0)
             return [];
 
-        List<float[]> Score(IEnumerable<TRow> some) =>
-            model.Transform(mlContext.Data.LoadFromEnumerable(some, schemaDefinition)).GetColumn<float[]>(fastCnn.ScoreColumnName).ToList();
+        List<float[]> Score(IEnumerable<TRow> some)
+        {
+            var scored = model.Transform(mlContext.Data.LoadFromEnumerable(some, schemaDefinition));
+            // A regression on one value has a Single Score column; every other model a vector (probabilities or values).
+            return scored.Schema[fastCnn.ScoreColumnName].Type is NumberDataViewType
+                ? [.. scored.GetColumn<float>(fastCnn.ScoreColumnName).Select(v => new[] { v })]
+                : [.. scored.GetColumn<float[]>(fastCnn.ScoreColumnName)];
+        }
 
         try
         {
-            return [.. Score(rows).Select(p => new ImageScore(fastCnn.ClassNames, p))];
+            return [.. Score(rows).Select(p => ToImageScore(fastCnn, p))];
         }
         catch (Exception) when (rows.Count > 1)
         {
@@ -42,7 +50,15 @@ public static partial class FastCnn
         }
         catch (Exception e)
         {
-            return [new ImageScore(e)];
+            return [ImageScore.Failed(fastCnn.Task, e)];
         }
     }
+
+    /// <summary>One image's Score as its model's task reads it.</summary>
+    private static ImageScore ToImageScore(FastCnnTransformer fastCnn, float[] score) => fastCnn.Task switch
+    {
+        ImageTask.MultiLabel => ImageScore.MultiLabel(fastCnn.ClassNames, score, fastCnn.Thresholds),
+        ImageTask.Regression => ImageScore.Regression(fastCnn.ClassNames, score),
+        _ => ImageScore.SingleLabel(fastCnn.ClassNames, score),
+    };
 }

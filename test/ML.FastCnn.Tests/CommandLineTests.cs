@@ -46,6 +46,12 @@ public sealed class CommandLineTests
         var (evaluated, evaluateOutput) = Cli("evaluate", model, s_data);
         Assert.AreEqual(0, evaluated, evaluateOutput);
         StringAssert.Contains(evaluateOutput, "accuracy");
+        var (jsonCode, json, jsonErrors) = TestData.CliStreams("evaluate", model, s_data, "--format", "json");
+        Assert.AreEqual(0, jsonCode, jsonErrors);
+        var metrics = System.Text.Json.JsonDocument.Parse(json).RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        CollectionAssert.AreEqual(new[] { "accuracy", "log_loss" }, metrics.Keys.ToArray(), "a single-label model's metrics");
+        var printedAccuracy = System.Text.RegularExpressions.Regex.Match(evaluateOutput, @"accuracy (\d+(?:\.\d)?) ?%");
+        Assert.AreEqual(double.Parse(printedAccuracy.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 100 * metrics["accuracy"], 0.051, "the text and the JSON agree");
 
         // A file whose path names no class, so the class in the output can only be the prediction.
         var image = Path.Combine(s_images.Folder, "query.png");

@@ -97,6 +97,20 @@ public sealed class ImageCsvTests
     }
 
     [TestMethod]
+    public void RegressionReadsANamedValueColumnAndFollowsIsValid()
+    {
+        // The command line's layout: `train --labels` reads the numbers of a column named 'value', wherever it is.
+        Images("1.png", "2.png", "3.png");
+        Csv("fname,is_valid,value,notes", "1.png,0,1.25,a", "2.png,1,7,b", "3.png,false,-0.5,c");
+
+        var data = new MLContext().Data.LoadImageCsv(_root, "labels.csv", new ImageCsvOptions { Task = ImageTask.Regression, LabelColumn = "value" });
+
+        CollectionAssert.AreEqual(new[] { 1.25f, -0.5f }, data.Train.GetColumn<float>("Label").ToArray());
+        CollectionAssert.AreEqual(new[] { 7f }, data.Validation!.GetColumn<float>("Label").ToArray());
+        Assert.AreEqual(Full("2.png"), data.ValidationRows.Single().ImagePath);
+    }
+
+    [TestMethod]
     public void ABadNumberNamesTheFileTheLineAndTheValue()
     {
         Images("1.png", "2.png");

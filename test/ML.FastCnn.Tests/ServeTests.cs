@@ -133,7 +133,7 @@ public sealed class ServeTests
         }
     }
 
-    private static Process StartServer(string model, int port, params string[] options)
+    internal static Process StartServer(string model, int port, params string[] options)
     {
         var program = Path.Combine(TestData.RepositoryRoot(), "src", "ML.FastCnn.Samples", "bin", TestData.Configuration, "net10.0", "ML.FastCnn.Samples.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -145,7 +145,7 @@ public sealed class ServeTests
         return process;
     }
 
-    private static async Task WaitUntilHealthy(HttpClient http, Process server)
+    internal static async Task WaitUntilHealthy(HttpClient http, Process server)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(60))

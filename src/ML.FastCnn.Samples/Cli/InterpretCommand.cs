@@ -36,9 +36,15 @@ internal static class InterpretCommand
             throw new CliException($"--top must be 1 or more (was {top}).");
         var ml = CliContext.Create();
         var model = FastCnn.LoadModel(ml, modelPath, out _);
+        var fastCnn = CliErrors.FastCnnStep(model);
+        if (fastCnn.Task != ImageTask.SingleLabel)
+        {
+            // Not an error: the model is fine, its pictures are not drawn yet.
+            Console.WriteLine(RunReport.InterpretationNote(fastCnn.Task, "`evaluate <model> <folder> --labels <csv>` prints its metrics"));
+            return;
+        }
         var data = ml.Data.LoadImageFolder(CliErrors.ExistingFolder(folder, "Data folder"), new ImageFolderOptions { ValidationFraction = 0 });
         var rows = data.Validation ?? data.Train;
-        var fastCnn = CliErrors.FastCnnStep(model);
         output = Path.GetFullPath(output);
         Directory.CreateDirectory(output);
 

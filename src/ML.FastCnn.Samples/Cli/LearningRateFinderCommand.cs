@@ -5,17 +5,19 @@ using Spectre.Console;
 
 namespace ML.FastCnn.Samples;
 
-/// <summary><c>lr-find &lt;folder&gt;</c>: the learning-rate range test; writes lr_find.png and lr_find.csv.</summary>
+/// <summary><c>lr-find &lt;folder&gt;</c>: the learning-rate range test, for any task; writes lr_find.png and lr_find.csv.</summary>
 internal static class LearningRateFinderCommand
 {
-    public static Command Create() => FolderCommand.Create("lr-find", "Run the learning-rate range test on a folder of images and plot loss against learning rate.", Run);
+    public static Command Create() => FolderCommand.Create("lr-find", "Run the learning-rate range test on a folder of images (or a CSV of labels) and plot loss against learning rate.", Run);
 
-    private static void Run(string folder, FastCnnOptions options, string output)
+    private static void Run(DataSource source, FastCnnOptions options, string output)
     {
         var ml = CliContext.Create();
         TrainingLog.Attach(ml);
-        var data = SampleData.LoadFolder(ml, folder, options.Learner.BadImages);
-        var preprocessing = SampleData.Preprocessing(ml).Fit(data.Train);
+        var data = LabelledData.ForTraining(ml, source, options.Learner.BadImages);
+        AnsiConsole.MarkupLineInterpolated($"{data.Summary}");
+        var preprocessing = LabelledData.Preprocessing(ml, data.Task).Fit(data.Train);
+        options.Learner.Task = data.Task;
         using var learner = FastCnnLearner.Create(ml, preprocessing.Transform(data.Train), options.Learner);
         LearningRateFinderResult result = null!;
         AnsiConsole.Status().Start("Learning-rate range test…", _ => result = learner.FindLearningRate());

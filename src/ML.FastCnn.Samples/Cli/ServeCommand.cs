@@ -11,7 +11,9 @@ namespace ML.FastCnn.Samples;
 
 /// <summary>
 /// <c>serve &lt;model.zip&gt;</c>: an HTTP endpoint (ASP.NET Core minimal API) — <c>POST /predict</c>
-/// with an image (raw body or a multipart file) → <c>{ "label", "probabilities" }</c>; <c>GET /health</c>.
+/// with an image (raw body or a multipart file) → <c>{ "label", "probabilities" }</c> (single-label), <c>{ "labels",
+/// "probabilities" }</c> (multi-label: the classes above their thresholds, every class's probability) or <c>{ "value" }</c>
+/// (regression; <c>{ "values" }</c> for several); <c>GET /health</c>.
 /// Concurrent requests are scored in micro-batches (<see cref="MicroBatcher"/>).
 /// </summary>
 internal static class ServeCommand
@@ -57,7 +59,7 @@ internal static class ServeCommand
         var app = builder.Build();
         var batcher = new MicroBatcher(ml, fastCnn, maxBatch, TimeSpan.FromMilliseconds(maxWaitMs), capacity);
 
-        app.MapGet("/health", () => Results.Json(new { status = "ok", model = fastCnn.ToString(), engine = engine.ToString(), classes, batches = batcher.Batches, images = batcher.Images }));
+        app.MapGet("/health", () => Results.Json(new { status = "ok", model = fastCnn.ToString(), task = fastCnn.Task.ToString(), engine = engine.ToString(), classes, batches = batcher.Batches, images = batcher.Images }));
         app.MapPost("/predict", async (HttpRequest request) =>
         {
             byte[] bytes;
@@ -101,11 +103,20 @@ internal static class ServeCommand
                 return BadRequest($"not a readable image ({bytes.Length} bytes): {e.Reason}");
             if (score.Error is { } other)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(other); // not the client's fault: 500
-            return Results.Json(new { label = score.PredictedLabel, probabilities = score.Probabilities });
+            return Results.Json(Answer(score));
         });
 
         return (app, batcher, fastCnn.ToString());
     }
+
+    /// <summary>The answer for one image, per task: the class and every probability; the classes above their thresholds and every probability; the value (or values).</summary>
+    internal static object Answer(ImageScore score) => score.Task switch
+    {
+        ImageTask.MultiLabel => new { labels = score.PredictedLabels, probabilities = score.Probabilities },
+        ImageTask.Regression when score.Value is { } value => new { value },
+        ImageTask.Regression => new { values = score.Values },
+        _ => new { label = score.PredictedLabel, probabilities = score.Probabilities },
+    };
 
     private static IResult BadRequest(string reason) => Results.Json(new { error = reason }, statusCode: StatusCodes.Status400BadRequest);
 }

@@ -63,6 +63,8 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
                 ? NetworkFactory.Create(architecture, head, task.Outputs, device, blocks, seed)
                 : NetworkFactory.Create(custom, head, task.Outputs, device, seed);
         }
+        if (task.Kind != ImageTask.SingleLabel)
+            network.StartOutputsAtZero();
         return new ImageClassifier(architecture, blocks, imageSize, task, network, device, custom);
     }
 

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using ML.FastCnn;
+using Spectre.Console;
+
+namespace ML.FastCnn.Bench;
+
+/// <summary>
+/// Issue 22's goals: multi-label (accuracy_multi) and regression (R²) on generated drawings (<see cref="DrawingSets"/>),
+/// FastCnn's defaults (ResNet18, the offline ImageNet network) beside what an ML.NET user can do today — frozen
+/// ResNet18 features (<c>DnnFeaturizeImage</c>, 224 px) plus one binary logistic regression per class, or an SDCA
+/// regressor — on the same images, in the same process. Each set seed is a new set (new images, same recipe).
+/// </summary>
+internal static class TaskBenchmark
+{
+    /// <summary>Knobs for tuning runs; every null keeps FastCnn's default.</summary>
+    public sealed record Overrides(int? ImageSize, int? Epochs, double? LearningRate, int? Seed);
+
+    public static void Run(string task, int[] setSeeds, int trainCount, int validCount, int canvas, Overrides overrides, bool skipBaseline)
+    {
+        AnsiConsole.MarkupLineInterpolated($"[bold]bench tasks[/] on {BenchMachine.Description}: {trainCount} training and {validCount} validation drawings of {canvas} px per set");
+        bool multi = task is "multilabel" or "both", regression = task is "regression" or "both";
+        if (!multi && !regression)
+            throw new CliException($"Unknown task '{task}': use multilabel, regression or both.");
+        var root = Path.Combine(Path.GetTempPath(), "fastcnn-bench-tasks");
+        var table = new Table().Border(TableBorder.Simple).Title("tasks: FastCnn defaults vs ML.NET's ResNet18 features + a linear model");
+        foreach (var column in new[] { "task", "set seed", "metric", "ML.NET", "ML.NET time", "FastCnn", "FastCnn time", "also" })
+            table.AddColumn(column);
+        var results = new List<(string Task, double MLNet, double FastCnn)>();
+        foreach (int seed in setSeeds)
+        {
+            if (multi)
+            {
+                var folder = Path.Combine(root, $"multilabel-{seed}-{canvas}");
+                var train = DrawingSets.WriteMultiLabel(folder, "train", trainCount, canvas, seed * 1000 + 1);
+                var valid = DrawingSets.WriteMultiLabel(folder, "valid", validCount, canvas, seed * 1000 + 2);
+                var (baseline, baseTime) = skipBaseline ? (double.NaN, TimeSpan.Zero) : MultiLabelBaseline(train, valid);
+                Report("multi-label", seed, "accuracy_multi", baseline, baseTime);
+                var (fast, fastTime, also) = MultiLabelFastCnn(train, valid, overrides);
+                Report("multi-label", seed, "accuracy_multi", fast, fastTime, "FastCnn ");
+                table.AddRow("multi-label", $"{seed}", "accuracy_multi", $"{baseline:F3}", $"{baseTime.TotalSeconds:F0} s", $"{fast:F3}", $"{fastTime.TotalSeconds:F0} s", also);
+                results.Add(("multi-label", baseline, fast));
+            }
+            if (regression)
+            {
+                var folder = Path.Combine(root, $"regression-{seed}-{canvas}");
+                var train = DrawingSets.WriteRegression(folder, "train", trainCount, canvas, seed * 1000 + 3);
+                var valid = DrawingSets.WriteRegression(folder, "valid", validCount, canvas, seed * 1000 + 4);
+                var (baseline, baseTime) = skipBaseline ? (double.NaN, TimeSpan.Zero) : RegressionBaseline(train, valid);
+                Report("regression", seed, "R²", baseline, baseTime);
+                var (fast, fastTime, also) = RegressionFastCnn(train, valid, overrides);
+                Report("regression", seed, "R²", fast, fastTime, "FastCnn ");
+                table.AddRow("regression", $"{seed}", "R²", $"{baseline:F3}", $"{baseTime.TotalSeconds:F0} s", $"{fast:F3}", $"{fastTime.TotalSeconds:F0} s", also);
+                results.Add(("regression", baseline, fast));
+            }
+        }
+        AnsiConsole.Write(table);
+        foreach (var group in results.GroupBy(r => r.Task))
+            AnsiConsole.MarkupLineInterpolated(
+                $"{group.Key}: ML.NET mean {group.Average(r => r.MLNet):F3}, FastCnn mean {group.Average(r => r.FastCnn):F3} (min {group.Min(r => r.FastCnn):F3}, max {group.Max(r => r.FastCnn):F3}) over {group.Count()} sets");
+    }
+
+    private static void Report(string task, int seed, string metric, double value, TimeSpan time, string who = "ML.NET ") =>
+        AnsiConsole.MarkupLineInterpolated($"  {task} set {seed}: {who}{metric} {value:F3} in {time.TotalSeconds:F1} s");
+
+    /// <summary>One row of frozen features with the targets, for ML.NET's linear trainers.</summary>
+    private sealed class FeatureRow
+    {
+        [VectorType(512)]
+        public float[] Features { get; set; } = [];
+        public bool Label { get; set; }
+        public float Value { get; set; }
+    }
+
+    private static float[][] Features(MLContext ml, ITransformer featurizer, IEnumerable<string> paths) =>
+        [.. featurizer.Transform(ml.Data.LoadFromEnumerable(paths.Select(p => new ImageFolderRow { ImagePath = p, Label = "" })))
+            .GetColumn<float[]>("Features")];
+
+    /// <summary>ML.NET today: ResNet18 features, then one LbfgsLogisticRegression per class, each deciding at its default 0.5.</summary>
+    private static (double AccuracyMulti, TimeSpan Time) MultiLabelBaseline(List<DrawingSets.MultiLabelRow> train, List<DrawingSets.MultiLabelRow> valid)
+    {
+        var clock = Stopwatch.StartNew();
+        var ml = new MLContext(seed: 1);
+        var featurizer = MLNetBaseline.Featurizer(ml).Fit(ml.Data.LoadFromEnumerable(new[] { new ImageFolderRow { ImagePath = train[0].ImagePath, Label = "" } }));
+        var trainFeatures = Features(ml, featurizer, train.Select(r => r.ImagePath));
+        var validFeatures = Features(ml, featurizer, valid.Select(r => r.ImagePath));
+        long right = 0;
+        foreach (var shape in DrawingSets.Shapes)
+        {
+            var data = ml.Data.LoadFromEnumerable(train.Select((r, i) => new FeatureRow { Features = trainFeatures[i], Label = r.Labels.Contains(shape) }));
+            var model = ml.BinaryClassification.Trainers.LbfgsLogisticRegression("Label", "Features").Fit(data);
+            var predicted = model.Transform(ml.Data.LoadFromEnumerable(valid.Select((r, i) => new FeatureRow { Features = validFeatures[i], Label = r.Labels.Contains(shape) })))
+                .GetColumn<bool>("PredictedLabel").ToArray();
+            right += valid.Where((r, i) => predicted[i] == r.Labels.Contains(shape)).Count();
+        }
+        return (right / (double)(valid.Count * DrawingSets.Shapes.Length), clock.Elapsed);
+    }
+
+    /// <summary>ML.NET today: ResNet18 features, then an SDCA regressor.</summary>
+    private static (double R2, TimeSpan Time) RegressionBaseline(List<DrawingSets.RegressionRow> train, List<DrawingSets.RegressionRow> valid)
+    {
+        var clock = Stopwatch.StartNew();
+        var ml = new MLContext(seed: 1);
+        var featurizer = MLNetBaseline.Featurizer(ml).Fit(ml.Data.LoadFromEnumerable(new[] { new ImageFolderRow { ImagePath = train[0].ImagePath, Label = "" } }));
+        var trainFeatures = Features(ml, featurizer, train.Select(r => r.ImagePath));
+        var validFeatures = Features(ml, featurizer, valid.Select(r => r.ImagePath));
+        var model = ml.Regression.Trainers.Sdca("Value", "Features")
+            .Fit(ml.Data.LoadFromEnumerable(train.Select((r, i) => new FeatureRow { Features = trainFeatures[i], Value = r.Label })));
+        var scored = model.Transform(ml.Data.LoadFromEnumerable(valid.Select((r, i) => new FeatureRow { Features = validFeatures[i], Value = r.Label })));
+        return (ml.Regression.Evaluate(scored, "Value", "Score").RSquared, clock.Elapsed);
+    }
+
+    private static FastCnnOptions Options(Overrides o)
+    {
+        var options = new FastCnnOptions
+        {
+            Learner = { Architecture = CnnArchitecture.ResNet18, ImageSize = o.ImageSize },
+            Epochs = o.Epochs,
+            LearningRate = o.LearningRate,
+        };
+        if (o.Seed is { } seed)
+            options.Learner.Seed = seed;
+        return options;
+    }
+
+    /// <summary>Prints FastCnn's plan, range test and epoch lines while it trains.</summary>
+    private static MLContext Context()
+    {
+        var ml = new MLContext(seed: 1);
+        ml.Log += (_, e) =>
+        {
+            if (e.Source.Contains("FastCnn", StringComparison.Ordinal) && (e.Message.Contains("Plan (", StringComparison.Ordinal) || e.Message.Contains("] epoch ", StringComparison.Ordinal) || e.Message.Contains("range test (", StringComparison.Ordinal)))
+                Console.WriteLine("    " + e.Message[(e.Message.IndexOf(']') + 2)..]);
+        };
+        return ml;
+    }
+
+    /// <summary>The README's multi-label pipeline with default options: labels to keys, images, FastCnn.Train; thresholds 0.5 (no validation set given).</summary>
+    private static (double AccuracyMulti, TimeSpan Time, string Also) MultiLabelFastCnn(List<DrawingSets.MultiLabelRow> train, List<DrawingSets.MultiLabelRow> valid, Overrides o)
+    {
+        var clock = Stopwatch.StartNew();
+        var ml = Context();
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", "Labels")
+            .Append(ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath"))
+            .Append(FastCnn.Train(ml, Options(o)));
+        var model = pipeline.Fit(ml.Data.LoadFromEnumerable(train));
+        var metrics = FastCnn.EvaluateMultiLabel(model.Transform(ml.Data.LoadFromEnumerable(valid)));
+        (model as IDisposable)?.Dispose();
+        return (metrics.AccuracyMulti, clock.Elapsed, $"macro F1 {metrics.MacroF1:F3}, mAP {metrics.MeanAveragePrecision:F3}");
+    }
+
+    /// <summary>The README's regression pipeline with default options: a Single label, images, FastCnn.Train; ML.NET's Regression.Evaluate.</summary>
+    private static (double R2, TimeSpan Time, string Also) RegressionFastCnn(List<DrawingSets.RegressionRow> train, List<DrawingSets.RegressionRow> valid, Overrides o)
+    {
+        var clock = Stopwatch.StartNew();
+        var ml = Context();
+        var pipeline = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath")
+            .Append(FastCnn.Train(ml, Options(o)));
+        var model = pipeline.Fit(ml.Data.LoadFromEnumerable(train));
+        var metrics = ml.Regression.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(valid)));
+        (model as IDisposable)?.Dispose();
+        return (metrics.RSquared, clock.Elapsed, $"MAE {metrics.MeanAbsoluteError:F3}, RMSE {metrics.RootMeanSquaredError:F3}");
+    }
+}
