@@ -63,7 +63,7 @@ internal sealed class ImageClassifier(CnnArchitecture architecture, IReadOnlyLis
                 ? NetworkFactory.Create(architecture, head, task.Outputs, device, blocks, seed)
                 : NetworkFactory.Create(custom, head, task.Outputs, device, seed);
         }
-        if (task.Kind != ImageTask.SingleLabel)
+        if (task.Kind == ImageTask.Regression) // measured: helps regression, hurts multi-label (benchmarks.md)
             network.StartOutputsAtZero();
         return new ImageClassifier(architecture, blocks, imageSize, task, network, device, custom);
     }
