@@ -1,3 +1,5 @@
+using Microsoft.VisualBasic.FileIO;
+
 namespace ML.FastCnn.Samples;
 
 /// <summary>
@@ -6,42 +8,19 @@ namespace ML.FastCnn.Samples;
 /// </summary>
 internal static class CsvHeader
 {
-    /// <summary>The first line's fields, trimmed; quoted fields may hold commas and doubled quotes.</summary>
+    /// <summary>The first line's fields, trimmed; quoted fields may hold commas and doubled quotes (.NET's <see cref="TextFieldParser"/>, as <c>LoadImageCsv</c>).</summary>
     public static IReadOnlyList<string> Read(string path)
     {
-        string line;
-        using (var reader = new StreamReader(path))
-            line = reader.ReadLine() ?? throw new CliException($"--labels: '{path}' is empty; it needs a header line (path column, label column, …).");
-        var fields = new List<string>();
-        var field = new System.Text.StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
+        using var parser = new TextFieldParser(path) { TextFieldType = FieldType.Delimited, HasFieldsEnclosedInQuotes = true, TrimWhiteSpace = false };
+        parser.SetDelimiters(",");
+        try
         {
-            char c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                    field.Append(line[++i]);
-                else if (c == '"')
-                    quoted = false;
-                else
-                    field.Append(c);
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(field.ToString().Trim());
-                field.Clear();
-            }
-            else
-            {
-                field.Append(c);
-            }
+            var fields = parser.ReadFields() ?? throw new CliException($"--labels: '{path}' is empty; it needs a header line (path column, label column, …).");
+            return [.. fields.Select(f => f.Trim())];
         }
-        fields.Add(field.ToString().Trim());
-        return fields;
+        catch (MalformedLineException e)
+        {
+            throw new CliException($"--labels: the header line of '{path}' is not valid CSV ({e.Message.TrimEnd('.')}): close every quoted field.");
+        }
     }
 }
