@@ -80,11 +80,12 @@ internal static class BenchCommand
         var trainCount = new Option<int>("--train") { Description = "training images per set", DefaultValueFactory = _ => 500 };
         var validCount = new Option<int>("--valid") { Description = "validation images per set", DefaultValueFactory = _ => 200 };
         var canvas = new Option<int>("--canvas") { Description = "canvas size of the drawings in pixels", DefaultValueFactory = _ => 96 };
+        var hard = new Option<bool>("--hard") { Description = "eight shapes, small drawings and more scribbles (DrawingSets.Style.Hard)" };
         var tasks = new Command("tasks", "Multi-label (accuracy_multi) and regression (R²) on generated drawings: FastCnn's defaults against ML.NET's ResNet18 features + a linear model per class or an SDCA regressor.");
-        foreach (var option in new Option[] { task, setSeeds, trainCount, validCount, canvas, smallSize, smallEpochs, lr, seed, noBaseline })
+        foreach (var option in new Option[] { task, setSeeds, trainCount, validCount, canvas, hard, smallSize, smallEpochs, lr, seed, noBaseline })
             tasks.Add(option);
         tasks.SetAction(r => CliErrors.Run(() => TaskBenchmark.Run(r.GetRequiredValue(task), r.GetRequiredValue(setSeeds), r.GetValue(trainCount), r.GetValue(validCount),
-            r.GetValue(canvas), new TaskBenchmark.Overrides(r.GetValue(smallSize), r.GetValue(smallEpochs), r.GetValue(lr), r.GetValue(seed)), r.GetValue(noBaseline))));
+            r.GetValue(canvas), r.GetValue(hard), new TaskBenchmark.Overrides(r.GetValue(smallSize), r.GetValue(smallEpochs), r.GetValue(lr), r.GetValue(seed)), r.GetValue(noBaseline))));
         bench.Add(tasks);
 
         var soakEpochs = new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => 3 };

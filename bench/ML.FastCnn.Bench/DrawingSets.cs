@@ -3,14 +3,27 @@ using SkiaSharp;
 namespace ML.FastCnn.Bench;
 
 /// <summary>
-/// Generated sets of the kind issue 22's goals name: small drawings on canvases. Multi-label: which of five
-/// shapes appear (each with probability 0.4, any number, overlapping allowed). Regression: how large the one
-/// drawing is (its size as a fraction of the canvas, 0.15–0.85). Colours, positions, rotations, stroke or fill,
-/// background tint and a few distracting scribbles are random, so neither task is a matter of counting pixels.
+/// Generated sets of the kind issue 22's goals name: small drawings on canvases. Multi-label: which shapes
+/// appear (each independently, any number, overlapping allowed). Regression: how large the one drawing is (its
+/// size as a fraction of the canvas). Colours, positions, rotations, stroke or fill, background tint and
+/// distracting scribbles are random, so neither task is a matter of counting pixels. <see cref="Style"/> says how hard.
 /// </summary>
 internal static class DrawingSets
 {
-    public static readonly string[] Shapes = ["circle", "square", "triangle", "star", "cross"];
+    private static readonly string[] AllShapes = ["circle", "square", "triangle", "star", "cross", "diamond", "hexagon", "half-disc"];
+
+    /// <summary>How a set is drawn: its classes, how often each appears, drawing sizes (fractions of the canvas) and scribbles.</summary>
+    public sealed record Style(int ShapeCount, double Presence, float MultiLabelMin, float MultiLabelMax, float RegressionMin, float RegressionMax, int MaxScribbles)
+    {
+        /// <summary>Five shapes, each present with probability 0.4, drawings of 22–40% of the canvas; sizes 15–85%; up to 3 scribbles.</summary>
+        public static readonly Style Standard = new(5, 0.4, 0.22f, 0.40f, 0.15f, 0.85f, 3);
+
+        /// <summary>Eight shapes, each present with probability 0.3, small drawings (10–20% of the canvas); sizes 6–40%; up to 8 scribbles.</summary>
+        public static readonly Style Hard = new(8, 0.3, 0.10f, 0.20f, 0.06f, 0.40f, 8);
+
+        /// <summary>The class names of this style.</summary>
+        public string[] Shapes => AllShapes[..ShapeCount];
+    }
 
     /// <summary>A multi-label image: its path and the shapes it shows.</summary>
     public sealed class MultiLabelRow
@@ -26,7 +39,7 @@ internal static class DrawingSets
         public float Label { get; set; }
     }
 
-    public static List<MultiLabelRow> WriteMultiLabel(string folder, string subset, int count, int canvas, int seed)
+    public static List<MultiLabelRow> WriteMultiLabel(string folder, string subset, int count, int canvas, int seed, Style style)
     {
         Directory.CreateDirectory(folder);
         var random = new Random(seed);
@@ -35,21 +48,21 @@ internal static class DrawingSets
         {
             using var surface = SKSurface.Create(new SKImageInfo(canvas, canvas, SKColorType.Rgba8888, SKAlphaType.Premul));
             var c = surface.Canvas;
-            Background(c, canvas, random);
-            var present = Enumerable.Range(0, Shapes.Length).Where(_ => random.NextDouble() < 0.4).ToArray();
+            Background(c, canvas, random, style.MaxScribbles);
+            var present = Enumerable.Range(0, style.ShapeCount).Where(_ => random.NextDouble() < style.Presence).ToArray();
             foreach (int shape in present)
             {
-                float size = canvas * (0.22f + 0.18f * (float)random.NextDouble());
+                float size = canvas * (style.MultiLabelMin + (style.MultiLabelMax - style.MultiLabelMin) * (float)random.NextDouble());
                 Draw(c, shape, size, Centre(canvas, size, random), random);
             }
             var path = Path.Combine(folder, $"{subset}-{i:D5}.png");
             Save(surface, path);
-            rows.Add(new MultiLabelRow { ImagePath = path, Labels = [.. present.Select(s => Shapes[s])] });
+            rows.Add(new MultiLabelRow { ImagePath = path, Labels = [.. present.Select(s => AllShapes[s])] });
         }
         return rows;
     }
 
-    public static List<RegressionRow> WriteRegression(string folder, string subset, int count, int canvas, int seed)
+    public static List<RegressionRow> WriteRegression(string folder, string subset, int count, int canvas, int seed, Style style)
     {
         Directory.CreateDirectory(folder);
         var random = new Random(seed);
@@ -58,10 +71,10 @@ internal static class DrawingSets
         {
             using var surface = SKSurface.Create(new SKImageInfo(canvas, canvas, SKColorType.Rgba8888, SKAlphaType.Premul));
             var c = surface.Canvas;
-            Background(c, canvas, random);
-            float fraction = 0.15f + 0.7f * (float)random.NextDouble();
+            Background(c, canvas, random, style.MaxScribbles);
+            float fraction = style.RegressionMin + (style.RegressionMax - style.RegressionMin) * (float)random.NextDouble();
             float size = canvas * fraction;
-            Draw(c, random.Next(Shapes.Length), size, Centre(canvas, size, random), random);
+            Draw(c, random.Next(style.ShapeCount), size, Centre(canvas, size, random), random);
             var path = Path.Combine(folder, $"{subset}-{i:D5}.png");
             Save(surface, path);
             rows.Add(new RegressionRow { ImagePath = path, Label = fraction });
@@ -69,12 +82,12 @@ internal static class DrawingSets
         return rows;
     }
 
-    /// <summary>A tinted paper-like background with a few thin scribbles (not shapes of any class).</summary>
-    private static void Background(SKCanvas c, int canvas, Random random)
+    /// <summary>A tinted paper-like background with up to <paramref name="maxScribbles"/> thin scribbles (not shapes of any class).</summary>
+    private static void Background(SKCanvas c, int canvas, Random random, int maxScribbles)
     {
         c.Clear(new SKColor((byte)random.Next(200, 256), (byte)random.Next(200, 256), (byte)random.Next(200, 256)));
         using var pen = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Stroke, StrokeWidth = 1, Color = RandomColour(random).WithAlpha(120) };
-        for (int k = random.Next(0, 4); k > 0; k--)
+        for (int k = random.Next(0, maxScribbles + 1); k > 0; k--)
         {
             using var scribble = new SKPath();
             scribble.MoveTo(Next(random, canvas), Next(random, canvas));
@@ -104,7 +117,7 @@ internal static class DrawingSets
         c.Translate(centre.X, centre.Y);
         c.RotateDegrees((float)random.NextDouble() * 360);
         using var path = new SKPath();
-        switch (Shapes[shape])
+        switch (AllShapes[shape])
         {
             case "circle":
                 path.AddCircle(0, 0, r);
@@ -117,6 +130,16 @@ internal static class DrawingSets
                 break;
             case "star":
                 path.AddPoly([.. Enumerable.Range(0, 10).Select(k => Polar(k % 2 == 0 ? r : r * 0.42f, -90 + 36 * k))]);
+                break;
+            case "diamond":
+                path.AddPoly([Polar(r, -90), Polar(r * 0.6f, 0), Polar(r, 90), Polar(r * 0.6f, 180)]);
+                break;
+            case "hexagon":
+                path.AddPoly([.. Enumerable.Range(0, 6).Select(k => Polar(r, 60 * k))]);
+                break;
+            case "half-disc":
+                path.AddArc(new SKRect(-r, -r, r, r), 180, 180);
+                path.Close();
                 break;
             default: // cross: a plus sign of two bars
                 float w = r * 0.3f;

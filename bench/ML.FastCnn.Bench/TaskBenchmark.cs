@@ -17,9 +17,10 @@ internal static class TaskBenchmark
     /// <summary>Knobs for tuning runs; every null keeps FastCnn's default.</summary>
     public sealed record Overrides(int? ImageSize, int? Epochs, double? LearningRate, int? Seed);
 
-    public static void Run(string task, int[] setSeeds, int trainCount, int validCount, int canvas, Overrides overrides, bool skipBaseline)
+    public static void Run(string task, int[] setSeeds, int trainCount, int validCount, int canvas, bool hard, Overrides overrides, bool skipBaseline)
     {
-        AnsiConsole.MarkupLineInterpolated($"[bold]bench tasks[/] on {BenchMachine.Description}: {trainCount} training and {validCount} validation drawings of {canvas} px per set");
+        var style = hard ? DrawingSets.Style.Hard : DrawingSets.Style.Standard;
+        AnsiConsole.MarkupLineInterpolated($"[bold]bench tasks[/] on {BenchMachine.Description}: {trainCount} training and {validCount} validation drawings of {canvas} px per set, {(hard ? "hard" : "standard")} style ({style})");
         bool multi = task is "multilabel" or "both", regression = task is "regression" or "both";
         if (!multi && !regression)
             throw new CliException($"Unknown task '{task}': use multilabel, regression or both.");
@@ -32,10 +33,10 @@ internal static class TaskBenchmark
         {
             if (multi)
             {
-                var folder = Path.Combine(root, $"multilabel-{seed}-{canvas}");
-                var train = DrawingSets.WriteMultiLabel(folder, "train", trainCount, canvas, seed * 1000 + 1);
-                var valid = DrawingSets.WriteMultiLabel(folder, "valid", validCount, canvas, seed * 1000 + 2);
-                var (baseline, baseTime) = skipBaseline ? (double.NaN, TimeSpan.Zero) : MultiLabelBaseline(train, valid);
+                var folder = Path.Combine(root, $"multilabel-{seed}-{canvas}{(hard ? "-hard" : "")}");
+                var train = DrawingSets.WriteMultiLabel(folder, "train", trainCount, canvas, seed * 1000 + 1, style);
+                var valid = DrawingSets.WriteMultiLabel(folder, "valid", validCount, canvas, seed * 1000 + 2, style);
+                var (baseline, baseTime) = skipBaseline ? (double.NaN, TimeSpan.Zero) : MultiLabelBaseline(train, valid, style.Shapes);
                 Report("multi-label", seed, "accuracy_multi", baseline, baseTime);
                 var (fast, fastTime, also) = MultiLabelFastCnn(train, valid, overrides);
                 Report("multi-label", seed, "accuracy_multi", fast, fastTime, "FastCnn ");
@@ -44,9 +45,9 @@ internal static class TaskBenchmark
             }
             if (regression)
             {
-                var folder = Path.Combine(root, $"regression-{seed}-{canvas}");
-                var train = DrawingSets.WriteRegression(folder, "train", trainCount, canvas, seed * 1000 + 3);
-                var valid = DrawingSets.WriteRegression(folder, "valid", validCount, canvas, seed * 1000 + 4);
+                var folder = Path.Combine(root, $"regression-{seed}-{canvas}{(hard ? "-hard" : "")}");
+                var train = DrawingSets.WriteRegression(folder, "train", trainCount, canvas, seed * 1000 + 3, style);
+                var valid = DrawingSets.WriteRegression(folder, "valid", validCount, canvas, seed * 1000 + 4, style);
                 var (baseline, baseTime) = skipBaseline ? (double.NaN, TimeSpan.Zero) : RegressionBaseline(train, valid);
                 Report("regression", seed, "R²", baseline, baseTime);
                 var (fast, fastTime, also) = RegressionFastCnn(train, valid, overrides);
@@ -82,13 +83,13 @@ internal static class TaskBenchmark
     }
 
     /// <summary>ML.NET today: ResNet18 features, then one LbfgsLogisticRegression per class, each deciding at its default 0.5.</summary>
-    private static (double AccuracyMulti, TimeSpan Time) MultiLabelBaseline(List<DrawingSets.MultiLabelRow> train, List<DrawingSets.MultiLabelRow> valid)
+    private static (double AccuracyMulti, TimeSpan Time) MultiLabelBaseline(List<DrawingSets.MultiLabelRow> train, List<DrawingSets.MultiLabelRow> valid, string[] shapes)
     {
         var clock = Stopwatch.StartNew();
         var ml = new MLContext(seed: 1);
         var (trainFeatures, validFeatures) = Features(ml, train.Select(r => r.ImagePath), valid.Select(r => r.ImagePath));
         long right = 0;
-        foreach (var shape in DrawingSets.Shapes)
+        foreach (var shape in shapes)
         {
             var data = ml.Data.LoadFromEnumerable(train.Select((r, i) => new FeatureRow { Features = trainFeatures[i], Label = r.Labels.Contains(shape) }));
             var model = ml.BinaryClassification.Trainers.LbfgsLogisticRegression("Label", "Features").Fit(data);
@@ -96,7 +97,7 @@ internal static class TaskBenchmark
                 .GetColumn<bool>("PredictedLabel").ToArray();
             right += valid.Where((r, i) => predicted[i] == r.Labels.Contains(shape)).Count();
         }
-        return (right / (double)(valid.Count * DrawingSets.Shapes.Length), clock.Elapsed);
+        return (right / (double)(valid.Count * shapes.Length), clock.Elapsed);
     }
 
     /// <summary>ML.NET today: ResNet18 features, then an SDCA regressor.</summary>
