@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 
 namespace ML.FastCnn.Tests;
 
-/// <summary>The command line on a folder the test makes: train, lr-find, evaluate, predict, and bad input.</summary>
+/// <summary>The command line on a folder the test makes: train, lr-find, evaluate, interpret, predict, and bad input.</summary>
 [TestClass]
 [TestCategory(Categories.Integration)]
 public sealed class CommandLineTests
@@ -82,6 +82,17 @@ public sealed class CommandLineTests
             Assert.IsTrue(File.Exists(Path.Combine(interpreted, name)), $"interpret wrote {name}\n{interpretOutput}");
         StringAssert.Contains(interpretOutput, "6 images"); // valid/: 2 per class
         Assert.AreEqual("actual,predicted,count", File.ReadLines(Path.Combine(interpreted, "most_confused.csv")).First());
+
+        // --labels applies to single-label models as to evaluate: the CSV's rows (no is_valid: all of them), not the folders.
+        var validImages = Directory.GetFiles(Path.Combine(s_data, "valid"), "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(4).ToArray();
+        var csv = Path.Combine(output, "valid-labels.csv");
+        File.WriteAllLines(csv, ["fname,labels", .. validImages.Select(f => $"{Path.GetRelativePath(s_data, f).Replace('\\', '/')},{Path.GetFileName(Path.GetDirectoryName(f))}")]);
+        var fromCsv = Path.Combine(output, "interpretation-csv");
+        var (csvExit, csvOutput) = Cli("interpret", Path.Combine(output, "model.zip"), s_data, "--labels", csv, "--out", fromCsv);
+        Assert.AreEqual(0, csvExit, csvOutput);
+        StringAssert.Contains(csvOutput, "4 images");
+        foreach (var name in new[] { "confusion_matrix.png", "top_losses.png", "most_confused.csv", "report.html" })
+            Assert.IsTrue(File.Exists(Path.Combine(fromCsv, name)), $"interpret --labels wrote {name}\n{csvOutput}");
 
         var (bad, badOutput) = Cli("interpret", Path.Combine(output, "model.zip"), s_data, "--top", "0");
         Assert.AreEqual(1, bad, badOutput);

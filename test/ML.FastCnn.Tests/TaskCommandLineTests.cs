@@ -8,8 +8,8 @@ namespace ML.FastCnn.Tests;
 
 /// <summary>
 /// The command line beyond single-label folders: <c>train</c> a multi-label model and a regression from CSVs of labels
-/// (fast.ai's layout, with is_valid), then <c>evaluate --format json</c>, <c>predict</c>, <c>serve</c>, <c>interpret</c>
-/// and <c>export</c> with them; every number checked against the test's own computation from the saved model scored in
+/// (fast.ai's layout, with is_valid), then <c>evaluate --format json</c>, <c>predict</c>, <c>serve</c>, <c>interpret
+/// --labels</c> and <c>export</c> with them; every number checked against the test's own computation from the saved model scored in
 /// this process; and the mix-ups of options, each with a message that says what to change.
 /// </summary>
 [TestClass]
@@ -79,19 +79,12 @@ public sealed class TaskCommandLineTests
     private static Dictionary<string, double> JsonMetrics(string json) =>
         JsonDocument.Parse(json).RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
 
-    [TestMethod]
-    public void AMultiLabelModelTrainsFromACsvAndEvaluatesWithTheTestsOwnNumbers()
+    /// <summary>
+    /// accuracy_multi and micro F1 of the saved multi-label model on the is_valid rows, scored in this process;
+    /// decisions: probability above the model's threshold.
+    /// </summary>
+    private static (double AccuracyMulti, double MicroF1) MultiLabelValidationMetrics()
     {
-        StringAssert.Contains(s_multiTrainOutput, "48 training and 16 validation images of 3 classes (multi-label)", "is_valid honoured, the task found");
-        StringAssert.Contains(s_multiTrainOutput, "Scoring the validation set");
-        StringAssert.Contains(s_multiTrainOutput, "accuracy_multi");
-        foreach (var file in new[] { "report.html", "top_losses.png" }) // the report interprets the model as multi-label
-            Assert.IsTrue(File.Exists(Path.Combine(Path.GetDirectoryName(s_multiModel)!, file)), file);
-
-        var metrics = JsonMetrics(Stdout("evaluate", s_multiModel, s_images.Folder, "--labels", Path.Combine(s_images.Folder, "labels.csv"), "--format", "json"));
-
-        CollectionAssert.AreEqual(new[] { "accuracy_multi", "f1_micro", "f1_macro", "map" }, metrics.Keys.ToArray());
-        // Only the is_valid rows, scored in this process; decisions: probability above the model's threshold.
         var (fastCnn, scored) = InProcess(s_multiModel, s_multiValid.Select(r => new ClassesRow { ImagePath = r.ImagePath, Label = r.Labels }));
         var scores = scored.GetColumn<float[]>("Score").ToArray();
         var thresholds = fastCnn.Thresholds;
@@ -107,8 +100,57 @@ public sealed class TaskCommandLineTests
                 fn += !predicted && truth ? 1 : 0;
             }
         }
-        Assert.AreEqual((double)right / (scores.Length * fastCnn.ClassNames.Count), metrics["accuracy_multi"], 1e-9);
-        Assert.AreEqual(tp == 0 ? 0 : 2.0 * tp / (2 * tp + fp + fn), metrics["f1_micro"], 1e-9);
+        return ((double)right / (scores.Length * fastCnn.ClassNames.Count), tp == 0 ? 0 : 2.0 * tp / (2 * tp + fp + fn));
+    }
+
+    /// <summary>R², mean absolute and root mean squared error of the saved regression on the is_valid rows, scored in this process.</summary>
+    private static (double RSquared, double MeanAbsoluteError, double RootMeanSquaredError) RegressionValidationMetrics()
+    {
+        var (_, scored) = InProcess(s_valueModel, s_valueValid);
+        var predicted = scored.GetColumn<float>("Score").ToArray();
+        var actual = s_valueValid.Select(r => (double)r.Label).ToArray();
+        double mean = actual.Average();
+        double residual = actual.Zip(predicted).Sum(p => (p.First - p.Second) * (p.First - p.Second));
+        return (1 - residual / actual.Sum(a => (a - mean) * (a - mean)), actual.Zip(predicted).Average(p => Math.Abs(p.First - p.Second)), Math.Sqrt(residual / actual.Length));
+    }
+
+    /// <summary>Asserts that <paramref name="path"/> is a non-empty PNG file (its 8-byte signature).</summary>
+    private static void AssertPng(string path)
+    {
+        Assert.IsTrue(File.Exists(path), path);
+        var bytes = File.ReadAllBytes(path);
+        CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, bytes.Take(8).ToArray(), $"{path}: not a PNG");
+        Assert.IsTrue(bytes.Length > 100, $"{path}: {bytes.Length} bytes");
+    }
+
+    /// <summary>
+    /// The text of <paramref name="path"/>, asserted to be a self-contained report.html with embedded pictures; entities
+    /// decoded, since the report encodes characters such as ² as <c>&amp;#178;</c>.
+    /// </summary>
+    private static string ReportHtml(string path)
+    {
+        Assert.IsTrue(File.Exists(path), path);
+        var html = File.ReadAllText(path);
+        StringAssert.StartsWith(html, "<!DOCTYPE html>");
+        StringAssert.Contains(html, "data:image/png;base64,");
+        return System.Net.WebUtility.HtmlDecode(html);
+    }
+
+    [TestMethod]
+    public void AMultiLabelModelTrainsFromACsvAndEvaluatesWithTheTestsOwnNumbers()
+    {
+        StringAssert.Contains(s_multiTrainOutput, "48 training and 16 validation images of 3 classes (multi-label)", "is_valid honoured, the task found");
+        StringAssert.Contains(s_multiTrainOutput, "Scoring the validation set");
+        StringAssert.Contains(s_multiTrainOutput, "accuracy_multi");
+        foreach (var file in new[] { "report.html", "top_losses.png" }) // the report interprets the model as multi-label
+            Assert.IsTrue(File.Exists(Path.Combine(Path.GetDirectoryName(s_multiModel)!, file)), file);
+
+        var metrics = JsonMetrics(Stdout("evaluate", s_multiModel, s_images.Folder, "--labels", Path.Combine(s_images.Folder, "labels.csv"), "--format", "json"));
+
+        CollectionAssert.AreEqual(new[] { "accuracy_multi", "f1_micro", "f1_macro", "map" }, metrics.Keys.ToArray());
+        var (accuracyMulti, microF1) = MultiLabelValidationMetrics();
+        Assert.AreEqual(accuracyMulti, metrics["accuracy_multi"], 1e-9);
+        Assert.AreEqual(microF1, metrics["f1_micro"], 1e-9);
         Assert.IsTrue(metrics["f1_macro"] is >= 0 and <= 1 && metrics["map"] is >= 0 and <= 1, string.Join(", ", metrics));
 
         var text = TestData.Cli("evaluate", s_multiModel, s_images.Folder, "--labels", Path.Combine(s_images.Folder, "labels.csv"));
@@ -155,14 +197,10 @@ public sealed class TaskCommandLineTests
         var metrics = JsonMetrics(Stdout("evaluate", s_valueModel, s_images.Folder, "--labels", Path.Combine(s_images.Folder, "values.csv"), "--format", "json"));
 
         CollectionAssert.AreEqual(new[] { "r2", "mae", "rmse" }, metrics.Keys.ToArray());
-        var (_, scored) = InProcess(s_valueModel, s_valueValid);
-        var predicted = scored.GetColumn<float>("Score").ToArray();
-        var actual = s_valueValid.Select(r => (double)r.Label).ToArray();
-        double mean = actual.Average();
-        double residual = actual.Zip(predicted).Sum(p => (p.First - p.Second) * (p.First - p.Second));
-        Assert.AreEqual(1 - residual / actual.Sum(a => (a - mean) * (a - mean)), metrics["r2"], 1e-4);
-        Assert.AreEqual(actual.Zip(predicted).Average(p => Math.Abs(p.First - p.Second)), metrics["mae"], 1e-4);
-        Assert.AreEqual(Math.Sqrt(residual / actual.Length), metrics["rmse"], 1e-4);
+        var (r2, mae, rmse) = RegressionValidationMetrics();
+        Assert.AreEqual(r2, metrics["r2"], 1e-4);
+        Assert.AreEqual(mae, metrics["mae"], 1e-4);
+        Assert.AreEqual(rmse, metrics["rmse"], 1e-4);
     }
 
     [TestMethod]
@@ -186,13 +224,45 @@ public sealed class TaskCommandLineTests
     }
 
     [TestMethod]
-    public void InterpretSkipsAndExportWritesValuesForARegression()
+    public void InterpretOfAMultiLabelModelWithLabelsWritesItsTopLossesAndReportWithTheTestsOwnAccuracy()
     {
-        var (code, output) = TestData.Cli("interpret", s_valueModel, s_images.Folder, "--out", Path.Combine(s_images.Folder, "interpret-value"));
-        Assert.AreEqual(0, code, output);
-        StringAssert.Contains(output, "No interpretation pictures");
-        StringAssert.Contains(output, "a regression");
+        var output = Path.Combine(s_images.Folder, "interpret-multi");
+        var (code, text) = TestData.Cli("interpret", s_multiModel, s_images.Folder, "--labels", "labels.csv", "--out", output, "--top", "4", "--gradcam");
 
+        Assert.AreEqual(0, code, text);
+        StringAssert.Contains(text, "Interpretation of 16 images (the is_valid rows)", "the is_valid rows only, the CSV found inside the data folder");
+        StringAssert.Contains(text, "accuracy_multi");
+        StringAssert.Contains(text, "--gradcam draws single-label models; this one is multi-label");
+        AssertPng(Path.Combine(output, "top_losses.png"));
+        Assert.IsFalse(File.Exists(Path.Combine(output, "confusion_matrix.png")), "no single-label pictures");
+        var html = ReportHtml(Path.Combine(output, "report.html"));
+        StringAssert.Contains(html, "Multi-label interpretation");
+        StringAssert.Contains(html, "Per class");
+        // The report's metric rows (invariant culture), against the test's own count of right class decisions.
+        var (accuracyMulti, _) = MultiLabelValidationMetrics();
+        StringAssert.Contains(html, $"<td>accuracy_multi</td><td>{accuracyMulti.ToString("P2", CultureInfo.InvariantCulture)}</td>");
+    }
+
+    [TestMethod]
+    public void InterpretOfARegressionWithLabelsDrawsPredictedAgainstActual()
+    {
+        var output = Path.Combine(s_images.Folder, "interpret-value");
+        var (code, text) = TestData.Cli("interpret", s_valueModel, s_images.Folder, "--labels", Path.Combine(s_images.Folder, "values.csv"), "--out", output);
+
+        Assert.AreEqual(0, code, text);
+        StringAssert.Contains(text, "Interpretation of 16 images (the is_valid rows)");
+        StringAssert.Contains(text, "R²");
+        AssertPng(Path.Combine(output, "predicted_vs_actual.png"));
+        AssertPng(Path.Combine(output, "largest_errors.png"));
+        var html = ReportHtml(Path.Combine(output, "report.html"));
+        StringAssert.Contains(html, "Predicted vs actual");
+        var (r2, _, _) = RegressionValidationMetrics();
+        StringAssert.Contains(html, $"<td>R²</td><td>{r2.ToString("F4", CultureInfo.InvariantCulture)}</td>");
+    }
+
+    [TestMethod]
+    public void ExportWritesValuesForARegression()
+    {
         var onnx = Path.Combine(s_images.Folder, "value.onnx");
         var (exported, exportOutput) = TestData.Cli("export", s_valueModel, onnx, "--check", s_images.Folder);
         Assert.AreEqual(0, exported, exportOutput);
@@ -235,6 +305,8 @@ public sealed class TaskCommandLineTests
             (["train", folder, "--labels", "both.csv"], "pass --task regression to learn the values"),
             (["evaluate", s_multiModel, folder], "pass --labels <csv> with a 'labels' column"),
             (["evaluate", s_valueModel, folder, "--labels", labels], "Name the column of numbers with --label-column"),
+            (["interpret", s_multiModel, folder], "pass --labels <csv> with a 'labels' column"),
+            (["interpret", s_valueModel, folder], "pass --labels <csv> with a 'value' column"),
         };
         foreach (var (args, message) in cases)
         {

@@ -90,9 +90,11 @@ internal sealed class LabelledData
     {
         if (source.Task is ImageTask.MultiLabel or ImageTask.Regression)
         {
+            // The whole layout, since this is where a user who has only class folders learns what the CSV looks like.
+            const string layout = " The CSV follows fast.ai's from_csv layout: a header line, the image paths relative to the folder in the first column, the labels, and optionally an is_valid column (true/false) marking the validation rows.";
             throw new CliException(source.Task == ImageTask.Regression
-                ? "A regression model learns numbers, which a folder of class sub-folders does not hold: pass --labels <csv> with a 'value' column (a number per image)."
-                : "A multi-label model learns several classes per image, which a folder of class sub-folders does not hold: pass --labels <csv> with a 'labels' column (the classes, space-separated).");
+                ? "A regression model learns numbers, which a folder of class sub-folders does not hold: pass --labels <csv> with a 'value' column (a number per image)." + layout
+                : "A multi-label model learns several classes per image, which a folder of class sub-folders does not hold: pass --labels <csv> with a 'labels' column (the classes, space-separated)." + layout);
         }
         if (source.LabelColumn is not null)
             throw new CliException("--label-column names a column of the --labels CSV; pass --labels <csv> too, or leave --label-column out for a folder of class sub-folders.");

@@ -48,10 +48,6 @@ internal static class RunReport
         return interpretation;
     }
 
-    /// <summary>Why a <paramref name="task"/> model gets no interpretation pictures yet.</summary>
-    public static string InterpretationNote(ImageTask task, string metrics) =>
-        $"No interpretation pictures: `interpret` draws single-label models (the report of `train` interprets the others), and this model is {(task == ImageTask.MultiLabel ? "multi-label" : "a regression")} ({metrics}).";
-
     /// <summary>Saves the report and says where it is.</summary>
     public static void Save(FastCnnReport report, string folder)
     {
