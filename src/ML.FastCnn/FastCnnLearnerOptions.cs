@@ -105,7 +105,8 @@ public sealed partial class FastCnnLearner
         /// Side in pixels of the square the images are resized to (bicubic; the aspect ratio kept or not by <see cref="Resize"/>),
         /// 16 or more. Default <see langword="null"/>: the images' own size — the median shorter side of the
         /// first images, rounded up to a multiple of 32, between 64 and 224 (ImageNet's size): training
-        /// costs grow with its square, and upscaling small images past that adds nothing.
+        /// costs grow with its square, and upscaling small images past that added little for single-label sets.
+        /// Multi-label and regression upscale smaller images to 160: their answers lie in details (measured, docs/benchmarks.md).
         /// </summary>
         public int? ImageSize { get; set; }
 

@@ -84,6 +84,22 @@ public sealed class TrainingPlanTests
     }
 
     [TestMethod]
+    public void MultiLabelAndRegressionTrainLongerOnLargerImages()
+    {
+        foreach (var task in new[] { ImageTask.MultiLabel, ImageTask.Regression })
+        {
+            Assert.AreEqual(160, TrainingInput.ImageSizeFor([96, 90, 100], task), $"{task}: small images are upscaled to 160");
+            Assert.AreEqual(192, TrainingInput.ImageSizeFor([180, 190, 200], task), $"{task}: larger ones keep their own size");
+            Assert.AreEqual(224, TrainingInput.ImageSizeFor([800, 600, 1024], task), $"{task}: photos at ImageNet's size");
+            var plan = TrainingPlan.For(500, task: task);
+            int steps = plan.Epochs * (500 / plan.BatchSize);
+            Assert.IsTrue(steps is >= 250 and <= 350, $"{task}: about 300 main-phase steps on 500 images, planned {steps}");
+            Assert.IsGreaterThan(TrainingPlan.For(500).Epochs, plan.Epochs, $"{task}: more epochs than single-label");
+            Assert.AreEqual(TrainingPlan.For(60_000).Epochs, TrainingPlan.For(60_000, task: task).Epochs, "large sets: the augmented epochs, whatever the task");
+        }
+    }
+
+    [TestMethod]
     public void LessonOneAugmentsAndRunsTwoSgdrCyclesWhateverTheSize()
     {
         foreach (int n in Sizes)

@@ -55,7 +55,8 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
 
     /// <summary>
     /// The data-size defaults for <paramref name="trainingImages"/> images: small sets get smaller batches and
-    /// more epochs, so that the main phase makes enough optimizer steps (about 60, at least 3 epochs); sets of
+    /// more epochs, so that the main phase makes enough optimizer steps (about 60 for single-label, about 300 for
+    /// multi-label and regression — see <see cref="DetailTaskMainPhaseSteps"/>; at least 3 epochs); sets of
     /// <see cref="LargeSet"/> images or more get augmentation (<see cref="ML.FastCnn.Augmentation.SideOn"/>)
     /// and the epochs it needs to pay (6). The range test covers at most about three epochs, except on stored
     /// activations where it is cheap. The images are cached when they take at most 512 MB at
@@ -64,14 +65,17 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
     /// <param name="trainingImages">Usable training images, 1 or more.</param>
     /// <param name="recipe">The recipe to plan for.</param>
     /// <param name="imageSize">Side in pixels the images are trained at.</param>
-    public static TrainingPlan For(int trainingImages, TrainingRecipe recipe = TrainingRecipe.FineTuneOnStoredActivations, int imageSize = 224)
+    /// <param name="task">The task the network learns.</param>
+    public static TrainingPlan For(int trainingImages, TrainingRecipe recipe = TrainingRecipe.FineTuneOnStoredActivations, int imageSize = 224,
+        ImageTask task = ImageTask.SingleLabel)
     {
         Checks.UserArg(trainingImages >= 1, nameof(trainingImages), $"must be 1 or more (was {trainingImages})");
         Checks.UserArg(imageSize >= FastCnnLearner.Options.MinImageSize, nameof(imageSize), $"must be {FastCnnLearner.Options.MinImageSize} or more (was {imageSize})");
         int batchSize = BatchSizeFor(trainingImages);
         int stepsPerEpoch = Math.Max(1, trainingImages / batchSize);
         bool large = trainingImages >= LargeSet;
-        int epochs = large ? LargeSetEpochs : Math.Clamp((int)Math.Round(MainPhaseSteps / (double)stepsPerEpoch), MinEpochs, MaxEpochs);
+        int steps = task == ImageTask.SingleLabel ? MainPhaseSteps : DetailTaskMainPhaseSteps;
+        int epochs = large ? LargeSetEpochs : Math.Clamp((int)Math.Round(steps / (double)stepsPerEpoch), MinEpochs, MaxEpochs);
         bool stored = recipe != TrainingRecipe.FineTune;
         var augmentation = large || recipe == TrainingRecipe.Lesson1 ? ML.FastCnn.Augmentation.SideOn : null;
         int presize = PresizeFor(imageSize, augmentation, imagesMedianSide: null);
@@ -95,11 +99,12 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
     /// <param name="recipe">The estimator's options, or null.</param>
     /// <param name="pretrained">Whether the body starts from pretrained weights.</param>
     /// <param name="imagesMedianSide">The training images' median shorter side, null when unknown; read only when the plan presizes.</param>
+    /// <param name="task">The task the network learns (the label column's, bound before the plan).</param>
     internal static TrainingPlan Create(int trainingImages, int validationImages, Func<int> imageSizeOfData, FastCnnLearner.Options options,
-        FastCnnOptions? recipe, bool pretrained, Func<int?>? imagesMedianSide = null)
+        FastCnnOptions? recipe, bool pretrained, Func<int?>? imagesMedianSide = null, ImageTask task = ImageTask.SingleLabel)
     {
         int imageSize = options.ImageSize ?? imageSizeOfData();
-        var defaults = For(trainingImages, recipe?.Recipe ?? TrainingRecipe.FineTuneOnStoredActivations, imageSize);
+        var defaults = For(trainingImages, recipe?.Recipe ?? TrainingRecipe.FineTuneOnStoredActivations, imageSize, task);
         var finder = recipe?.LearningRateFinder;
         var augmentation = options.Augmentation ?? defaults.Augmentation; // None stays None: off, also for Lesson1
         int presize = PresizeFor(imageSize, augmentation, imagesMedianSide);
@@ -127,8 +132,15 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
     /// </summary>
     public const int LargeSet = 10_000;
 
-    /// <summary>Steps the main phase aims at.</summary>
+    /// <summary>Steps the main phase aims at (single-label).</summary>
     private const int MainPhaseSteps = 60;
+
+    /// <summary>
+    /// Steps the main phase aims at for multi-label and regression: every image carries several decisions (which
+    /// classes) or a fine one (how large), and on generated drawings ten epochs of 500 images beat three by 5–7 points
+    /// of accuracy_multi and R² (docs/benchmarks.md, issue 22), where single-label sets gained nothing from doubling.
+    /// </summary>
+    internal const int DetailTaskMainPhaseSteps = 300;
     private const int MinEpochs = 3;
     private const int MaxEpochs = 12;
     private const int LargeSetEpochs = 6;
