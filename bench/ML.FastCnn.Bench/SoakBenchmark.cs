@@ -84,7 +84,7 @@ internal static class SoakBenchmark
 
     private sealed class StepCounter(Action step) : LearnerCallback
     {
-        public override void AfterBatch(FitContext context, double loss) => step();
+        public override void AfterBatch(FitContext context, BatchLoss loss) => step();
     }
 
     private sealed class Prediction

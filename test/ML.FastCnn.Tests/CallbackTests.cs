@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using TorchSharp;
 
 namespace ML.FastCnn.Tests;
 
@@ -151,9 +152,83 @@ public sealed class CallbackTests
             _start.Dispose();
         }
 
-        public override void AfterBatch(FitContext context, double loss) => Batches++;
+        public override void AfterBatch(FitContext context, BatchLoss loss) => Batches++;
 
         private static float FirstWeight(FitContext context) => context.Network.parameters().Last().data<float>()[0];
+    }
+
+    [TestMethod]
+    public void AnEpochsTrainingLossNeedsNoCallbackToAskForTheBatchLosses()
+    {
+        var ml = new MLContext(seed: 1);
+        var raw = ml.Data.LoadFromEnumerable(s_rows); // 18 rows: three batches of 6 per epoch
+        var data = TestData.Preprocessing(ml).Fit(raw).Transform(raw);
+        var options = TestData.TinyOptions().Learner;
+        options.BatchSize = 6;
+        using var learner = FastCnnLearner.Create(ml, data, options);
+        var epochs = new EpochsOnly();
+        var reader = new ReadsEveryLoss();
+
+        var results = learner.Fit(2, 1e-3, LearningRateSchedule.Constant, [epochs, reader]);
+
+        Assert.AreEqual(2, epochs.TrainLosses.Count);
+        CollectionAssert.AreEqual(results.Select(r => r.TrainLoss).ToArray(), epochs.TrainLosses.ToArray());
+        for (int epoch = 0; epoch < 2; epoch++)
+        {
+            var batches = reader.Losses.Where(b => b.Epoch == epoch).ToList();
+            Assert.AreEqual(3, batches.Count);
+            Assert.IsTrue(batches.All(b => double.IsFinite(b.Value) && b.Value > 0));
+            // The loop's definition (Σ loss × rows / rows), summed on the device in float64: the host's doubles, bit for bit.
+            double sum = 0;
+            foreach (var b in batches)
+                sum += b.Value * b.Rows;
+            Assert.AreEqual(sum / batches.Sum(b => b.Rows), epochs.TrainLosses[epoch], $"epoch {epoch + 1}");
+            Assert.AreEqual(batches.Average(b => b.Value), epochs.TrainLosses[epoch], 1e-12, "equal batches: the mean of the batch losses");
+        }
+        Assert.IsTrue(reader.Kept.All(l => l.IsRead), "the loop reads each loss once (to skip a non-finite batch's step)");
+        CollectionAssert.AreEqual(reader.Losses.Select(b => b.Value).ToArray(), reader.Kept.Select(l => l.Value).ToArray(),
+            "a read loss keeps its number after its batch");
+    }
+
+    [TestMethod]
+    public void ABatchLossIsReadOnceAndOnlyDuringItsBatch()
+    {
+        using var scope = torch.NewDisposeScope();
+        var read = new BatchLoss(torch.tensor(2.5f), rows: 4);
+        Assert.IsFalse(read.IsRead);
+        Assert.AreEqual("not read", read.ToString());
+        Assert.AreEqual(2.5, read.Value);
+        Assert.IsTrue(read.IsRead);
+        read.Close();
+        Assert.AreEqual(2.5, read.Value, "kept after the batch");
+        Assert.AreEqual(4, read.Rows);
+        Assert.IsFalse(new BatchLoss(torch.tensor(float.NaN), rows: 1).IsFinite);
+
+        var unread = new BatchLoss(torch.tensor(1f), rows: 4);
+        unread.Close();
+        Assert.ThrowsExactly<InvalidOperationException>(() => unread.Value);
+    }
+
+    /// <summary>Sees only the epochs' rows: never asks for a batch's loss.</summary>
+    private sealed class EpochsOnly : LearnerCallback
+    {
+        public List<double> TrainLosses { get; } = [];
+
+        public override void AfterEpoch(FitContext context, EpochResult result) => TrainLosses.Add(result.TrainLoss);
+    }
+
+    /// <summary>Asks for every batch's loss, and keeps the objects to ask again after the fit.</summary>
+    private sealed class ReadsEveryLoss : LearnerCallback
+    {
+        public List<(int Epoch, double Value, int Rows)> Losses { get; } = [];
+
+        public List<BatchLoss> Kept { get; } = [];
+
+        public override void AfterBatch(FitContext context, BatchLoss loss)
+        {
+            Losses.Add((context.Epoch, loss.Value, loss.Rows));
+            Kept.Add(loss);
+        }
     }
 
     [TestMethod]

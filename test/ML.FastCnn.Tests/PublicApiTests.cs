@@ -17,6 +17,7 @@ public sealed class PublicApiTests
             "ML.FastCnn.Augmentation",
             "ML.FastCnn.AugmentationMode",
             "ML.FastCnn.BadImagePolicy",
+            "ML.FastCnn.BatchLoss",
             "ML.FastCnn.BatchProgress",
             "ML.FastCnn.BatchStep",
             "ML.FastCnn.CallbackOrder",

@@ -499,7 +499,7 @@ public sealed class RecipeTests
     /// <summary>At the end of every epoch of an unfrozen fit, turns the head's last layer against its own predictions.</summary>
     private sealed class SpoilTheHeadWhenUnfrozen : LearnerCallback
     {
-        public override void AfterBatch(FitContext context, double loss)
+        public override void AfterBatch(FitContext context, BatchLoss loss)
         {
             if (context.Learner.IsFrozen || context.Batch != context.BatchesPerEpoch - 1)
                 return;
@@ -560,7 +560,7 @@ public sealed class RecipeTests
 
         public List<double> Momentum { get; } = [];
 
-        public override void AfterBatch(FitContext context, double loss)
+        public override void AfterBatch(FitContext context, BatchLoss loss)
         {
             Rates.Add([.. context.LearningRates]);
             Momentum.Add(context.Momentum);
@@ -584,7 +584,7 @@ public sealed class RecipeTests
 
         public override void BeforeBatch(FitContext context) => calls.Add($"{name}:before_batch");
 
-        public override void AfterBatch(FitContext context, double loss) => calls.Add($"{name}:after_batch");
+        public override void AfterBatch(FitContext context, BatchLoss loss) => calls.Add($"{name}:after_batch");
 
         public override void AfterEpoch(FitContext context, EpochResult result) => calls.Add($"{name}:after_epoch");
 
@@ -599,7 +599,7 @@ public sealed class RecipeTests
 
         public override void BeforeBatch(FitContext context) => BatchesStarted++;
 
-        public override void AfterBatch(FitContext context, double loss)
+        public override void AfterBatch(FitContext context, BatchLoss loss)
         {
             if (BatchesStarted == batches)
                 source.Cancel();

@@ -28,10 +28,9 @@ internal static class ImageTensorConverter
         // An explicit Scalar, alive until the end of the method: an implicit 255f temporary can be freed by
         // its finalizer while libtorch reads it (TorchSharp 0.107, DESIGN.md "TorchSharp scalars").
         using var maximum = 255f.ToScalar();
-        var mean = tensor(normalization.Mean, [1, 3, 1, 1], device: device);
-        var std = tensor(normalization.Std, [1, 3, 1, 1], device: device);
+        var statistics = OnDevice(device, normalization);
         var x = bytes.to(device).to_type(float32).div_(maximum);
-        return x.sub_(mean).div_(std).MoveToOuterDisposeScope();
+        return x.sub_(statistics.Mean).div_(statistics.Std).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -41,10 +40,49 @@ internal static class ImageTensorConverter
     public static Tensor NormalizeFloat(Tensor x, Device device, InputNormalization normalization)
     {
         using var scope = NewDisposeScope();
-        var scale = tensor(normalization.Std.Select(s => 1 / s).ToArray(), [1, 3, 1, 1], device: device);
-        var shift = tensor(normalization.Mean.Zip(normalization.Std, (m, s) => -m / s).ToArray(), [1, 3, 1, 1], device: device);
-        return shift.addcmul(x, scale, KeptAliveScalars.One).MoveToOuterDisposeScope();
+        var statistics = OnDevice(device, normalization);
+        return statistics.Shift.addcmul(x, statistics.Scale, KeptAliveScalars.One).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The [1, 3, 1, 1] tensors of a normalisation on one device: mean and std, and 1/std and −mean/std.</summary>
+    internal sealed record DeviceStatistics(Tensor Mean, Tensor Std, Tensor Scale, Tensor Shift);
+
+    private static readonly Dictionary<(DeviceType Type, long Index, string Numbers), DeviceStatistics> s_onDevice = [];
+    private static readonly Lock s_onDeviceLock = new();
+
+    /// <summary>
+    /// A normalisation's tensors on <paramref name="device"/>, made (one host-to-device copy each) the first time they are
+    /// asked for and kept for the process's lifetime, outside every dispose scope; every batch used to copy them anew.
+    /// </summary>
+    /// <remarks>
+    /// Why the process owns them rather than a model: they are four tensors of three floats per (device, normalisation), a
+    /// process meets one or a few of each (ImageNet's, a custom backbone's), and they are only ever read (never an in-place
+    /// operand), so threads and models can share them. A model owning them would have to hand them to every place that
+    /// normalises (training, each scoring engine, Grad-CAM, activation caching, the diagnosis probe) and dispose them
+    /// after its last scorer; the process's copy has no owner to outlive. Keyed by the numbers' bits, not the
+    /// record (which compares its arrays by reference); a lock (not GetOrAdd) so that a race never makes tensors nobody frees.
+    /// </remarks>
+    internal static DeviceStatistics OnDevice(Device device, InputNormalization normalization)
+    {
+        var key = (device.type, device.index, Bits(normalization));
+        lock (s_onDeviceLock)
+        {
+            if (!s_onDevice.TryGetValue(key, out var statistics))
+            {
+                // Computed on the host exactly as before (float division), then copied once.
+                float[] scale = normalization.Std.Select(s => 1 / s).ToArray();
+                float[] shift = normalization.Mean.Zip(normalization.Std, (m, s) => -m / s).ToArray();
+                statistics = new DeviceStatistics(Make(normalization.Mean), Make(normalization.Std), Make(scale), Make(shift));
+                s_onDevice.Add(key, statistics);
+            }
+            return statistics;
+        }
+
+        Tensor Make(float[] values) => tensor(values, [1, 3, 1, 1], device: device).DetachFromDisposeScope();
+    }
+
+    private static string Bits(InputNormalization normalization) =>
+        string.Join(',', normalization.Mean.Concat(normalization.Std).Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8", System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>
     /// A batch as the network's input on <paramref name="device"/>: augmented on the device when it carries batch

@@ -7,17 +7,19 @@ namespace ML.FastCnn;
 /// </summary>
 public sealed class BatchStep
 {
-    internal BatchStep(int rows, double loss)
+    internal BatchStep(BatchLoss loss)
     {
-        Rows = rows;
         Loss = loss;
     }
 
     /// <summary>Rows (images) in this batch.</summary>
-    public int Rows { get; }
+    public int Rows => Loss.Rows;
 
-    /// <summary>The batch's mean loss, as reported to <see cref="LearnerCallback.AfterBatch"/>.</summary>
-    public double Loss { get; }
+    /// <summary>
+    /// The batch's mean loss, as reported to <see cref="LearnerCallback.AfterBatch"/>: ask <see cref="BatchLoss.Value"/> for
+    /// the number (a read from the device).
+    /// </summary>
+    public BatchLoss Loss { get; }
 
     /// <summary>What the loss is multiplied by before its gradients are computed. Default 1.</summary>
     public double LossScale { get; set; } = 1;

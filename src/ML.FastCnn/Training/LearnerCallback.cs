@@ -36,8 +36,11 @@ public abstract class LearnerCallback
     /// </summary>
     public virtual void AfterLoss(FitContext context, BatchStep step) { }
 
-    /// <summary>After the optimizer step of a training batch whose mean loss was <paramref name="loss"/> (fast.ai <c>after_batch</c>).</summary>
-    public virtual void AfterBatch(FitContext context, double loss) { }
+    /// <summary>
+    /// After the optimizer step of a training batch whose mean loss is <paramref name="loss"/> (fast.ai <c>after_batch</c>):
+    /// ask <see cref="BatchLoss.Value"/> only when the number is needed (on a GPU, reading it waits for the device).
+    /// </summary>
+    public virtual void AfterBatch(FitContext context, BatchLoss loss) { }
 
     /// <summary>After each epoch's validation, with its row of the epoch table (fast.ai <c>after_epoch</c>).</summary>
     public virtual void AfterEpoch(FitContext context, EpochResult result) { }

@@ -154,7 +154,9 @@ internal sealed class TrainingLoop : IDisposable
     {
         // A fully frozen body (precomputed, or BatchNorm frozen too) runs in evaluation mode: its statistics do not move.
         Model.Network.SetTrainingMode(body: !(precomputed || Groups.BatchNormFrozen || FreezeBatchNormStatistics));
-        double lossSum = 0;
+        // The epoch's loss is summed on the device — Σ loss × rows in float64: the same products and sums, in the same order,
+        // as the host doubles it replaces, so the same number — and read once, at the end of the epoch.
+        using var lossSum = zeros(1, dtype: float64, device: Model.Device).DetachFromDisposeScope();
         int seen = 0;
         context.Batch = 0;
         foreach (var (input, targets, count) in Batches(Train, precomputed ? _activations.Train : null, training: true, cancellation))
@@ -168,35 +170,50 @@ internal sealed class TrainingLoop : IDisposable
             var loss = precomputed || Settings.MixUp == 0
                 ? Task.Loss(forward.call(input), targets, sum: false, Settings.LabelSmoothing)
                 : MixedLoss(forward, input, targets, SampleRandom.For(Settings.Seed, _epochsRun, context.Batch, view: -1));
-            double value = loss.ToDouble();
-            if (double.IsFinite(value)) // a non-finite loss skips the step; the callbacks decide what follows
+            var detached = loss.detach();
+            using (var rows = ((double)count).ToScalar())
+                lossSum.add_(detached.to(float64).mul(rows), KeptAliveScalars.One);
+            var batchLoss = new BatchLoss(detached, count);
+            try
             {
-                var step = new BatchStep(count, value);
-                callbacks.ForEach(c => c.AfterLoss(context, step));
-                if (step.LossScale == 1)
+                // The one read from the device left in a step. A non-finite loss must skip AfterLoss, backward and the optimizer
+                // step (as before), and the host takes that decision before it queues the backward pass, so the loss is read here,
+                // between forward and backward. Reading the float costs the same wait as reading an on-device isfinite flag (and
+                // one kernel fewer), and callbacks that ask for the value get this read, not a second one. Nothing else in the
+                // step reads from the device (the epoch's sum above stays there), so a device-side skip would remove the last
+                // read. (The uploads of each batch and its targets from pageable memory remain: pinned memory is for later.)
+                if (batchLoss.IsFinite) // a non-finite loss skips the step; the callbacks decide what follows
                 {
-                    loss.backward();
+                    var step = new BatchStep(batchLoss);
+                    callbacks.ForEach(c => c.AfterLoss(context, step));
+                    if (step.LossScale == 1)
+                    {
+                        loss.backward();
+                    }
+                    else
+                    {
+                        using var scale = step.LossScale.ToScalar();
+                        loss.mul(scale).backward();
+                    }
+                    if (!step.SkipStep) // skipped: the gradients add up until a batch steps (gradient accumulation)
+                    {
+                        context.Optimizer.step();
+                        context.Optimizer.zero_grad();
+                    }
                 }
-                else
-                {
-                    using var scale = step.LossScale.ToScalar();
-                    loss.mul(scale).backward();
-                }
-                if (!step.SkipStep) // skipped: the gradients add up until a batch steps (gradient accumulation)
-                {
-                    context.Optimizer.step();
-                    context.Optimizer.zero_grad();
-                }
+                context.Iteration++;
+                callbacks.ForEach(c => c.AfterBatch(context, batchLoss));
             }
-            context.Iteration++;
-            callbacks.ForEach(c => c.AfterBatch(context, value));
-            lossSum += value * count;
+            finally
+            {
+                batchLoss.Close(); // its tensor goes with the batch's scope
+            }
             seen += count;
             context.Batch++;
             if (context.StopRequested)
                 break;
         }
-        return seen == 0 ? double.NaN : lossSum / seen;
+        return seen == 0 ? double.NaN : lossSum.ToDouble() / seen; // the epoch's one read of its loss
     }
 
     /// <summary>MixUp's step: the batch blended with a shuffled copy of itself, the loss blended between both target sets.</summary>
@@ -246,8 +263,11 @@ internal sealed class TrainingLoop : IDisposable
             return (null, null);
         Model.Network.eval();
         using var noGrad = no_grad();
-        double lossSum = 0;
-        long right = 0, decisions = 0, seen = 0;
+        // Summed on the device and read once at the end: float64 sums of the float32 batch sums (as the host doubles they
+        // replace: the same number), an int64 count of right decisions.
+        using var lossSum = zeros(1, dtype: float64, device: Model.Device).DetachFromDisposeScope();
+        using var right = zeros(1, dtype: int64, device: Model.Device).DetachFromDisposeScope();
+        long decisions = 0, seen = 0;
         var forward = _activations.Valid is null ? Model.Network : Model.Network.Classifier;
         var meter = new PhaseMeter("Validating", Valid.Count, "images", _session.Info, PhaseProgress); // long on large sets
         foreach (var (input, targets, count) in Batches(Valid, _activations.Valid, training: false, cancellation))
@@ -257,17 +277,19 @@ internal sealed class TrainingLoop : IDisposable
             cancellation.ThrowIfCancellationRequested();
             _session.ThrowIfCancelled();
             var outputs = forward.call(input);
-            lossSum += Task.Loss(outputs, targets, sum: true, Settings.LabelSmoothing).ToDouble();
+            lossSum.add_(Task.Loss(outputs, targets, sum: true, Settings.LabelSmoothing).to(float64), KeptAliveScalars.One);
             if (Task.Decisions(outputs, targets) is { } batch)
             {
-                right += batch.Right.ToInt64();
+                right.add_(batch.Right, KeptAliveScalars.One);
                 decisions += batch.Decisions;
             }
             seen += targets.shape[0];
             meter.Advance(count);
         }
         meter.Finish();
-        return (lossSum / seen, decisions == 0 ? null : (double)right / decisions);
+        double loss = lossSum.ToDouble();
+        long rightTotal = right.ToInt64();
+        return (loss / seen, decisions == 0 ? null : (double)rightTotal / decisions);
     }
 
     /// <summary>The task's predictions (probabilities or values) of the validation images, in evaluation mode, with their targets.</summary>

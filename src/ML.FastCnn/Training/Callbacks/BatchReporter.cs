@@ -8,6 +8,6 @@ internal sealed class BatchReporter(IProgress<BatchProgress> progress) : Learner
     public override int Order => CallbackOrder.Reporting;
 
     /// <inheritdoc />
-    public override void AfterBatch(FitContext context, double loss) =>
-        progress.Report(new BatchProgress(context.Epoch + 1, context.Epochs, context.Batch + 1, context.BatchesPerEpoch, loss));
+    public override void AfterBatch(FitContext context, BatchLoss loss) =>
+        progress.Report(new BatchProgress(context.Epoch + 1, context.Epochs, context.Batch + 1, context.BatchesPerEpoch, loss.Value));
 }

@@ -20,13 +20,13 @@ public sealed class DivergenceGuard : LearnerCallback
 
     /// <inheritdoc />
     /// <exception cref="TrainingDivergedException">The loss is not finite.</exception>
-    public override void AfterBatch(FitContext context, double loss)
+    public override void AfterBatch(FitContext context, BatchLoss loss)
     {
-        if (double.IsFinite(loss))
+        if (loss.IsFinite) // read by the loop already, to skip a non-finite batch's step: no second wait
             return;
         _lastGood!.Restore();
         throw new TrainingDivergedException(
-            $"Training diverged: the loss became {loss} in epoch {context.Epoch + 1}, batch {context.Batch + 1}, at learning rate {context.LearningRate:G3}. " +
+            $"Training diverged: the loss became {loss.Value} in epoch {context.Epoch + 1}, batch {context.Batch + 1}, at learning rate {context.LearningRate:G3}. " +
             "The weights of the last good epoch were kept. Use a smaller learning rate: run the learning-rate range test " +
             "(FastCnnLearner.FindLearningRate, or leave FastCnnOptions.LearningRate unset) and pick its suggestion.",
             context.Epoch + 1, context.Batch + 1, context.LearningRate);

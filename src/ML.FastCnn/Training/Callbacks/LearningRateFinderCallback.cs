@@ -33,9 +33,9 @@ internal sealed class LearningRateFinderCallback : ParameterScheduler
         context.SkipValidation = true;
     }
 
-    public override void AfterBatch(FitContext context, double loss)
+    public override void AfterBatch(FitContext context, BatchLoss loss)
     {
-        _average = Beta * _average + (1 - Beta) * loss;
+        _average = Beta * _average + (1 - Beta) * loss.Value; // the range test needs every batch's loss
         _count++;
         double smooth = _average / (1 - Math.Pow(Beta, _count));
         LearningRates.Add(context.LearningRate);

@@ -73,12 +73,13 @@ public sealed class Recorder : LearnerCallback
     }
 
     /// <inheritdoc />
-    public override void AfterBatch(FitContext context, double loss)
+    public override void AfterBatch(FitContext context, BatchLoss loss)
     {
         if (!_recording)
             return;
+        double value = loss.Value; // every batch's loss is the record
         lock (_lock)
-            _batches.Add(new RecordedBatch(_fit, context.Epoch + 1, _iterationOffset + context.Iteration, loss, context.LearningRate, context.Momentum));
+            _batches.Add(new RecordedBatch(_fit, context.Epoch + 1, _iterationOffset + context.Iteration, value, context.LearningRate, context.Momentum));
     }
 
     /// <inheritdoc />

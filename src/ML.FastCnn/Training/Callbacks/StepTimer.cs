@@ -27,7 +27,7 @@ internal sealed class StepTimer : LearnerCallback
         context.SkipValidation = true;
     }
 
-    public override void AfterBatch(FitContext context, double loss)
+    public override void AfterBatch(FitContext context, BatchLoss loss) // does not ask for the loss
     {
         if (context.Iteration == 1)
             _clock.Start();

@@ -27,7 +27,7 @@ internal sealed class TrainingProgress(string phase, int batchSize, Action<strin
             _meter = new PhaseMeter($"{phase}, epoch {context.Epoch + 1} of {context.Epochs}", (long)context.BatchesPerEpoch * batchSize, "images", log, progress);
     }
 
-    public override void AfterBatch(FitContext context, double loss) =>
+    public override void AfterBatch(FitContext context, BatchLoss loss) => // does not ask for the loss
         _meter?.Advance(totalBatches is null ? batchSize : 1,
             p => p with { Phase = phase, FitRemaining = FitRemaining(context, p.Remaining), Epoch = context.Epoch + 1, Epochs = context.Epochs });
 
