@@ -178,7 +178,7 @@ public sealed class CallbackTests
             var batches = reader.Losses.Where(b => b.Epoch == epoch).ToList();
             Assert.AreEqual(3, batches.Count);
             Assert.IsTrue(batches.All(b => double.IsFinite(b.Value) && b.Value > 0));
-            // The loop's definition (Σ loss × rows / rows), summed on the device in float64: the host's doubles, bit for bit.
+            // The loop's definition: Σ loss × rows / rows.
             double sum = 0;
             foreach (var b in batches)
                 sum += b.Value * b.Rows;

@@ -11,8 +11,9 @@ namespace ML.FastCnn;
 /// </summary>
 /// <remarks>
 /// Ask while the batch's events run (<see cref="LearnerCallback.AfterLoss"/>, <see cref="LearnerCallback.AfterBatch"/>):
-/// the device's copy goes with the batch; keep the number, not this object. The epoch's training loss
-/// (<see cref="EpochResult.TrainLoss"/>) is summed on the device and does not need anyone to ask.
+/// the device's copy goes with the batch; keep the number, not this object. Today the loop itself reads every batch's
+/// loss once (a non-finite one skips the step), so asking costs nothing more; the type lets a skip decided on the
+/// device remove that read later without a change to any callback.
 /// </remarks>
 public sealed class BatchLoss
 {

@@ -154,9 +154,7 @@ internal sealed class TrainingLoop : IDisposable
     {
         // A fully frozen body (precomputed, or BatchNorm frozen too) runs in evaluation mode: its statistics do not move.
         Model.Network.SetTrainingMode(body: !(precomputed || Groups.BatchNormFrozen || FreezeBatchNormStatistics));
-        // The epoch's loss is summed on the device — Σ loss × rows in float64: the same products and sums, in the same order,
-        // as the host doubles it replaces, so the same number — and read once, at the end of the epoch.
-        using var lossSum = zeros(1, dtype: float64, device: Model.Device).DetachFromDisposeScope();
+        double lossSum = 0; // from the step's one read (below): a sum on the device would add kernels and save no wait
         int seen = 0;
         context.Batch = 0;
         foreach (var (input, targets, count) in Batches(Train, precomputed ? _activations.Train : null, training: true, cancellation))
@@ -170,18 +168,14 @@ internal sealed class TrainingLoop : IDisposable
             var loss = precomputed || Settings.MixUp == 0
                 ? Task.Loss(forward.call(input), targets, sum: false, Settings.LabelSmoothing)
                 : MixedLoss(forward, input, targets, SampleRandom.For(Settings.Seed, _epochsRun, context.Batch, view: -1));
-            var detached = loss.detach();
-            using (var rows = ((double)count).ToScalar())
-                lossSum.add_(detached.to(float64).mul(rows), KeptAliveScalars.One);
-            var batchLoss = new BatchLoss(detached, count);
+            var batchLoss = new BatchLoss(loss.detach(), count);
             try
             {
-                // The one read from the device left in a step. A non-finite loss must skip AfterLoss, backward and the optimizer
-                // step (as before), and the host takes that decision before it queues the backward pass, so the loss is read here,
-                // between forward and backward. Reading the float costs the same wait as reading an on-device isfinite flag (and
-                // one kernel fewer), and callbacks that ask for the value get this read, not a second one. Nothing else in the
-                // step reads from the device (the epoch's sum above stays there), so a device-side skip would remove the last
-                // read. (The uploads of each batch and its targets from pageable memory remain: pinned memory is for later.)
+                // The one read from the device left in a step: a non-finite loss must skip AfterLoss, backward and the
+                // optimizer step, and the host decides that before it queues the backward pass. Callbacks that ask for the
+                // value get this read, not a second one; a skip decided on the device would remove it. (Each batch's upload
+                // from pageable memory remains: pinned memory is for later.)
+                lossSum += batchLoss.Value * count;
                 if (batchLoss.IsFinite) // a non-finite loss skips the step; the callbacks decide what follows
                 {
                     var step = new BatchStep(batchLoss);
@@ -213,7 +207,7 @@ internal sealed class TrainingLoop : IDisposable
             if (context.StopRequested)
                 break;
         }
-        return seen == 0 ? double.NaN : lossSum.ToDouble() / seen; // the epoch's one read of its loss
+        return seen == 0 ? double.NaN : lossSum / seen;
     }
 
     /// <summary>MixUp's step: the batch blended with a shuffled copy of itself, the loss blended between both target sets.</summary>
