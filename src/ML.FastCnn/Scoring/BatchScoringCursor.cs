@@ -6,6 +6,8 @@ namespace ML.FastCnn;
 /// <summary>
 /// Scores rows in batches: when the current row passes the end of the scored batch, the
 /// look-ahead cursor reads the next <c>ScoringBatchSize</c> images and one forward pass scores them.
+/// Scoring that runs longer than a few seconds (an evaluation of thousands of images) reports its progress to
+/// MLContext's log, as training's phases do, so that no stretch is silent.
 /// </summary>
 internal sealed class BatchScoringCursor : DataViewRowCursor
 {
@@ -15,10 +17,16 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
     private readonly ImageBatchPipeline? _pipeline;
     private readonly IEnumerator<ImageBatch>? _batches;
     private readonly HashSet<int> _activeOutputs;
+    private readonly PhaseMeter _meter;
     private float[][] _batch = [];
     private long _batchStart;
 
-    public BatchScoringCursor(ScoringBinding binding, DataViewRowCursor rows, DataViewRowCursor? images, IEnumerable<int> activeOutputs)
+    /// <param name="binding">The model and the output columns.</param>
+    /// <param name="rows">The cursor of the current row's pass-through columns.</param>
+    /// <param name="images">The look-ahead cursor that reads the images, or null when no output column is needed.</param>
+    /// <param name="activeOutputs">Indices of the output columns asked for.</param>
+    /// <param name="rowCount">Rows the input has, when it knows (for the progress line's total and time left).</param>
+    public BatchScoringCursor(ScoringBinding binding, DataViewRowCursor rows, DataViewRowCursor? images, IEnumerable<int> activeOutputs, long? rowCount)
     {
         _binding = binding;
         _rows = rows;
@@ -26,6 +34,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         _pipeline = images is null ? null : binding.Pipeline(images);
         _batches = _pipeline?.Batches().GetEnumerator();
         _activeOutputs = [.. activeOutputs];
+        _meter = new PhaseMeter("Scoring", rowCount ?? 0, "images", binding.Model.Log.Info, progress: null);
     }
 
     public override DataViewSchema Schema => _binding.OutputSchema;
@@ -37,7 +46,11 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
     public override bool MoveNext()
     {
         if (!_rows.MoveNext())
+        {
+            if (_images is not null)
+                _meter.Finish();
             return false;
+        }
         if (_images is not null && Position >= _batchStart + _batch.Length)
             ScoreNextBatch();
         return true;
@@ -50,6 +63,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         using var batch = _batches.Current;
         _batch = _binding.Score(batch);
         _batchStart = Position;
+        _meter.Advance(_batch.Length);
     }
 
     private float[] Current => _batch[Position - _batchStart];

@@ -32,7 +32,7 @@ internal sealed class BatchScoringDataView : IDataView
         int? seed = rand?.Next();
         var rows = _input.GetRowCursor(needed.Where(c => !_binding.IsOutput(c)).Select(c => _input.Schema[c.Index]), Shuffler(seed));
         var images = needed.Any(_binding.IsOutput) ? _input.GetRowCursor(_binding.Image.Columns, Shuffler(seed)) : null;
-        return new BatchScoringCursor(_binding, rows, images, needed.Where(_binding.IsOutput).Select(c => c.Index));
+        return new BatchScoringCursor(_binding, rows, images, needed.Where(_binding.IsOutput).Select(c => c.Index), _input.GetRowCount());
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>

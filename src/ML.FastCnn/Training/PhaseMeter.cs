@@ -6,10 +6,18 @@ namespace ML.FastCnn;
 /// Measures one long phase: counts what is done, reports <see cref="PhaseProgress"/> after every step and
 /// writes a log line before <see cref="LogInterval"/> has passed since the last one, so that no stretch of training is silent for long.
 /// </summary>
-internal sealed class PhaseMeter(string phase, long total, string unit, Action<string> log, IProgress<PhaseProgress>? progress)
+/// <param name="phase">What is running, first in each line.</param>
+/// <param name="total">Items the phase has; 0 or less when the data does not say (the lines then count without a total).</param>
+/// <param name="unit">What an item is ("images", "batches").</param>
+/// <param name="log">Where the lines go.</param>
+/// <param name="progress">Receives every step's progress, or null.</param>
+/// <param name="interval">Longest time between lines; null: <see cref="LogInterval"/>.</param>
+internal sealed class PhaseMeter(string phase, long total, string unit, Action<string> log, IProgress<PhaseProgress>? progress, TimeSpan? interval = null)
 {
     /// <summary>Time between log lines: under the 10 s that users notice as a hang.</summary>
     public static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(8);
+
+    private readonly TimeSpan _interval = interval ?? LogInterval;
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TimeSpan _lastLog;
@@ -22,7 +30,7 @@ internal sealed class PhaseMeter(string phase, long total, string unit, Action<s
     public double PerSecond => Done / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
 
     /// <summary>Time left at the speed so far; null before anything is done.</summary>
-    public TimeSpan? Remaining => Done == 0 ? null : TimeSpan.FromSeconds(Math.Max(0, total - Done) / PerSecond);
+    public TimeSpan? Remaining => Done == 0 || total <= 0 ? null : TimeSpan.FromSeconds(Math.Max(0, total - Done) / PerSecond);
 
     /// <summary>
     /// Counts <paramref name="items"/> more and reports; <paramref name="enrich"/> adds what the phase knows beyond
@@ -40,17 +48,19 @@ internal sealed class PhaseMeter(string phase, long total, string unit, Action<s
         var elapsed = _clock.Elapsed;
         var step = elapsed - _lastAdvance;
         _lastAdvance = elapsed;
-        if (elapsed - _lastLog + step < LogInterval)
+        if (elapsed - _lastLog + step < _interval)
             return;
         _lastLog = elapsed;
         string fit = now.FitRemaining is { } f ? $" in the epoch, {Duration(f)} in the fit" : "";
-        log($"{phase}: {Done:N0} of {total:N0} {unit} ({PerSecond:F1} {unit}/s), about {Duration(Remaining ?? TimeSpan.Zero)} left{fit}.");
+        log(total <= 0 // a count the data view does not know
+            ? $"{phase}: {Done:N0} {unit} so far ({PerSecond:F1} {unit}/s)."
+            : $"{phase}: {Done:N0} of {total:N0} {unit} ({PerSecond:F1} {unit}/s), about {Duration(Remaining ?? TimeSpan.Zero)} left{fit}.");
     }
 
     /// <summary>Logs the phase's total when it took long enough to have been reported.</summary>
     public void Finish()
     {
-        if (_clock.Elapsed >= LogInterval)
+        if (_clock.Elapsed >= _interval)
             log($"{phase}: {Done:N0} {unit} in {Duration(_clock.Elapsed)} ({PerSecond:F1} {unit}/s).");
     }
 
