@@ -27,9 +27,11 @@ internal static class BenchCommand
 
         var steps = new Option<int>("--steps") { Description = "training steps timed per mode", DefaultValueFactory = _ => 20 };
         var precision = new Command("precision", "ResNet18 training steps in float32, bfloat16, and bfloat16 with float32 master weights (mixed precision by hand).");
-        foreach (var option in new Option[] { size, batch, steps })
+        var accuracyImages = new Option<int>("--accuracy") { Description = "instead of timing random batches: train on this many Fashion-MNIST images in each precision and test (0: off)" };
+        var precisionEpochs = new Option<int>("--epochs") { Description = "epochs of the --accuracy run", DefaultValueFactory = _ => 3 };
+        foreach (var option in new Option[] { size, batch, steps, accuracyImages, precisionEpochs })
             precision.Add(option);
-        precision.SetAction(r => CliErrors.Run(() => PrecisionBenchmark.Run(r.GetValue(size), r.GetValue(batch), r.GetValue(steps))));
+        precision.SetAction(r => CliErrors.Run(() => PrecisionBenchmark.Run(r.GetValue(size), r.GetValue(batch), r.GetValue(steps), r.GetValue(accuracyImages), r.GetValue(precisionEpochs))));
         bench.Add(precision);
 
         var noBaseline = new Option<bool>("--no-baseline") { Description = "skip ML.NET's baseline (tuning runs)" };

@@ -4,6 +4,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using ML.FastCnn;
 using SkiaSharp;
+using TorchSharp;
 using Spectre.Console;
 
 namespace ML.FastCnn.Bench;
@@ -112,6 +113,29 @@ internal static class FashionMnistBenchmark
             result.Add(new Row { Bytes = png.ToArray(), Label = Classes[labels[8 + i]] });
         }
         return result;
+    }
+
+    /// <summary>
+    /// The first <paramref name="limit"/> images of <paramref name="prefix"/> (train or t10k) as float tensors [N, 3, size, size]
+    /// (grey in three channels, bilinear resize, ImageNet-style per-channel standardisation with Fashion-MNIST's mean and
+    /// spread) and their labels [N] — for benchmarks that train a network directly, without the library's pipeline.
+    /// </summary>
+    internal static (torch.Tensor Images, torch.Tensor Labels) Tensors(string prefix, int limit, int size)
+    {
+        if (!Directory.Exists(Folder))
+            throw new CliException($"{Folder} not found: install the data with `apt-get install dataset-fashion-mnist`.");
+        var images = Decompress($"{prefix}-images-idx3-ubyte.gz");
+        var labels = Decompress($"{prefix}-labels-idx1-ubyte.gz");
+        int count = Math.Min(ReadInt(labels, 4), limit), rows = ReadInt(images, 8), cols = ReadInt(images, 12);
+        using var scope = torch.NewDisposeScope();
+        using var scale = (1 / 255.0).ToScalar();
+        using var mean = 0.286.ToScalar();
+        using var spread = 0.353.ToScalar();
+        var pixels = torch.tensor(images.AsSpan(16, count * rows * cols).ToArray(), [count, 1, rows, cols]).to_type(torch.ScalarType.Float32).mul_(scale);
+        var resized = torch.nn.functional.interpolate(pixels, [size, size], mode: torch.InterpolationMode.Bilinear, align_corners: false);
+        var x = resized.sub_(mean).div_(spread).expand(count, 3, size, size).contiguous();
+        var y = torch.tensor(labels.AsSpan(8, count).ToArray().Select(b => (long)b).ToArray());
+        return (x.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
     }
 
     private static byte[] Decompress(string name)
