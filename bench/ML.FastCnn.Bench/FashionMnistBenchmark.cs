@@ -29,8 +29,6 @@ internal static class FashionMnistBenchmark
 
     public static void Run(int? epochs, int? size, bool watch, string? pytorchWeights, double? budgetMinutes, int? startSize, int limit)
     {
-        if (!Directory.Exists(Folder))
-            throw new CliException($"{Folder} not found: install the data with `apt-get install dataset-fashion-mnist`.");
         var ml = new MLContext(seed: 1);
         var train = ml.Data.LoadFromEnumerable(Read("train", limit));
         var test = ml.Data.LoadFromEnumerable(Read("t10k", limit));
@@ -99,11 +97,7 @@ internal static class FashionMnistBenchmark
 
     private static List<Row> Read(string prefix, int limit)
     {
-        var images = Decompress($"{prefix}-images-idx3-ubyte.gz");
-        var labels = Decompress($"{prefix}-labels-idx1-ubyte.gz");
-        int count = ReadInt(labels, 4), rows = ReadInt(images, 8), cols = ReadInt(images, 12);
-        if (limit > 0)
-            count = Math.Min(count, limit);
+        var (images, labels, count, rows, cols) = Idx(prefix, limit);
         var result = new List<Row>(count);
         for (int i = 0; i < count; i++)
         {
@@ -122,11 +116,7 @@ internal static class FashionMnistBenchmark
     /// </summary>
     internal static (torch.Tensor Images, torch.Tensor Labels) Tensors(string prefix, int limit, int size)
     {
-        if (!Directory.Exists(Folder))
-            throw new CliException($"{Folder} not found: install the data with `apt-get install dataset-fashion-mnist`.");
-        var images = Decompress($"{prefix}-images-idx3-ubyte.gz");
-        var labels = Decompress($"{prefix}-labels-idx1-ubyte.gz");
-        int count = Math.Min(ReadInt(labels, 4), limit), rows = ReadInt(images, 8), cols = ReadInt(images, 12);
+        var (images, labels, count, rows, cols) = Idx(prefix, limit);
         using var scope = torch.NewDisposeScope();
         using var scale = (1 / 255.0).ToScalar();
         using var mean = 0.286.ToScalar();
@@ -136,6 +126,17 @@ internal static class FashionMnistBenchmark
         var x = resized.sub_(mean).div_(spread).expand(count, 3, size, size).contiguous();
         var y = torch.tensor(labels.AsSpan(8, count).ToArray().Select(b => (long)b).ToArray());
         return (x.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The IDX files of <paramref name="prefix"/>: pixel and label bytes with their headers, the first <paramref name="limit"/> images (0: all), and the image side.</summary>
+    private static (byte[] Images, byte[] Labels, int Count, int Rows, int Cols) Idx(string prefix, int limit)
+    {
+        if (!Directory.Exists(Folder))
+            throw new CliException($"{Folder} not found: install the data with `apt-get install dataset-fashion-mnist`.");
+        var images = Decompress($"{prefix}-images-idx3-ubyte.gz");
+        var labels = Decompress($"{prefix}-labels-idx1-ubyte.gz");
+        int count = ReadInt(labels, 4);
+        return (images, labels, limit > 0 ? Math.Min(count, limit) : count, ReadInt(images, 8), ReadInt(images, 12));
     }
 
     private static byte[] Decompress(string name)

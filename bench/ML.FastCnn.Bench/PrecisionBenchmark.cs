@@ -61,7 +61,8 @@ internal static class PrecisionBenchmark
             var clock = Stopwatch.StartNew();
             for (int epoch = 0; epoch < epochs; epoch++)
             {
-                using var order = randperm(count, generator: new Generator(10 + (ulong)epoch));
+                using var shuffle = new Generator(10 + (ulong)epoch); // the same order for every precision
+                using var order = randperm(count, generator: shuffle);
                 for (int start = 0; start + batchSize <= count; start += batchSize)
                 {
                     using var batchScope = NewDisposeScope();

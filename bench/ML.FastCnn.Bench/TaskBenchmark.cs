@@ -36,25 +36,26 @@ internal static class TaskBenchmark
                 var folder = Path.Combine(root, $"multilabel-{seed}-{canvas}{(hard ? "-hard" : "")}");
                 var train = DrawingSets.WriteMultiLabel(folder, "train", trainCount, canvas, seed * 1000 + 1, style);
                 var valid = DrawingSets.WriteMultiLabel(folder, "valid", validCount, canvas, seed * 1000 + 2, style);
-                var (baseline, baseTime) = skipBaseline ? (double.NaN, TimeSpan.Zero) : MultiLabelBaseline(train, valid, style.Shapes);
-                Report("multi-label", seed, "accuracy_multi", baseline, baseTime);
-                var (fast, fastTime, also) = MultiLabelFastCnn(train, valid, overrides);
-                Report("multi-label", seed, "accuracy_multi", fast, fastTime, "FastCnn ");
-                table.AddRow("multi-label", $"{seed}", "accuracy_multi", $"{baseline:F3}", $"{baseTime.TotalSeconds:F0} s", $"{fast:F3}", $"{fastTime.TotalSeconds:F0} s", also);
-                results.Add(("multi-label", baseline, fast));
+                Compare("multi-label", seed, "accuracy_multi", () => MultiLabelBaseline(train, valid, style.Shapes), () => MultiLabelFastCnn(train, valid, overrides));
             }
             if (regression)
             {
                 var folder = Path.Combine(root, $"regression-{seed}-{canvas}{(hard ? "-hard" : "")}");
                 var train = DrawingSets.WriteRegression(folder, "train", trainCount, canvas, seed * 1000 + 3, style);
                 var valid = DrawingSets.WriteRegression(folder, "valid", validCount, canvas, seed * 1000 + 4, style);
-                var (baseline, baseTime) = skipBaseline ? (double.NaN, TimeSpan.Zero) : RegressionBaseline(train, valid);
-                Report("regression", seed, "R²", baseline, baseTime);
-                var (fast, fastTime, also) = RegressionFastCnn(train, valid, overrides);
-                Report("regression", seed, "R²", fast, fastTime, "FastCnn ");
-                table.AddRow("regression", $"{seed}", "R²", $"{baseline:F3}", $"{baseTime.TotalSeconds:F0} s", $"{fast:F3}", $"{fastTime.TotalSeconds:F0} s", also);
-                results.Add(("regression", baseline, fast));
+                Compare("regression", seed, "R²", () => RegressionBaseline(train, valid), () => RegressionFastCnn(train, valid, overrides));
             }
+        }
+
+        // ML.NET's route (unless skipped), then FastCnn, on one set: each printed as it ends, then a table row.
+        void Compare(string name, int seed, string metric, Func<(double, TimeSpan)> mlnet, Func<(double, TimeSpan, string)> fastCnn)
+        {
+            var (baseline, baseTime) = skipBaseline ? (double.NaN, TimeSpan.Zero) : mlnet();
+            Report(name, seed, metric, baseline, baseTime);
+            var (fast, fastTime, also) = fastCnn();
+            Report(name, seed, metric, fast, fastTime, "FastCnn ");
+            table.AddRow(name, $"{seed}", metric, $"{baseline:F3}", $"{baseTime.TotalSeconds:F0} s", $"{fast:F3}", $"{fastTime.TotalSeconds:F0} s", also);
+            results.Add((name, baseline, fast));
         }
         AnsiConsole.Write(table);
         foreach (var group in results.GroupBy(r => r.Task))

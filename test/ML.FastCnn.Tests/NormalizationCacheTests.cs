@@ -36,7 +36,7 @@ public sealed class NormalizationCacheTests
     {
         var normalization = custom ? Custom : InputNormalization.ImageNet;
         using var scope = NewDisposeScope();
-        var generator = new torch.Generator(7);
+        using var generator = new torch.Generator(7);
         var bytes = randint(0, 256, [4, 3, 9, 9], dtype: uint8, generator: generator);
         var unit = rand([4, 3, 9, 9], generator: generator);
 
