@@ -84,7 +84,7 @@ public sealed partial class FastCnnLearner : IDisposable
                 validation = validation?.WithBatchSize(batchSize);
             }
             var settings = new LearnerSettings(batchSize, options.Optimizer, options.WeightDecay, options.LabelSmoothing, options.MixUp, seed,
-                options.TrainBatchNormWhenFrozen);
+                options.TrainBatchNormWhenFrozen, options.Precision, options.AllowEmulatedBFloat16);
             var learner = new FastCnnLearner(session, options, new TrainingLoop(classifier, train, validation, settings, options.Augmentation, session)
             {
                 PrecomputeActivations = options.PrecomputeActivations,

@@ -26,6 +26,8 @@ internal sealed class CommonOptions
 
     public Option<ComputeDevice> Device { get; } = new("--device") { Description = "Auto, Cpu or Cuda", DefaultValueFactory = _ => ComputeDevice.Auto };
 
+    public Option<TrainingPrecision> Precision { get; } = new("--precision") { Description = "Float32, or MixedBFloat16 (bfloat16 convolutions, float32 weights; used after a check against float32, on a GPU or a CPU with bfloat16 instructions)", DefaultValueFactory = _ => TrainingPrecision.Float32 };
+
     public Option<string> Output { get; } = OutputOption("fastcnn-output");
 
     public Option<BadImagePolicy> BadImages { get; } = BadImagesOption();
@@ -52,7 +54,7 @@ internal sealed class CommonOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Architecture, Size, StartSize, Resize, Recipe, Epochs, TimeBudget, LearningRate, Weights, Device, BadImages, Output })
+        foreach (var option in new Option[] { Architecture, Size, StartSize, Resize, Recipe, Epochs, TimeBudget, LearningRate, Weights, Device, Precision, BadImages, Output })
             command.Add(option);
     }
 
@@ -72,6 +74,7 @@ internal sealed class CommonOptions
                 ImageSize = result.GetValue(Size),
                 Resize = result.GetValue(Resize),
                 Device = result.GetValue(Device),
+                Precision = result.GetValue(Precision),
                 BadImages = result.GetValue(BadImages),
                 Weights = weights.ToLowerInvariant() switch
                 {

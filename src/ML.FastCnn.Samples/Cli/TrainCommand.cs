@@ -76,5 +76,6 @@ internal static class TrainCommand
         new("epochs", options.Epochs?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto (from the number of images)"),
         new("learning rate", options.LearningRate?.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) ?? "auto (range test's valley)"),
         new("device", options.Learner.Device.ToString()),
+        new("precision", options.Learner.Precision.ToString()),
     ];
 }

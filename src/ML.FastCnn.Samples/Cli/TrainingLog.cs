@@ -12,7 +12,7 @@ namespace ML.FastCnn.Samples;
 internal static class TrainingLog
 {
     private static readonly string[] Announcements = ["Plan: ", "Random weights", "Progressive resizing", "Time budget", "Learning-rate range test", "Backbone:", "Fitting ", "Skipped",
-        "Kept the", "Caching the", "Storing activations", "Range test", "Validating", "Scoring: "];
+        "Kept the", "Caching the", "Storing activations", "Range test", "Validating", "Scoring: ", "Mixed precision", "Training in float32"];
 
     // An interactive console shows the epochs' progress on the epoch table's bar.
     private static readonly string[] RedirectedOnly = ["Training, epoch"];

@@ -42,11 +42,22 @@ internal static class CpuDescription
         return sets.Count == 0 ? "none detected" : string.Join(' ', sets);
     }
 
+    /// <summary>
+    /// Whether the CPU computes bfloat16 products natively (x86: avx512_bf16 or amx_bf16; ARM: bf16), as Linux reports it;
+    /// false where it cannot tell (.NET has no intrinsics class for these).
+    /// </summary>
+    public static bool HasBFloat16Instructions()
+    {
+        var flags = LinuxFlags();
+        return flags.Contains("avx512_bf16") || flags.Contains("amx_bf16") || (AdvSimd.IsSupported && flags.Contains("bf16"));
+    }
+
+    /// <summary>Linux's CPU feature list: x86's "flags" line, ARM's "Features" line.</summary>
     private static HashSet<string> LinuxFlags()
     {
         if (!OperatingSystem.IsLinux() || !File.Exists("/proc/cpuinfo"))
             return [];
-        var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal));
+        var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal) || l.StartsWith("Features", StringComparison.Ordinal));
         return line is null ? [] : line[(line.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
     }
 }

@@ -58,6 +58,30 @@ internal static unsafe class LibTorchNative
     /// <summary>Whether this libtorch was built with OpenMP (its CPU thread pool); null when unknown.</summary>
     public static bool? HasOpenMP() => Flag("_ZN2at7Context9hasOpenMPEv", "?hasOpenMP@Context@at@@SA_NXZ");
 
+    /// <summary>
+    /// libtorch's <c>set_data</c> (PyTorch's <c>param.data = other</c>): the first tensor keeps its identity (the same
+    /// parameter to the optimizer, layer groups and modules) and takes the second's storage, dtype included.
+    /// Null when libtorch does not export it (the MSVC name is unverified); mixed precision then stays off.
+    /// </summary>
+    public static Action<Tensor, Tensor>? SetData => s_setData.Value;
+
+    private static readonly Lazy<Action<Tensor, Tensor>?> s_setData = new(FindSetData); // not at type load: NativeBackend calls this class while loading
+
+    private static Action<Tensor, Tensor>? FindSetData()
+    {
+        NativeBackend.EnsureLoaded();
+        if (Export(TorchCpu, "_ZN2at4_ops8set_data4callERNS_6TensorERKS2_", "?call@set_data@_ops@at@@SAXAEAVTensor@3@AEBV43@@Z") is not { } address)
+            return null;
+        var call = (delegate* unmanaged<IntPtr, IntPtr, void>)address;
+        // A TorchSharp handle is a pointer to an at::Tensor: what the C++ references are in this calling convention.
+        return (tensor, data) =>
+        {
+            call(tensor.Handle, data.Handle);
+            GC.KeepAlive(tensor);
+            GC.KeepAlive(data);
+        };
+    }
+
     private static bool? Flag(string itanium, string msvc)
     {
         NativeBackend.EnsureLoaded();

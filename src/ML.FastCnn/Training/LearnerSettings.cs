@@ -8,4 +8,6 @@ internal sealed record LearnerSettings(
     double LabelSmoothing,
     double MixUp,
     int Seed,
-    bool TrainBatchNormWhenFrozen);
+    bool TrainBatchNormWhenFrozen,
+    TrainingPrecision Precision = TrainingPrecision.Float32,
+    bool AllowEmulatedBFloat16 = false);

@@ -16,6 +16,7 @@ internal sealed class TrainingLoop : IDisposable
     private readonly MLNetSession _session;
     private readonly ActivationCache _activations = new();
     private int _epochsRun; // seeds each epoch's shuffle and augmentation, across fits
+    private MixedPrecisionCheck.Result? _precisionCheck; // for the current image size
 
     public TrainingLoop(ImageClassifier model, ImageData train, ImageData? valid, LearnerSettings settings, Augmentation? augmentation, MLNetSession session)
     {
@@ -152,6 +153,7 @@ internal sealed class TrainingLoop : IDisposable
 
     private double TrainEpoch(FitContext context, List<LearnerCallback> callbacks, bool precomputed, CancellationToken cancellation)
     {
+        var lowPrecision = precomputed ? null : LowPrecision(cancellation);
         // A fully frozen body (precomputed, or BatchNorm frozen too) runs in evaluation mode: its statistics do not move.
         Model.Network.SetTrainingMode(body: !(precomputed || Groups.BatchNormFrozen || FreezeBatchNormStatistics));
         double lossSum = 0; // from the step's one read (below): a sum on the device would add kernels and save no wait
@@ -165,42 +167,52 @@ internal sealed class TrainingLoop : IDisposable
             _session.ThrowIfCancelled(); // ML.NET's own cancellation of the environment
             callbacks.ForEach(c => c.BeforeBatch(context));
             var forward = precomputed ? Model.Network.Classifier : Model.Network; // call(): forward hooks run, as in PyTorch
-            var loss = precomputed || Settings.MixUp == 0
-                ? Task.Loss(forward.call(input), targets, sum: false, Settings.LabelSmoothing)
-                : MixedLoss(forward, input, targets, SampleRandom.For(Settings.Seed, _epochsRun, context.Batch, view: -1));
-            var batchLoss = new BatchLoss(loss.detach(), count);
+            BatchLoss? batchLoss = null;
             try
             {
-                // The one read from the device left in a step: a non-finite loss must skip AfterLoss, backward and the
-                // optimizer step, and the host decides that before it queues the backward pass. Callbacks that ask for the
-                // value get this read, not a second one; a skip decided on the device would remove it. (Each batch's upload
-                // from pageable memory remains: pinned memory is for later.)
-                lossSum += batchLoss.Value * count;
-                if (batchLoss.IsFinite) // a non-finite loss skips the step; the callbacks decide what follows
+                BatchStep? step = null;
+                lowPrecision?.Lower();
+                try
                 {
-                    var step = new BatchStep(batchLoss);
-                    callbacks.ForEach(c => c.AfterLoss(context, step));
-                    if (step.LossScale == 1)
+                    var loss = precomputed || Settings.MixUp == 0
+                        ? Task.Loss(Forward(forward, input, lowPrecision), targets, sum: false, Settings.LabelSmoothing)
+                        : MixedLoss(forward, input, targets, SampleRandom.For(Settings.Seed, _epochsRun, context.Batch, view: -1), lowPrecision);
+                    batchLoss = new BatchLoss(loss.detach(), count);
+                    // The one read from the device left in a step: a non-finite loss must skip AfterLoss, backward and the
+                    // optimizer step, and the host decides that before it queues the backward pass. Callbacks that ask for the
+                    // value get this read, not a second one; a skip decided on the device would remove it. (Each batch's upload
+                    // from pageable memory remains: pinned memory is for later.)
+                    lossSum += batchLoss.Value * count;
+                    if (batchLoss.IsFinite) // a non-finite loss skips the step; the callbacks decide what follows
                     {
-                        loss.backward();
+                        step = new BatchStep(batchLoss);
+                        callbacks.ForEach(c => c.AfterLoss(context, step));
+                        if (step.LossScale == 1)
+                        {
+                            loss.backward();
+                        }
+                        else
+                        {
+                            using var scale = step.LossScale.ToScalar();
+                            loss.mul(scale).backward();
+                        }
                     }
-                    else
-                    {
-                        using var scale = step.LossScale.ToScalar();
-                        loss.mul(scale).backward();
-                    }
-                    if (!step.SkipStep) // skipped: the gradients add up until a batch steps (gradient accumulation)
-                    {
-                        context.Optimizer.step();
-                        context.Optimizer.zero_grad();
-                    }
+                }
+                finally
+                {
+                    lowPrecision?.Raise(); // float32 weights and gradients for the optimizer, and for everything after
+                }
+                if (step is { SkipStep: false }) // skipped: the gradients add up until a batch steps (gradient accumulation)
+                {
+                    context.Optimizer.step();
+                    context.Optimizer.zero_grad();
                 }
                 context.Iteration++;
                 callbacks.ForEach(c => c.AfterBatch(context, batchLoss));
             }
             finally
             {
-                batchLoss.Close(); // its tensor goes with the batch's scope
+                batchLoss?.Close(); // its tensor goes with the batch's scope
             }
             seen += count;
             context.Batch++;
@@ -211,16 +223,55 @@ internal sealed class TrainingLoop : IDisposable
     }
 
     /// <summary>MixUp's step: the batch blended with a shuffled copy of itself, the loss blended between both target sets.</summary>
-    private Tensor MixedLoss(nn.Module<Tensor, Tensor> network, Tensor input, Tensor targets, Random random)
+    private Tensor MixedLoss(nn.Module<Tensor, Tensor> network, Tensor input, Tensor targets, Random random, BFloat16Weights? lowPrecision)
     {
         var (lambda, order) = MixUp.Draw(random, Settings.MixUp, (int)input.shape[0]);
         var permutation = tensor(order, device: input.device);
         using var own = lambda.ToScalar();
         using var other = (1 - lambda).ToScalar();
-        var output = network.call(input.mul(own).add_(input.index_select(0, permutation).mul(other), KeptAliveScalars.One)); // λ·x + (1 − λ)·x[perm]
+        var output = Forward(network, input.mul(own).add_(input.index_select(0, permutation).mul(other), KeptAliveScalars.One), lowPrecision); // λ·x + (1 − λ)·x[perm]
         var ownLoss = Task.Loss(output, targets, sum: false, Settings.LabelSmoothing);
         var otherLoss = Task.Loss(output, targets.index_select(0, permutation), sum: false, Settings.LabelSmoothing);
         return ownLoss.mul(own).add_(otherLoss.mul(other), KeptAliveScalars.One);
+    }
+
+    /// <summary>The training forward pass: in bfloat16 while <paramref name="lowPrecision"/>'s weights are lowered, its outputs float32 for the loss.</summary>
+    private static Tensor Forward(nn.Module<Tensor, Tensor> network, Tensor input, BFloat16Weights? lowPrecision) =>
+        lowPrecision is null ? network.call(input) : network.call(BFloat16Weights.Input(input)).to(ScalarType.Float32);
+
+    /// <summary>
+    /// bfloat16 weights for training's forward and backward passes when the settings ask for mixed precision and the check
+    /// against float32 passed on this image size (decided once per size, logged); null: float32.
+    /// </summary>
+    private BFloat16Weights? LowPrecision(CancellationToken cancellation)
+    {
+        if (Settings.Precision != TrainingPrecision.MixedBFloat16)
+            return null;
+        if (_precisionCheck is null)
+        {
+            _precisionCheck = CheckPrecision(cancellation);
+            if (_precisionCheck.Passed)
+                _session.Info($"Mixed precision at {Model.ImageSize} px: bfloat16 convolutions and linear layers, float32 weights, BatchNorm and loss ({_precisionCheck.Reason}).");
+            else
+                _session.Warning($"Training in float32 although Precision is MixedBFloat16: {_precisionCheck.Reason}.");
+        }
+        return _precisionCheck.Passed ? BFloat16Weights.For(Model.Network) : null;
+    }
+
+    /// <summary>The mixed-precision check on the first training images (at most 8, not augmented).</summary>
+    private MixedPrecisionCheck.Result CheckPrecision(CancellationToken cancellation)
+    {
+        bool instructions = Settings.AllowEmulatedBFloat16 || CpuDescription.HasBFloat16Instructions();
+        foreach (var batch in Train.Epoch(0, shuffle: false, augmentation: null, cancellation))
+        {
+            using (batch)
+            using (NewDisposeScope())
+            {
+                var images = ImageTensorConverter.ToInput(batch, Model.Device, Model.Normalization);
+                return MixedPrecisionCheck.Run(Model, images.narrow(0, 0, Math.Min(8, images.shape[0])), instructions);
+            }
+        }
+        return new(false, "there are no training images to check it on");
     }
 
     /// <summary>
@@ -318,6 +369,7 @@ internal sealed class TrainingLoop : IDisposable
         Train = Train.Resized(size);
         Valid = Valid?.Resized(size);
         Model.ImageSize = size;
+        _precisionCheck = null; // other sizes, other kernels
         DropActivations();
     }
 
