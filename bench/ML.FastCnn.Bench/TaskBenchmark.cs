@@ -17,10 +17,10 @@ internal static class TaskBenchmark
     /// <summary>Knobs for tuning runs; every null keeps FastCnn's default.</summary>
     public sealed record Overrides(int? ImageSize, int? Epochs, double? LearningRate, int? Seed);
 
-    public static void Run(string task, int[] setSeeds, int trainCount, int validCount, int canvas, bool hard, Overrides overrides, bool skipBaseline)
+    public static void Run(string task, int[] setSeeds, int trainCount, int validCount, int canvas, string styleName, Overrides overrides, bool skipBaseline, bool skipFastCnn)
     {
-        var style = hard ? DrawingSets.Style.Hard : DrawingSets.Style.Standard;
-        AnsiConsole.MarkupLineInterpolated($"[bold]bench tasks[/] on {BenchMachine.Description}: {trainCount} training and {validCount} validation drawings of {canvas} px per set, {(hard ? "hard" : "standard")} style ({style})");
+        var style = DrawingSets.Style.Named(styleName);
+        AnsiConsole.MarkupLineInterpolated($"[bold]bench tasks[/] on {BenchMachine.Description}: {trainCount} training and {validCount} validation drawings of {canvas} px per set, {styleName} style ({style})");
         bool multi = task is "multilabel" or "both", regression = task is "regression" or "both";
         if (!multi && !regression)
             throw new CliException($"Unknown task '{task}': use multilabel, regression or both.");
@@ -33,14 +33,14 @@ internal static class TaskBenchmark
         {
             if (multi)
             {
-                var folder = Path.Combine(root, $"multilabel-{seed}-{canvas}{(hard ? "-hard" : "")}");
+                var folder = Path.Combine(root, $"multilabel-{seed}-{canvas}{(styleName == "standard" ? "" : "-" + styleName)}");
                 var train = DrawingSets.WriteMultiLabel(folder, "train", trainCount, canvas, seed * 1000 + 1, style);
                 var valid = DrawingSets.WriteMultiLabel(folder, "valid", validCount, canvas, seed * 1000 + 2, style);
                 Compare("multi-label", seed, "accuracy_multi", () => MultiLabelBaseline(train, valid, style.Shapes), () => MultiLabelFastCnn(train, valid, overrides));
             }
             if (regression)
             {
-                var folder = Path.Combine(root, $"regression-{seed}-{canvas}{(hard ? "-hard" : "")}");
+                var folder = Path.Combine(root, $"regression-{seed}-{canvas}{(styleName == "standard" ? "" : "-" + styleName)}");
                 var train = DrawingSets.WriteRegression(folder, "train", trainCount, canvas, seed * 1000 + 3, style);
                 var valid = DrawingSets.WriteRegression(folder, "valid", validCount, canvas, seed * 1000 + 4, style);
                 Compare("regression", seed, "R²", () => RegressionBaseline(train, valid), () => RegressionFastCnn(train, valid, overrides));
@@ -52,7 +52,7 @@ internal static class TaskBenchmark
         {
             var (baseline, baseTime) = skipBaseline ? (double.NaN, TimeSpan.Zero) : mlnet();
             Report(name, seed, metric, baseline, baseTime);
-            var (fast, fastTime, also) = fastCnn();
+            var (fast, fastTime, also) = skipFastCnn ? (double.NaN, TimeSpan.Zero, "") : fastCnn();
             Report(name, seed, metric, fast, fastTime, "FastCnn ");
             table.AddRow(name, $"{seed}", metric, $"{baseline:F3}", $"{baseTime.TotalSeconds:F0} s", $"{fast:F3}", $"{fastTime.TotalSeconds:F0} s", also);
             results.Add((name, baseline, fast));

@@ -139,7 +139,7 @@ public sealed partial class FastCnnLearner
 
         /// <summary>
         /// The number format of training. Default <see cref="TrainingPrecision.Float32"/>. <see cref="TrainingPrecision.MixedBFloat16"/>
-        /// trained ResNet18 1.5× (64 px) to 2.6× (224 px) faster on an AMD EPYC (Zen 4) with float32's accuracy within a point
+        /// trained ResNet18's unfrozen epochs 1.6× (64 px) to 2.2× (224 px) faster on an AMD EPYC (Zen 4), at float32's accuracy
         /// (docs/benchmarks.md); it is checked against float32 before it is used, and falls back with a warning.
         /// </summary>
         public TrainingPrecision Precision { get; set; }

@@ -83,6 +83,7 @@ public sealed class PublicApiTests
             "ML.FastCnn.TrainingDivergedException",
             "ML.FastCnn.TrainingMetric",
             "ML.FastCnn.TrainingPlan",
+            "ML.FastCnn.TrainingPrecision",
             "ML.FastCnn.TrainingRecipe",
             "ML.FastCnn.UnreadableImageException",
             "ML.FastCnn.ValueRange",

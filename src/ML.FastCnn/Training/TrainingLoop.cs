@@ -166,42 +166,10 @@ internal sealed class TrainingLoop : IDisposable
             cancellation.ThrowIfCancellationRequested();
             _session.ThrowIfCancelled(); // ML.NET's own cancellation of the environment
             callbacks.ForEach(c => c.BeforeBatch(context));
-            var forward = precomputed ? Model.Network.Classifier : Model.Network; // call(): forward hooks run, as in PyTorch
-            BatchLoss? batchLoss = null;
+            var (batchLoss, step) = ForwardBackward(context, callbacks, input, targets, count, precomputed, lowPrecision);
+            lossSum += batchLoss.Value * count; // read once already, to test it is finite
             try
             {
-                BatchStep? step = null;
-                lowPrecision?.Lower();
-                try
-                {
-                    var loss = precomputed || Settings.MixUp == 0
-                        ? Task.Loss(Forward(forward, input, lowPrecision), targets, sum: false, Settings.LabelSmoothing)
-                        : MixedLoss(forward, input, targets, SampleRandom.For(Settings.Seed, _epochsRun, context.Batch, view: -1), lowPrecision);
-                    batchLoss = new BatchLoss(loss.detach(), count);
-                    // The one read from the device left in a step: a non-finite loss must skip AfterLoss, backward and the
-                    // optimizer step, and the host decides that before it queues the backward pass. Callbacks that ask for the
-                    // value get this read, not a second one; a skip decided on the device would remove it. (Each batch's upload
-                    // from pageable memory remains: pinned memory is for later.)
-                    lossSum += batchLoss.Value * count;
-                    if (batchLoss.IsFinite) // a non-finite loss skips the step; the callbacks decide what follows
-                    {
-                        step = new BatchStep(batchLoss);
-                        callbacks.ForEach(c => c.AfterLoss(context, step));
-                        if (step.LossScale == 1)
-                        {
-                            loss.backward();
-                        }
-                        else
-                        {
-                            using var scale = step.LossScale.ToScalar();
-                            loss.mul(scale).backward();
-                        }
-                    }
-                }
-                finally
-                {
-                    lowPrecision?.Raise(); // float32 weights and gradients for the optimizer, and for everything after
-                }
                 if (step is { SkipStep: false }) // skipped: the gradients add up until a batch steps (gradient accumulation)
                 {
                     context.Optimizer.step();
@@ -212,7 +180,7 @@ internal sealed class TrainingLoop : IDisposable
             }
             finally
             {
-                batchLoss?.Close(); // its tensor goes with the batch's scope
+                batchLoss.Close(); // its tensor goes with the batch's scope
             }
             seen += count;
             context.Batch++;
@@ -220,6 +188,47 @@ internal sealed class TrainingLoop : IDisposable
                 break;
         }
         return seen == 0 ? double.NaN : lossSum / seen;
+    }
+
+    /// <summary>
+    /// The batch's forward pass and loss; when the loss is finite, AfterLoss and the backward pass (a non-finite loss skips
+    /// them and the step: the callbacks decide what follows). With <paramref name="lowPrecision"/>, in bfloat16, and the
+    /// weights and gradients float32 again when it returns.
+    /// </summary>
+    private (BatchLoss Loss, BatchStep? Step) ForwardBackward(FitContext context, List<LearnerCallback> callbacks, Tensor input, Tensor targets, int count,
+        bool precomputed, BFloat16Weights? lowPrecision)
+    {
+        var forward = precomputed ? Model.Network.Classifier : Model.Network; // call(): forward hooks run, as in PyTorch
+        lowPrecision?.Lower();
+        try
+        {
+            var loss = precomputed || Settings.MixUp == 0
+                ? Task.Loss(Forward(forward, input, lowPrecision), targets, sum: false, Settings.LabelSmoothing)
+                : MixedLoss(forward, input, targets, SampleRandom.For(Settings.Seed, _epochsRun, context.Batch, view: -1), lowPrecision);
+            var batchLoss = new BatchLoss(loss.detach(), count);
+            // The one read from the device left in a step: a non-finite loss must skip AfterLoss, backward and the
+            // optimizer step, and the host decides that before it queues the backward pass. Callbacks that ask for the
+            // value get this read, not a second one; a skip decided on the device would remove it. (Each batch's upload
+            // from pageable memory remains: pinned memory is for later.)
+            if (!batchLoss.IsFinite)
+                return (batchLoss, null);
+            var step = new BatchStep(batchLoss);
+            callbacks.ForEach(c => c.AfterLoss(context, step));
+            if (step.LossScale == 1)
+            {
+                loss.backward();
+            }
+            else
+            {
+                using var scale = step.LossScale.ToScalar();
+                loss.mul(scale).backward();
+            }
+            return (batchLoss, step);
+        }
+        finally
+        {
+            lowPrecision?.Raise(); // float32 weights and gradients for the optimizer, and for everything after
+        }
     }
 
     /// <summary>MixUp's step: the batch blended with a shuffled copy of itself, the loss blended between both target sets.</summary>

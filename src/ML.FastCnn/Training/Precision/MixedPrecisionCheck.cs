@@ -8,7 +8,7 @@ namespace ML.FastCnn;
 /// Whether bfloat16 training (<see cref="BFloat16Weights"/>) may run for this network on this machine, decided as every
 /// fast path is: by the hardware, then by comparing with float32 on real images — the network's outputs in evaluation
 /// mode, relative to their scale (probabilities alone can hide a wrong kernel when the softmax saturates). bfloat16 keeps
-/// 8 significant bits: a pretrained ResNet18's outputs differ by 1–1.5%; a wrong kernel by far more (on AMD Zen 4, this
+/// 8 significant bits: a pretrained ResNet18's outputs differ by 1.4–2.2%; a wrong kernel by far more (on AMD Zen 4, this
 /// libtorch's bfloat16 convolutions with fewer than 16 output channels are off by 25–90% of their scale).
 /// </summary>
 internal static class MixedPrecisionCheck
