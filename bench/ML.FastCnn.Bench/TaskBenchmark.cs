@@ -15,7 +15,7 @@ namespace ML.FastCnn.Bench;
 internal static class TaskBenchmark
 {
     /// <summary>Knobs for tuning runs; every null keeps FastCnn's default.</summary>
-    public sealed record Overrides(int? ImageSize, int? Epochs, double? LearningRate, int? Seed);
+    public sealed record Overrides(int? ImageSize, int? Epochs, double? LearningRate, int? Seed, bool Augment, TrainingPrecision Precision);
 
     public static void Run(string task, int[] setSeeds, int trainCount, int validCount, int canvas, string styleName, Overrides overrides, bool skipBaseline, bool skipFastCnn)
     {
@@ -117,7 +117,7 @@ internal static class TaskBenchmark
     {
         var options = new FastCnnOptions
         {
-            Learner = { Architecture = CnnArchitecture.ResNet18, ImageSize = o.ImageSize },
+            Learner = { Architecture = CnnArchitecture.ResNet18, ImageSize = o.ImageSize, Precision = o.Precision, Augmentation = o.Augment ? Augmentation.SideOn : null },
             Epochs = o.Epochs,
             LearningRate = o.LearningRate,
         };

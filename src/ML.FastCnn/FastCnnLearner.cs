@@ -276,18 +276,18 @@ public sealed partial class FastCnnLearner : IDisposable
     }
 
     /// <summary>
-    /// Seconds an epoch of the current configuration (frozen or not, augmentation, BatchNorm mode) takes,
-    /// validation included: <paramref name="steps"/> timed training steps at learning rate 0, weights put back.
+    /// Seconds an epoch of the current configuration (frozen or not, augmentation, precision, BatchNorm mode) takes,
+    /// validation included: <paramref name="steps"/> timed training steps at learning rate 0 (weights put back) after
+    /// the reader's warm-up, and a few timed validation batches.
     /// </summary>
     internal double EstimateEpochSeconds(int steps, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
-        var timer = new StepTimer(steps);
+        int warmup = _loop.Train.Prefetch + 1;
+        var timer = new StepTimer(warmup, steps);
         var rateZero = new ParameterScheduler(new double[LayerGroupCount], LearningRateSchedule.Constant);
-        _loop.Fit(this, steps / _loop.BatchesPerEpoch + 1, [rateZero, timer], cancellationToken);
-        // scoring a batch costs about a third of a training step (forward only)
-        int validBatches = _loop.Valid is { } valid ? (valid.Count + BatchSize - 1) / BatchSize : 0;
-        return timer.SecondsPerStep * (_loop.BatchesPerEpoch + validBatches / 3.0);
+        _loop.Fit(this, (warmup + steps) / _loop.BatchesPerEpoch + 1, [rateZero, timer], cancellationToken);
+        return timer.SecondsPerStep * _loop.BatchesPerEpoch + _loop.EstimateValidationSeconds(steps, cancellationToken);
     }
 
     /// <summary>

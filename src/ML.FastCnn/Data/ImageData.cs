@@ -22,6 +22,9 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
     /// <summary>Side of the batches the network sees.</summary>
     public int Size => size;
 
+    /// <summary>Batches the reader keeps ready ahead of the consumer.</summary>
+    public int Prefetch => prefetch;
+
     /// <summary>Whether the images are held decoded in memory.</summary>
     public bool IsCached => rows is CachedImageRows;
 

@@ -346,6 +346,40 @@ internal sealed class TrainingLoop : IDisposable
         return (loss / seen, decisions == 0 ? null : (double)rightTotal / decisions);
     }
 
+    /// <summary>
+    /// Seconds a whole validation pass takes, from up to <paramref name="batches"/> timed batches after the
+    /// reader's warm-up (validation runs in float32 whatever the training precision, so it is timed, not derived
+    /// from a training step); 0 without a validation set.
+    /// </summary>
+    public double EstimateValidationSeconds(int batches, CancellationToken cancellation)
+    {
+        if (Valid is null)
+            return 0;
+        Model.Network.eval();
+        using var noGrad = no_grad();
+        var forward = _activations.Valid is null ? Model.Network : Model.Network.Classifier;
+        int warmup = Math.Min(Valid.Prefetch + 1, ValidationBatches - 1), seen = 0;
+        var clock = new Stopwatch();
+        if (warmup == 0)
+            clock.Start();
+        foreach (var (input, targets, _) in Batches(Valid, _activations.Valid, training: false, cancellation))
+        {
+            using (var scope = NewDisposeScope())
+            {
+                scope.Attach([input, targets]);
+                forward.call(input);
+            }
+            if (++seen == warmup)
+                clock.Start();
+            if (seen - warmup >= batches)
+                break;
+        }
+        int timed = Math.Max(1, seen - warmup);
+        return clock.Elapsed.TotalSeconds / timed * ValidationBatches;
+    }
+
+    private int ValidationBatches => Valid is null ? 0 : (Valid.Count + Settings.BatchSize - 1) / Settings.BatchSize;
+
     /// <summary>The task's predictions (probabilities or values) of the validation images, in evaluation mode, with their targets.</summary>
     public (float[][] Predictions, float[][] Targets) PredictValidation(CancellationToken cancellation = default)
     {

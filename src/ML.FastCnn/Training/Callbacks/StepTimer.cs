@@ -4,17 +4,20 @@ namespace ML.FastCnn;
 
 /// <summary>
 /// Times a few training steps (input pipeline included; run it beside a scheduler at learning rate 0) and
-/// puts the weights back, so that a time budget can be turned into epochs. The first step is not counted:
-/// it warms up the pipeline.
+/// puts the weights back, so that a time budget can be turned into epochs. The first <c>warmup</c> steps are
+/// not counted: they warm up the pipeline and take the batches it prepared before the clock started, which
+/// would make the reading look free.
 /// </summary>
 internal sealed class StepTimer : LearnerCallback
 {
+    private readonly int _warmup;
     private readonly int _steps;
     private readonly Stopwatch _clock = new();
     private WeightSnapshot? _start;
 
-    public StepTimer(int steps)
+    public StepTimer(int warmup, int steps)
     {
+        _warmup = warmup;
         _steps = steps;
     }
 
@@ -29,11 +32,12 @@ internal sealed class StepTimer : LearnerCallback
 
     public override void AfterBatch(FitContext context, BatchLoss loss) // does not ask for the loss
     {
-        if (context.Iteration == 1)
+        int timed = context.Iteration - _warmup;
+        if (timed == 0)
             _clock.Start();
-        else if (context.Iteration > 1)
-            SecondsPerStep = _clock.Elapsed.TotalSeconds / (context.Iteration - 1);
-        if (context.Iteration > _steps)
+        else if (timed > 0)
+            SecondsPerStep = _clock.Elapsed.TotalSeconds / timed;
+        if (timed >= _steps)
             context.RequestStop();
     }
 
