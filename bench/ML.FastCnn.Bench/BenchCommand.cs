@@ -98,7 +98,8 @@ internal static class BenchCommand
         var soak = new Command("soak", "Training and predictions while another thread forces garbage collections: steps, errors (goal 0), resident memory growth (goal < 5%).");
         soak.Add(soakEpochs);
         soak.Add(predictions);
-        soak.SetAction(r => CliErrors.Run(() => SoakBenchmark.Run(r.GetValue(soakEpochs), r.GetValue(predictions))));
+        soak.Add(fashionPrecision);
+        soak.SetAction(r => CliErrors.Run(() => SoakBenchmark.Run(r.GetValue(soakEpochs), r.GetValue(predictions), r.GetValue(fashionPrecision))));
         bench.Add(soak);
 
         var serveModel = new Argument<string>("model") { Description = "a model.zip saved by train (e.g. fastcnn-output/model.zip from the main job)" };

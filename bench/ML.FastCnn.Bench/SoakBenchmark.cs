@@ -8,11 +8,12 @@ namespace ML.FastCnn.Bench;
 /// <summary>
 /// Issue 11's soak: FastCnn in a busy process. Training epochs and many single predictions through a
 /// PredictionEngine while another thread allocates and forces garbage collections (what releases
-/// TorchSharp 0.107's Scalars under libtorch's feet). Reports steps, errors and resident memory.
+/// TorchSharp 0.107's Scalars under libtorch's feet). Reports steps, errors and resident memory (after each training
+/// epoch, and over the predictions), in float32 or mixed precision.
 /// </summary>
 internal static class SoakBenchmark
 {
-    public static void Run(int epochs, int predictions)
+    public static void Run(int epochs, int predictions, TrainingPrecision precision)
     {
         var ml = new MLContext(seed: 1);
         var folder = ml.Data.LoadImageFolder(SampleData.FashionMnistFolder(), new ImageFolderOptions { ValidationFraction = 0.2, Seed = 1 });
@@ -22,10 +23,16 @@ internal static class SoakBenchmark
         {
             Epochs = epochs,
             LearningRate = 2e-3,
-            Learner = { ImageSize = 32, BatchSize = 32, Weights = PretrainedWeights.None, Seed = 1, Device = ComputeDevice.Cpu },
+            Learner = { ImageSize = 32, BatchSize = 32, Weights = PretrainedWeights.None, Seed = 1, Device = ComputeDevice.Cpu, Precision = precision },
         };
         int steps = 0, errors = 0;
-        options.Learner.Callbacks.Add(new StepCounter(() => steps++));
+        var epochMemory = new List<long>();
+        options.Learner.Callbacks.Add(new StepCounter(() => steps++, () => epochMemory.Add(ResidentBytes())));
+        ml.Log += (_, e) =>
+        {
+            if (e.Message.Contains("Mixed precision at", StringComparison.Ordinal) || e.Message.Contains("Training in float32 although", StringComparison.Ordinal))
+                Console.WriteLine(e.Message);
+        };
 
         long start = ResidentBytes();
         using var pressure = new GarbageCollectionPressure();
@@ -41,7 +48,8 @@ internal static class SoakBenchmark
             errors++;
             Console.WriteLine($"training failed after {steps} steps: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
         }
-        Console.WriteLine($"training: {steps} optimizer steps in {clock.Elapsed.TotalSeconds:F0} s, {pressure.Collections} induced collections so far");
+        Console.WriteLine($"training ({precision}): {steps} optimizer steps in {clock.Elapsed.TotalSeconds:F0} s, {pressure.Collections} induced collections so far; " +
+                          $"resident memory after each epoch {string.Join(", ", epochMemory.Select(b => $"{b / 1048576.0:F0}"))} MiB");
 
         long warm = 0, end = 0;
         int done = 0;
@@ -82,9 +90,11 @@ internal static class SoakBenchmark
         return process.WorkingSet64;
     }
 
-    private sealed class StepCounter(Action step) : LearnerCallback
+    private sealed class StepCounter(Action step, Action epoch) : LearnerCallback
     {
         public override void AfterBatch(FitContext context, BatchLoss loss) => step();
+
+        public override void AfterEpoch(FitContext context, EpochResult result) => epoch();
     }
 
     private sealed class Prediction

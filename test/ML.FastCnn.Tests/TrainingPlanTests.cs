@@ -96,6 +96,8 @@ public sealed class TrainingPlanTests
             Assert.IsTrue(steps is >= 250 and <= 350, $"{task}: about 300 main-phase steps on 500 images, planned {steps}");
             Assert.IsGreaterThan(TrainingPlan.For(500).Epochs, plan.Epochs, $"{task}: more epochs than single-label");
             Assert.AreEqual(TrainingPlan.For(60_000).Epochs, TrainingPlan.For(60_000, task: task).Epochs, "large sets: the augmented epochs, whatever the task");
+            Assert.AreEqual(task == ImageTask.MultiLabel ? Augmentation.SideOn : null, plan.Augmentation,
+                $"{task}: small multi-label sets augment; regression targets may change with the geometry, so they do not");
         }
     }
 

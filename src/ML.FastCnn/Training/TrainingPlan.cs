@@ -58,7 +58,9 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
     /// more epochs, so that the main phase makes enough optimizer steps (about 60 for single-label, about 300 for
     /// multi-label and regression — see <see cref="DetailTaskMainPhaseSteps"/>; at least 3 epochs); sets of
     /// <see cref="LargeSet"/> images or more get augmentation (<see cref="ML.FastCnn.Augmentation.SideOn"/>)
-    /// and the epochs it needs to pay (6). The range test covers at most about three epochs, except on stored
+    /// and the epochs it needs to pay (6), and so do multi-label sets of any size, whose longer main phase it pays
+    /// in (docs/benchmarks.md, issue 22). Small regression sets do not: a target can change with the image's
+    /// geometry or lighting (an angle, a position, a brightness), so augmenting them is left to the user. The range test covers at most about three epochs, except on stored
     /// activations where it is cheap. The images are cached when they take at most 512 MB at
     /// <paramref name="imageSize"/>.
     /// </summary>
@@ -77,7 +79,10 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
         int steps = task == ImageTask.SingleLabel ? MainPhaseSteps : DetailTaskMainPhaseSteps;
         int epochs = large ? LargeSetEpochs : Math.Clamp((int)Math.Round(steps / (double)stepsPerEpoch), MinEpochs, MaxEpochs);
         bool stored = recipe != TrainingRecipe.FineTune;
-        var augmentation = large || recipe == TrainingRecipe.Lesson1 ? ML.FastCnn.Augmentation.SideOn : null;
+        // Multi-label's longer main phase makes augmentation pay on small sets too, and which classes appear does not change
+        // with a flip or a small rotation; a regression target may (an angle, a position, a brightness), so it stays the user's call.
+        bool multiLabel = task == ImageTask.MultiLabel;
+        var augmentation = large || multiLabel || recipe == TrainingRecipe.Lesson1 ? ML.FastCnn.Augmentation.SideOn : null;
         int presize = PresizeFor(imageSize, augmentation, imagesMedianSide: null);
         return new TrainingPlan(trainingImages, batchSize, imageSize, FitsTheCache(trainingImages, presize, 0, imageSize),
             augmentation, recipe,
