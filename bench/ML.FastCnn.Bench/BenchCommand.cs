@@ -85,12 +85,16 @@ internal static class BenchCommand
         var validCount = new Option<int>("--valid") { Description = "validation images per set", DefaultValueFactory = _ => 200 };
         var canvas = new Option<int>("--canvas") { Description = "canvas size of the drawings in pixels", DefaultValueFactory = _ => 96 };
         var style = new Option<string>("--style") { Description = "standard (five shapes, large drawings), medium (seven, where ML.NET's route scores about 0.82 / 0.70) or hard (eight, small drawings, more scribbles)", DefaultValueFactory = _ => "standard" };
+        var augmentationPreset = new Option<string?>("--augmentation") { Description = "override: side-on, top-down or dihedral (flips, quarter turns and lighting: a drawing keeps its size)" };
+        var loss = new Option<RegressionLoss>("--loss") { Description = "regression loss: MeanSquaredError (default) or MeanAbsoluteError" };
+        var headDropout = new Option<double?>("--head-dropout") { Description = "override: the fast.ai head's dropout (fast.ai's ps)" };
         var onlyBaseline = new Option<bool>("--baseline-only") { Description = "only ML.NET's route (calibrating a style)" };
         var tasks = new Command("tasks", "Multi-label (accuracy_multi) and regression (R²) on generated drawings: FastCnn's defaults against ML.NET's ResNet18 features + a linear model per class or an SDCA regressor.");
-        foreach (var option in new Option[] { task, setSeeds, trainCount, validCount, canvas, style, smallSize, smallEpochs, lr, seed, augment, fashionPrecision, noBaseline, onlyBaseline })
+        foreach (var option in new Option[] { task, setSeeds, trainCount, validCount, canvas, style, smallSize, smallEpochs, lr, seed, augmentationPreset, fashionPrecision, loss, headDropout, noBaseline, onlyBaseline })
             tasks.Add(option);
         tasks.SetAction(r => CliErrors.Run(() => TaskBenchmark.Run(r.GetRequiredValue(task), r.GetRequiredValue(setSeeds), r.GetValue(trainCount), r.GetValue(validCount),
-            r.GetValue(canvas), r.GetRequiredValue(style), new TaskBenchmark.Overrides(r.GetValue(smallSize), r.GetValue(smallEpochs), r.GetValue(lr), r.GetValue(seed), r.GetValue(augment), r.GetValue(fashionPrecision)), r.GetValue(noBaseline), r.GetValue(onlyBaseline))));
+            r.GetValue(canvas), r.GetRequiredValue(style), new TaskBenchmark.Overrides(r.GetValue(smallSize), r.GetValue(smallEpochs), r.GetValue(lr), r.GetValue(seed),
+                TaskBenchmark.AugmentationNamed(r.GetValue(augmentationPreset)), r.GetValue(fashionPrecision), r.GetValue(loss), r.GetValue(headDropout)), r.GetValue(noBaseline), r.GetValue(onlyBaseline))));
         bench.Add(tasks);
 
         var soakEpochs = new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => 3 };

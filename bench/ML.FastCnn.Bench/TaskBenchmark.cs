@@ -15,7 +15,21 @@ namespace ML.FastCnn.Bench;
 internal static class TaskBenchmark
 {
     /// <summary>Knobs for tuning runs; every null keeps FastCnn's default.</summary>
-    public sealed record Overrides(int? ImageSize, int? Epochs, double? LearningRate, int? Seed, bool Augment, TrainingPrecision Precision);
+    public sealed record Overrides(int? ImageSize, int? Epochs, double? LearningRate, int? Seed, Augmentation? Augmentation, TrainingPrecision Precision, RegressionLoss Loss, double? HeadDropout);
+
+    /// <summary>
+    /// The augmentation named on the command line: side-on (<see cref="Augmentation.SideOn"/>), top-down
+    /// (<see cref="Augmentation.TopDown"/>) or dihedral (the eight flips and quarter turns with lighting: no rotation, zoom
+    /// or warp, so a drawing's size is kept); null leaves the plan's choice.
+    /// </summary>
+    public static Augmentation? AugmentationNamed(string? name) => name switch
+    {
+        null => null,
+        "side-on" => Augmentation.SideOn,
+        "top-down" => Augmentation.TopDown,
+        "dihedral" => new Augmentation { Dihedral = true, MaxLighting = 0.2 },
+        _ => throw new CliException($"Unknown augmentation '{name}': use side-on, top-down or dihedral."),
+    };
 
     public static void Run(string task, int[] setSeeds, int trainCount, int validCount, int canvas, string styleName, Overrides overrides, bool skipBaseline, bool skipFastCnn)
     {
@@ -117,12 +131,14 @@ internal static class TaskBenchmark
     {
         var options = new FastCnnOptions
         {
-            Learner = { Architecture = CnnArchitecture.ResNet18, ImageSize = o.ImageSize, Precision = o.Precision, Augmentation = o.Augment ? Augmentation.SideOn : null },
+            Learner = { Architecture = CnnArchitecture.ResNet18, ImageSize = o.ImageSize, Precision = o.Precision, Augmentation = o.Augmentation, RegressionLoss = o.Loss },
             Epochs = o.Epochs,
             LearningRate = o.LearningRate,
         };
         if (o.Seed is { } seed)
             options.Learner.Seed = seed;
+        if (o.HeadDropout is { } ps)
+            options.Learner.HeadDropout = ps;
         return options;
     }
 
@@ -166,8 +182,14 @@ internal static class TaskBenchmark
         var pipeline = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath")
             .Append(FastCnn.Train(ml, Options(o)));
         var model = pipeline.Fit(ml.Data.LoadFromEnumerable(train));
-        var metrics = ml.Regression.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(valid)));
+        var validData = ml.Data.LoadFromEnumerable(valid);
+        var metrics = ml.Regression.Evaluate(model.Transform(validData));
+        var time = clock.Elapsed;
+        // The same network with 4 augmented views per image averaged, for comparison (only meaningful when it trained augmented).
+        using var augmented = model.LastTransformer.WithTestTimeAugmentation(4);
+        var preprocessed = new TransformerChain<ITransformer>([.. model.Take(model.Count() - 1)]).Transform(validData);
+        var tta = ml.Regression.Evaluate(augmented.Transform(preprocessed));
         (model as IDisposable)?.Dispose();
-        return (metrics.RSquared, clock.Elapsed, $"MAE {metrics.MeanAbsoluteError:F3}, RMSE {metrics.RootMeanSquaredError:F3}");
+        return (metrics.RSquared, time, $"MAE {metrics.MeanAbsoluteError:F3}, RMSE {metrics.RootMeanSquaredError:F3}; TTA 4: R² {tta.RSquared:F3}");
     }
 }

@@ -74,6 +74,7 @@ public sealed partial class FastCnnLearner : IDisposable
             var (train, validation, task, plan) = TrainingInput.Bind(trainingData, options, recipe, seed, session.Warning, session.Info, cancellation);
             var device = DeviceSelector.Resolve(options.Device, session.Gpu, session.Warning);
             classifier = BackboneFactory.Create(options, plan.ImageSize, task, device, seed, session.Info, cancellation, session.Warning);
+            classifier.Network.SetHeadDropout(options.HeadDropout);
             // The CPU's memory is the machine's, and a batch size the user set is theirs: only a planned size on a GPU is probed.
             int batchSize = device.type == DeviceType.CUDA && options.BatchSize is null
                 ? FittingBatchSize(plan.BatchSize, plan.ImageSize, batch => BatchSizeProbe.TrainingStep(classifier.Network, batch, plan.ImageSize, device), session.Warning)

@@ -120,6 +120,12 @@ public sealed partial class FastCnnLearner
         /// </summary>
         public int? BatchSize { get; set; }
 
+        /// <summary>
+        /// Dropout of the fast.ai head (<see cref="ClassifierHead.Fastai"/>), fast.ai's <c>ps</c>: this before the last layer,
+        /// half of it before the hidden one, in [0, 1). Default 0.5, fast.ai's. Training only; other heads have no dropout.
+        /// </summary>
+        public double HeadDropout { get; set; } = 0.5;
+
         /// <summary>The optimizer. Default <see cref="OptimizerKind.AdamW"/> (fast.ai's default; β = (0.9, 0.99), ε = 1e-5).</summary>
         public OptimizerKind Optimizer { get; set; } = OptimizerKind.AdamW;
 
@@ -267,6 +273,7 @@ public sealed partial class FastCnnLearner
             Augmentation?.Check();
             Checks.UserArg(Enum.IsDefined(Optimizer), nameof(Optimizer), $"must be AdamW or Sgd (was {Optimizer})");
             Checks.UserArg(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), $"must be 0 or more (was {WeightDecay})");
+            Checks.UserArg(HeadDropout is >= 0 and < 1, nameof(HeadDropout), $"must be in [0, 1), e.g. fast.ai's 0.5 (was {HeadDropout})");
             Checks.UserArg(LabelSmoothing is >= 0 and < 1, nameof(LabelSmoothing), $"must be in [0, 1) (was {LabelSmoothing})");
             Checks.UserArg(Enum.IsDefined(Precision), nameof(Precision), $"must be Float32 or MixedBFloat16 (was {(int)Precision})");
             Checks.UserArg(MixUp is >= 0 and <= 10, nameof(MixUp), $"must be 0 (off) or an α in (0, 10], e.g. 0.4 (was {MixUp})");

@@ -151,6 +151,14 @@ public sealed class FidelityTests
     }
 
     [TestMethod]
+    public void HeadDropoutOutOfRangeIsRefusedWithTheRule()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => NewLearner(o => o.HeadDropout = 1));
+        StringAssert.Contains(e.Message, "HeadDropout");
+        StringAssert.Contains(e.Message, "must be in [0, 1), e.g. fast.ai's 0.5 (was 1)");
+    }
+
+    [TestMethod]
     public void FitRefusesAnEpochCountOtherThanTheSgdrCycles()
     {
         using var learner = NewLearner();

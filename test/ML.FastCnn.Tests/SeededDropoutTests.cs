@@ -45,4 +45,41 @@ public sealed class SeededDropoutTests
         Assert.AreEqual(DeviceType.META, output.device_type, "the result stays on the input's device");
         Assert.IsFalse(before.data<byte>().ToArray().SequenceEqual(after.data<byte>().ToArray()), "the mask came from the network's generator");
     }
+
+    [TestMethod]
+    public void ANewProbabilityChangesTheShareDroppedAndTheScale()
+    {
+        using var input = ones(64, 128);
+        using var generator = new Generator(5);
+        using var dropout = new SeededDropout(0.25, generator);
+        dropout.train();
+
+        dropout.Probability = 0.5;
+        using var half = dropout.call(input);
+        dropout.Probability = 0;
+        using var none = dropout.call(input);
+
+        var values = half.data<float>().ToArray();
+        Assert.IsTrue(values.All(v => v == 0 || Math.Abs(v - 2) < 1e-6), "kept values are scaled by 1/(1-0.5)");
+        Assert.AreEqual(0.5, values.Count(v => v == 0) / (double)values.Length, 0.03, "about half of the values are dropped");
+        CollectionAssert.AreEqual(input.data<float>().ToArray(), none.data<float>().ToArray(), "p = 0 passes the input through");
+    }
+
+    [TestMethod]
+    public void TheHeadDropoutOptionSetsTheFastaiHeadsTwoLayers()
+    {
+        using var network = NetworkFactory.Create(CnnArchitecture.ResNet18, ClassifierHead.Fastai, classCount: 3, CPU, seed: 2);
+        network.train();
+        using var features = randn(16, 2 * network.FeatureChannels);
+        bool Repeats()
+        {
+            using var first = network.Classifier.call(features);
+            using var second = network.Classifier.call(features);
+            return first.data<float>().ToArray().SequenceEqual(second.data<float>().ToArray());
+        }
+
+        Assert.IsFalse(Repeats(), "fast.ai's ps = 0.5: two training passes drop different values");
+        network.SetHeadDropout(0);
+        Assert.IsTrue(Repeats(), "ps = 0: nothing is dropped in either layer");
+    }
 }

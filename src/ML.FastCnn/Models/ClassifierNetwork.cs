@@ -131,6 +131,16 @@ internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
             head.ZeroLastLayer();
     }
 
+    /// <summary>
+    /// Sets the fast.ai head's dropout (fast.ai's <c>ps</c>: <paramref name="ps"/>/2 before its hidden layer, <paramref name="ps"/>
+    /// before its last); other heads have none. Training only: scoring never drops, so model files do not record it.
+    /// </summary>
+    public void SetHeadDropout(double ps)
+    {
+        if (Classifier is FastaiHead head)
+            head.SetDropout(ps);
+    }
+
     /// <summary>fast.ai's <c>AdaptiveConcatPool2d</c>: max and average pooling to 1×1, concatenated on the channels.</summary>
     private sealed class AdaptiveConcatPool2d : nn.Module<Tensor, Tensor>
     {
@@ -175,6 +185,13 @@ internal sealed class ClassifierNetwork : nn.Module<Tensor, Tensor>
                 lin2.bias!.fill_(zero);
             }
             RegisterComponents();
+        }
+
+        /// <summary>fast.ai's <c>ps</c>: dropout <paramref name="ps"/>/2 before the hidden layer, <paramref name="ps"/> before the last.</summary>
+        public void SetDropout(double ps)
+        {
+            drop1.Probability = ps / 2;
+            drop2.Probability = ps;
         }
 
         public void ZeroLastLayer()

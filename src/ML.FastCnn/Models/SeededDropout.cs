@@ -14,8 +14,8 @@ namespace ML.FastCnn;
 /// </summary>
 internal sealed class SeededDropout : nn.Module<Tensor, Tensor>
 {
-    private readonly double _probability;
-    private readonly Scalar _scale; // 1/(1−p), kept alive with the module (KeptAliveScalars)
+    private double _probability;
+    private Scalar _scale; // 1/(1−p), kept alive with the module (KeptAliveScalars)
     private readonly Generator _generator;
 
     /// <param name="probability">Probability of zeroing a value, in [0, 1).</param>
@@ -25,6 +25,19 @@ internal sealed class SeededDropout : nn.Module<Tensor, Tensor>
         _probability = probability;
         _scale = (1 / (1 - probability)).ToScalar();
         _generator = generator;
+    }
+
+    /// <summary>Probability of zeroing a value, in [0, 1); set it between fits, not during a forward pass.</summary>
+    public double Probability
+    {
+        get => _probability;
+        set
+        {
+            var old = _scale;
+            _scale = (1 / (1 - value)).ToScalar();
+            _probability = value;
+            old.Dispose();
+        }
     }
 
     public override Tensor forward(Tensor input)
