@@ -19,8 +19,8 @@ internal static class TaskBenchmark
 
     /// <summary>
     /// The augmentation named on the command line: side-on (<see cref="Augmentation.SideOn"/>), top-down
-    /// (<see cref="Augmentation.TopDown"/>) or dihedral (the eight flips and quarter turns with lighting: no rotation, zoom
-    /// or warp, so a drawing's size is kept); null leaves the plan's choice.
+    /// (<see cref="Augmentation.TopDown"/>), dihedral (the eight flips and quarter turns with lighting: no rotation, zoom
+    /// or warp, so a drawing's size is kept) or quarter-turns (the same without lighting); null leaves the plan's choice.
     /// </summary>
     public static Augmentation? AugmentationNamed(string? name) => name switch
     {
@@ -28,7 +28,8 @@ internal static class TaskBenchmark
         "side-on" => Augmentation.SideOn,
         "top-down" => Augmentation.TopDown,
         "dihedral" => new Augmentation { Dihedral = true, MaxLighting = 0.2 },
-        _ => throw new CliException($"Unknown augmentation '{name}': use side-on, top-down or dihedral."),
+        "quarter-turns" => new Augmentation { Dihedral = true },
+        _ => throw new CliException($"Unknown augmentation '{name}': use side-on, top-down, dihedral or quarter-turns."),
     };
 
     public static void Run(string task, int[] setSeeds, int trainCount, int validCount, int canvas, string styleName, Overrides overrides, bool skipBaseline, bool skipFastCnn)
@@ -67,7 +68,7 @@ internal static class TaskBenchmark
             var (baseline, baseTime) = skipBaseline ? (double.NaN, TimeSpan.Zero) : mlnet();
             Report(name, seed, metric, baseline, baseTime);
             var (fast, fastTime, also) = skipFastCnn ? (double.NaN, TimeSpan.Zero, "") : fastCnn();
-            Report(name, seed, metric, fast, fastTime, "FastCnn ");
+            Report(name, seed, metric, fast, fastTime, "FastCnn ", also);
             table.AddRow(name, $"{seed}", metric, $"{baseline:F3}", $"{baseTime.TotalSeconds:F0} s", $"{fast:F3}", $"{fastTime.TotalSeconds:F0} s", also);
             results.Add((name, baseline, fast));
         }
@@ -77,8 +78,8 @@ internal static class TaskBenchmark
                 $"{group.Key}: ML.NET mean {group.Average(r => r.MLNet):F3}, FastCnn mean {group.Average(r => r.FastCnn):F3} (min {group.Min(r => r.FastCnn):F3}, max {group.Max(r => r.FastCnn):F3}) over {group.Count()} sets");
     }
 
-    private static void Report(string task, int seed, string metric, double value, TimeSpan time, string who = "ML.NET ") =>
-        AnsiConsole.MarkupLineInterpolated($"  {task} set {seed}: {who}{metric} {value:F3} in {time.TotalSeconds:F1} s");
+    private static void Report(string task, int seed, string metric, double value, TimeSpan time, string who = "ML.NET ", string also = "") =>
+        AnsiConsole.MarkupLineInterpolated($"  {task} set {seed}: {who}{metric} {value:F3} in {time.TotalSeconds:F1} s{(also.Length > 0 ? $" ({also})" : "")}");
 
     /// <summary>One row of frozen features with the targets, for ML.NET's linear trainers.</summary>
     private sealed class FeatureRow
