@@ -167,12 +167,20 @@ internal static class TaskBenchmark
         var validData = ml.Data.LoadFromEnumerable(valid);
         var metrics = FastCnn.EvaluateMultiLabel(model.Transform(validData));
         var time = clock.Elapsed;
-        // The same network with 4 augmented views per image averaged (test-time augmentation), for comparison.
-        using var augmented = model.LastTransformer.WithTestTimeAugmentation(4);
-        var preprocessed = new TransformerChain<ITransformer>([.. model.Take(model.Count() - 1)]).Transform(validData);
-        var tta = FastCnn.EvaluateMultiLabel(augmented.Transform(preprocessed));
+        var tta = WithFourViews(model, validData, scored => FastCnn.EvaluateMultiLabel(scored));
         (model as IDisposable)?.Dispose();
         return (metrics.AccuracyMulti, time, $"macro F1 {metrics.MacroF1:F3}, mAP {metrics.MeanAveragePrecision:F3}; TTA 4: {tta.AccuracyMulti:F3}");
+    }
+
+    /// <summary>
+    /// The same network with 4 augmented views per image averaged (test-time augmentation), scored on <paramref name="valid"/>
+    /// and evaluated, for comparison with the plain scores.
+    /// </summary>
+    private static T WithFourViews<T>(TransformerChain<FastCnnTransformer> model, IDataView valid, Func<IDataView, T> evaluate)
+    {
+        using var augmented = model.LastTransformer.WithTestTimeAugmentation(4);
+        var preprocessed = new TransformerChain<ITransformer>([.. model.Take(model.Count() - 1)]).Transform(valid);
+        return evaluate(augmented.Transform(preprocessed));
     }
 
     /// <summary>The README's regression pipeline with default options: a Single label, images, FastCnn.Train; ML.NET's Regression.Evaluate.</summary>
@@ -186,10 +194,7 @@ internal static class TaskBenchmark
         var validData = ml.Data.LoadFromEnumerable(valid);
         var metrics = ml.Regression.Evaluate(model.Transform(validData));
         var time = clock.Elapsed;
-        // The same network with 4 augmented views per image averaged, for comparison (only meaningful when it trained augmented).
-        using var augmented = model.LastTransformer.WithTestTimeAugmentation(4);
-        var preprocessed = new TransformerChain<ITransformer>([.. model.Take(model.Count() - 1)]).Transform(validData);
-        var tta = ml.Regression.Evaluate(augmented.Transform(preprocessed));
+        var tta = WithFourViews(model, validData, scored => ml.Regression.Evaluate(scored));
         (model as IDisposable)?.Dispose();
         return (metrics.RSquared, time, $"MAE {metrics.MeanAbsoluteError:F3}, RMSE {metrics.RootMeanSquaredError:F3}; TTA 4: R² {tta.RSquared:F3}");
     }
