@@ -85,7 +85,7 @@ internal static class BenchCommand
         var validCount = new Option<int>("--valid") { Description = "validation images per set", DefaultValueFactory = _ => 200 };
         var canvas = new Option<int>("--canvas") { Description = "canvas size of the drawings in pixels", DefaultValueFactory = _ => 96 };
         var style = new Option<string>("--style") { Description = "standard (five shapes, large drawings), medium (seven, where ML.NET's route scores about 0.82 / 0.70) or hard (eight, small drawings, more scribbles)", DefaultValueFactory = _ => "standard" };
-        var augmentationPreset = new Option<string?>("--augmentation") { Description = "override: side-on, top-down, dihedral (flips, quarter turns and lighting: a drawing keeps its size) or quarter-turns (the same without lighting)" };
+        var augmentationPreset = new Option<string?>("--augmentation") { Description = "override: none, side-on, top-down, size-keeping (flips, quarter turns and lighting: a drawing keeps its size; regression's default) or quarter-turns (the same without lighting)" };
         var loss = new Option<RegressionLoss>("--loss") { Description = "regression loss: MeanSquaredError (default) or MeanAbsoluteError" };
         var headDropout = new Option<double?>("--head-dropout") { Description = "override: the fast.ai head's dropout (fast.ai's ps)" };
         var onlyBaseline = new Option<bool>("--baseline-only") { Description = "only ML.NET's route (calibrating a style)" };

@@ -18,18 +18,19 @@ internal static class TaskBenchmark
     public sealed record Overrides(int? ImageSize, int? Epochs, double? LearningRate, int? Seed, Augmentation? Augmentation, TrainingPrecision Precision, RegressionLoss Loss, double? HeadDropout);
 
     /// <summary>
-    /// The augmentation named on the command line: side-on (<see cref="Augmentation.SideOn"/>), top-down
-    /// (<see cref="Augmentation.TopDown"/>), dihedral (the eight flips and quarter turns with lighting: no rotation, zoom
-    /// or warp, so a drawing's size is kept) or quarter-turns (the same without lighting); null leaves the plan's choice.
+    /// The augmentation named on the command line: none, side-on (<see cref="Augmentation.SideOn"/>), top-down
+    /// (<see cref="Augmentation.TopDown"/>), size-keeping or its earlier name dihedral (<see cref="Augmentation.SizeKeeping"/>,
+    /// regression's default) or quarter-turns (the same without lighting); null leaves the plan's choice.
     /// </summary>
     public static Augmentation? AugmentationNamed(string? name) => name switch
     {
         null => null,
+        "none" => Augmentation.None,
         "side-on" => Augmentation.SideOn,
         "top-down" => Augmentation.TopDown,
-        "dihedral" => new Augmentation { Dihedral = true, MaxLighting = 0.2 },
-        "quarter-turns" => new Augmentation { Dihedral = true },
-        _ => throw new CliException($"Unknown augmentation '{name}': use side-on, top-down, dihedral or quarter-turns."),
+        "size-keeping" or "dihedral" => Augmentation.SizeKeeping,
+        "quarter-turns" => Augmentation.SizeKeeping with { MaxLighting = 0 },
+        _ => throw new CliException($"Unknown augmentation '{name}': use none, side-on, top-down, size-keeping or quarter-turns."),
     };
 
     public static void Run(string task, int[] setSeeds, int trainCount, int validCount, int canvas, string styleName, Overrides overrides, bool skipBaseline, bool skipFastCnn)

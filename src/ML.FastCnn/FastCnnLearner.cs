@@ -95,6 +95,9 @@ public sealed partial class FastCnnLearner : IDisposable
             session.Info($"{classifier.Description} ({weights}) {task.Description} on {device.type}" +
                          $"{(validation is null ? "" : $", {validation.Count} validation images")}, augmentation {(learner.Augmentation is null ? "off" : "on")} until a recipe or you set it.");
             session.Info($"Plan: {plan}.");
+            if (task.Kind == ImageTask.Regression && options.Augmentation is null)
+                session.Info("Regression augments with flips, quarter turns and lighting (Augmentation.SizeKeeping), which keep a size, a count or a score. " +
+                             "If your target changes when an image is flipped, turned or relit (a position, an angle, a brightness), set Learner.Augmentation to Augmentation.None or your own.");
             if (batchSize < plan.BatchSize)
                 learner.Callbacks.Add(new GradientAccumulation(plan.BatchSize)); // every optimizer step still averages the plan's rows
             if (learner.IsPretrained)

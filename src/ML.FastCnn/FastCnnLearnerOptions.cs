@@ -186,9 +186,11 @@ public sealed partial class FastCnnLearner
 
         /// <summary>
         /// Random changes made to each training image, each drawn for that image (see the presets
-        /// <see cref="ML.FastCnn.Augmentation.SideOn"/> and <see cref="ML.FastCnn.Augmentation.TopDown"/>).
-        /// Default <see langword="null"/>: off for a <see cref="FastCnnLearner"/>; <c>FastCnn.Train</c> leaves it to
-        /// the data-size plan (<see cref="TrainingPlan.For"/>: SideOn from <see cref="TrainingPlan.LargeSet"/> images).
+        /// <see cref="ML.FastCnn.Augmentation.SideOn"/>, <see cref="ML.FastCnn.Augmentation.TopDown"/> and
+        /// <see cref="ML.FastCnn.Augmentation.SizeKeeping"/>). Default <see langword="null"/>: off for a
+        /// <see cref="FastCnnLearner"/>; <c>FastCnn.Train</c> and the recipes leave it to the data-size plan
+        /// (<see cref="TrainingPlan.For"/>: SideOn for single-label sets from <see cref="TrainingPlan.LargeSet"/> images,
+        /// TopDown for multi-label, SizeKeeping for regression, which keeps a size but not a position, an angle or a brightness).
         /// <see cref="ML.FastCnn.Augmentation.None"/> turns it off everywhere.
         /// </summary>
         public Augmentation? Augmentation { get; set; }

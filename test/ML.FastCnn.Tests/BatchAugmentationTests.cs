@@ -174,6 +174,30 @@ public sealed class BatchAugmentationTests
         Near(0.75 * 0.75, lit, "brightness and contrast draw independently");
     }
 
+    /// <summary>
+    /// Regression's default: its geometry only moves pixels (the sorted values stay the same, so a drawing's area and a
+    /// count do too) and reaches all eight flips and quarter turns; lighting is drawn as fast.ai's.
+    /// </summary>
+    [TestMethod]
+    public void SizeKeepingGeometryOnlyMovesPixelsAndReachesAllEightOrientations()
+    {
+        using var scope = NewDisposeScope();
+        var image = MarkedImage(12);
+        var sorted = image.flatten().sort().Values;
+        var orientations = new HashSet<string>();
+        int lit = 0;
+        for (int i = 0; i < 200; i++)
+        {
+            var draw = Augmentation.SizeKeeping.DrawForBatch(SampleRandom.For(5, 0, i));
+            lit += draw.Brightness != 0 || draw.Contrast != 1 ? 1 : 0;
+            var output = Apply(image, draw, 12);
+            AssertClose(sorted, output.flatten().sort().Values, $"draw {i}: the same pixel values, moved");
+            orientations.Add(string.Join(",", draw.Homography.Select(v => Math.Round(v, 6) + 0.0))); // + 0.0: -0 prints as 0
+        }
+        Assert.HasCount(8, orientations, "the dihedral group's eight elements, and no other transform");
+        Assert.IsTrue(lit is > 150 and < 200, $"brightness or contrast in about 1 − 0.25² of the draws ({lit} of 200)");
+    }
+
     [TestMethod]
     public void TurningOneTransformOffLeavesTheOthersDrawsAsTheyWere()
     {

@@ -93,12 +93,12 @@ public sealed class TrainingPlanTests
             Assert.AreEqual(224, TrainingInput.ImageSizeFor([800, 600, 1024], task), $"{task}: photos at ImageNet's size");
             var plan = TrainingPlan.For(500, task: task);
             int steps = plan.Epochs * (500 / plan.BatchSize);
-            var (least, most) = task == ImageTask.MultiLabel ? (400, 500) : (250, 350);
-            Assert.IsTrue(steps >= least && steps <= most, $"{task}: about {(least + most) / 2} main-phase steps on 500 images, planned {steps}");
+            Assert.IsTrue(steps is >= 400 and <= 500, $"{task}: about 450 main-phase steps on 500 images, planned {steps}");
             Assert.IsGreaterThan(TrainingPlan.For(500).Epochs, plan.Epochs, $"{task}: more epochs than single-label");
             Assert.AreEqual(TrainingPlan.For(60_000).Epochs, TrainingPlan.For(60_000, task: task).Epochs, "large sets: the augmented epochs, whatever the task");
-            Assert.AreEqual(task == ImageTask.MultiLabel ? Augmentation.SideOn : null, plan.Augmentation,
-                $"{task}: small multi-label sets augment; regression targets may change with the geometry, so they do not");
+            var expected = task == ImageTask.MultiLabel ? Augmentation.TopDown : Augmentation.SizeKeeping;
+            Assert.AreEqual(expected, plan.Augmentation, $"{task}: small sets augment too");
+            Assert.AreEqual(expected, TrainingPlan.For(60_000, task: task).Augmentation, $"{task}: and large ones");
         }
     }
 

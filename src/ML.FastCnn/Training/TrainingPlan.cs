@@ -56,12 +56,12 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
     /// <summary>
     /// The data-size defaults for <paramref name="trainingImages"/> images: small sets get smaller batches and
     /// more epochs, so that the main phase makes enough optimizer steps (about 60 for single-label, about 450 for
-    /// multi-label and 300 for regression — see <see cref="MultiLabelMainPhaseSteps"/> and
-    /// <see cref="DetailTaskMainPhaseSteps"/>; at least 3 epochs); sets of
-    /// <see cref="LargeSet"/> images or more get augmentation (<see cref="ML.FastCnn.Augmentation.SideOn"/>)
-    /// and the epochs it needs to pay (6). Multi-label sets of any size get that augmentation too: their longer
-    /// main phase makes it pay (docs/benchmarks.md, issue 22). Small regression sets do not: a target can change
-    /// with the image's geometry or lighting (an angle, a position, a brightness), so that is the user's call.
+    /// multi-label and regression — see <see cref="DetailTaskMainPhaseSteps"/>; at least 3 epochs). Single-label sets
+    /// of <see cref="LargeSet"/> images or more get augmentation (<see cref="ML.FastCnn.Augmentation.SideOn"/>) and
+    /// the epochs it needs to pay (6). Multi-label sets of any size get <see cref="ML.FastCnn.Augmentation.TopDown"/>
+    /// (which classes appear does not change with a flip or a turn), and regression sets
+    /// <see cref="ML.FastCnn.Augmentation.SizeKeeping"/> (flips, quarter turns, lighting), which keeps a size, a count
+    /// or a score (SideOn's zoom does not): their longer main phase makes it pay (docs/benchmarks.md, issue 22).
     /// The range test covers at most about three epochs, except on stored activations where it is cheap. The images are cached when they take at most 512 MB at
     /// <paramref name="imageSize"/>.
     /// </summary>
@@ -77,12 +77,15 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
         int batchSize = BatchSizeFor(trainingImages);
         int stepsPerEpoch = Math.Max(1, trainingImages / batchSize);
         bool large = trainingImages >= LargeSet;
-        int steps = task switch { ImageTask.SingleLabel => MainPhaseSteps, ImageTask.MultiLabel => MultiLabelMainPhaseSteps, _ => DetailTaskMainPhaseSteps };
-        int maxEpochs = task == ImageTask.MultiLabel ? MultiLabelMaxEpochs : MaxEpochs;
+        var (steps, maxEpochs) = task == ImageTask.SingleLabel ? (MainPhaseSteps, MaxEpochs) : (DetailTaskMainPhaseSteps, DetailTaskMaxEpochs);
         int epochs = large ? LargeSetEpochs : Math.Clamp((int)Math.Round(steps / (double)stepsPerEpoch), MinEpochs, maxEpochs);
         bool stored = recipe != TrainingRecipe.FineTune;
-        // not small regression sets: their target may change with a flip or a rotation (the summary says more)
-        var augmentation = large || task == ImageTask.MultiLabel || recipe == TrainingRecipe.Lesson1 ? ML.FastCnn.Augmentation.SideOn : null;
+        var augmentation = task switch
+        {
+            ImageTask.Regression => ML.FastCnn.Augmentation.SizeKeeping, // SideOn's zoom would change a size
+            ImageTask.MultiLabel => ML.FastCnn.Augmentation.TopDown, // beat SideOn on each of three medium drawing sets
+            _ => large || recipe == TrainingRecipe.Lesson1 ? ML.FastCnn.Augmentation.SideOn : null,
+        };
         int presize = PresizeFor(imageSize, augmentation, imagesMedianSide: null);
         return new TrainingPlan(trainingImages, batchSize, imageSize, FitsTheCache(trainingImages, presize, 0, imageSize),
             augmentation, recipe,
@@ -141,20 +144,15 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
     private const int MainPhaseSteps = 60;
 
     /// <summary>
-    /// Steps the main phase aims at for multi-label and regression: every image carries several decisions (which
-    /// classes) or a fine one (how large), and on generated drawings ten epochs of 500 images beat three by 5–7 points
-    /// of accuracy_multi and R² (docs/benchmarks.md, issue 22), where single-label sets gained nothing from doubling.
+    /// Steps the main phase aims at for multi-label and regression, which augment at any size: every image carries
+    /// several decisions (which classes) or a fine one (how large). On medium drawings 15 augmented epochs of 500 images
+    /// beat 10 on each of three sets, for both tasks (docs/benchmarks.md, issue 22), where single-label sets gained
+    /// nothing from longer phases.
     /// </summary>
-    internal const int DetailTaskMainPhaseSteps = 300;
-
-    /// <summary>
-    /// Steps the main phase aims at for multi-label, which augments at any size: on medium drawings 15 augmented
-    /// epochs of 500 images beat 10 on each of three sets (accuracy_multi 0.900 against 0.886, docs/benchmarks.md).
-    /// </summary>
-    internal const int MultiLabelMainPhaseSteps = 450;
+    internal const int DetailTaskMainPhaseSteps = 450;
     private const int MinEpochs = 3;
     private const int MaxEpochs = 12;
-    private const int MultiLabelMaxEpochs = 16;
+    private const int DetailTaskMaxEpochs = 16;
     private const int LargeSetEpochs = 6;
 
     /// <summary>fast.ai v0.7's lesson 1 unfreezes for SGDR cycles of 1 and 2 epochs.</summary>
@@ -196,6 +194,7 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
         $"{(CacheImages ? ", cached" : "")}{(Presize > ImageSize ? $" (presized to {Presize}px)" : "")}: batch size {BatchSize}, recipe {Recipe}, {FreezeEpochs} frozen + {Epochs} epochs" +
         $"{(TimeBudget is { } budget ? $" (time budget {budget:g})" : "")}, " +
         (Augmentation is null or { IsNone: true } ? "no augmentation, " : Augmentation == ML.FastCnn.Augmentation.SideOn ? "augmentation SideOn, " :
-            Augmentation == ML.FastCnn.Augmentation.TopDown ? "augmentation TopDown, " : "augmentation on, ") +
+            Augmentation == ML.FastCnn.Augmentation.TopDown ? "augmentation TopDown, " :
+            Augmentation == ML.FastCnn.Augmentation.SizeKeeping ? "augmentation SizeKeeping, " : "augmentation on, ") +
         (LearningRate is { } lr ? $"learning rate {lr:G3} (no range test)" : $"range test up to {FinderIterations} batches");
 }

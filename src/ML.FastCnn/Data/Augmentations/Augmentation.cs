@@ -81,6 +81,14 @@ public sealed record Augmentation
     public static Augmentation TopDown { get; } = SideOn with { FlipHorizontal = false, Dihedral = true };
 
     /// <summary>
+    /// The eight flips and quarter turns and fast.ai's lighting (±0.2), without rotation, zoom or warp, which change a
+    /// drawing's size: what regression plans augment with (<see cref="TrainingPlan.For"/>). It keeps a size, a count or
+    /// a score, but changes a position or an angle (the turns) and a brightness (the lighting) — set <see cref="None"/>
+    /// or your own for targets like those.
+    /// </summary>
+    public static Augmentation SizeKeeping { get; } = new() { Dihedral = true, MaxLighting = 0.2 };
+
+    /// <summary>
     /// This augmentation as test-time augmentation renders it: per image, without warp (what the model file stores).
     /// </summary>
     internal Augmentation ForTestTime => this with { MaxWarp = 0, Mode = AugmentationMode.PerImage };
