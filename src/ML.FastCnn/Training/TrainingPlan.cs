@@ -193,8 +193,6 @@ public sealed record TrainingPlan(int TrainingImages, int BatchSize, int ImageSi
         $"{TrainingImages} training images at {ImageSize}px{(StartImageSize is { } start && start != ImageSize ? $" (from {start}px)" : "")}" +
         $"{(CacheImages ? ", cached" : "")}{(Presize > ImageSize ? $" (presized to {Presize}px)" : "")}: batch size {BatchSize}, recipe {Recipe}, {FreezeEpochs} frozen + {Epochs} epochs" +
         $"{(TimeBudget is { } budget ? $" (time budget {budget:g})" : "")}, " +
-        (Augmentation is null or { IsNone: true } ? "no augmentation, " : Augmentation == ML.FastCnn.Augmentation.SideOn ? "augmentation SideOn, " :
-            Augmentation == ML.FastCnn.Augmentation.TopDown ? "augmentation TopDown, " :
-            Augmentation == ML.FastCnn.Augmentation.SizeKeeping ? "augmentation SizeKeeping, " : "augmentation on, ") +
+        (Augmentation is null or { IsNone: true } ? "no augmentation, " : $"augmentation {Augmentation.PresetName ?? "on"}, ") +
         (LearningRate is { } lr ? $"learning rate {lr:G3} (no range test)" : $"range test up to {FinderIterations} batches");
 }

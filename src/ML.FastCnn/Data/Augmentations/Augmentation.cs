@@ -88,6 +88,10 @@ public sealed record Augmentation
     /// </summary>
     public static Augmentation SizeKeeping { get; } = new() { Dihedral = true, MaxLighting = 0.2 };
 
+    /// <summary>The preset's name when this is one of them (the plan's log line), else null.</summary>
+    internal string? PresetName =>
+        this == SideOn ? nameof(SideOn) : this == TopDown ? nameof(TopDown) : this == SizeKeeping ? nameof(SizeKeeping) : null;
+
     /// <summary>
     /// This augmentation as test-time augmentation renders it: per image, without warp (what the model file stores).
     /// </summary>
