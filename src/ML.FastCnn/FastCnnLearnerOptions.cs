@@ -44,8 +44,10 @@ public sealed partial class FastCnnLearner
         public string ImageColumnName { get; set; } = FastCnnOptions.Defaults.ImageColumnName;
 
         /// <summary>
-        /// Name of a text column holding each image's path, used only to name the file in error messages
-        /// when an image cannot be read; ignored when the input has no such column. Default "ImagePath".
+        /// Name of a text column holding each image's path: named in error messages when an image cannot be read, and
+        /// with <c>LoadImages</c>, the file is checked for damage and, once its decoding matched LoadImages' on the first
+        /// rows, read and decoded on the pipeline's worker threads instead of the cursor's; ignored when the input has no
+        /// such column. Default "ImagePath".
         /// </summary>
         public string? ImagePathColumnName { get; set; } = FastCnnOptions.Defaults.ImagePathColumnName;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ML.FastCnn;
@@ -27,6 +28,7 @@ internal sealed class ImageBatchPipeline : IDisposable
     private readonly bool _scoring;
     private readonly Func<LabeledImage, BatchAugmentationDraw>? _batchDraws;
     private readonly int _outputSize;
+    private readonly Device? _staging;
 
     /// <param name="rows">The epoch's rows, read on the pipeline's own thread.</param>
     /// <param name="size">Side of the rendered squares.</param>
@@ -43,10 +45,12 @@ internal sealed class ImageBatchPipeline : IDisposable
     /// side <paramref name="size"/>, the presize, and the batch carries the draws, to be transformed on the device.
     /// </param>
     /// <param name="outputSize">The side the batch transform outputs (with <paramref name="batchDraws"/>).</param>
+    /// <param name="staging">A device other than the CPU: each batch's pixels are copied there on the reading thread (<see cref="Stage"/>).</param>
     public ImageBatchPipeline(IEnumerable<LabeledImage> rows, int size, int batchSize, int prefetch,
         Func<LabeledImage, AugmentationDraw[]> views, BadImagePolicy policy, Action<string> warn, CancellationToken cancellation, bool dropLast = false,
-        bool scoring = false, Func<LabeledImage, BatchAugmentationDraw>? batchDraws = null, int outputSize = 0)
+        bool scoring = false, Func<LabeledImage, BatchAugmentationDraw>? batchDraws = null, int outputSize = 0, Device? staging = null)
     {
+        _staging = staging;
         _batchDraws = batchDraws;
         _outputSize = outputSize;
         _scoring = scoring;
@@ -167,7 +171,7 @@ internal sealed class ImageBatchPipeline : IDisposable
                 return;
             if (kept.Length < rows.Count)
                 pixels = kept.SelectMany(i => pixels.AsSpan(i * views * imageBytes, views * imageBytes).ToArray()).ToArray();
-            var images = rgba ? tensor(pixels, [kept.Length, _size, _size, 4]) : tensor(pixels, [kept.Length * views, 3, _size, _size]);
+            var images = Stage(rgba ? tensor(pixels, [kept.Length, _size, _size, 4]) : tensor(pixels, [kept.Length * views, 3, _size, _size]), _staging);
             var batch = new ImageBatch(images, kept.Select(i => rows[i].Target).ToArray(), views)
             {
                 Draws = rgba ? kept.Select(i => _batchDraws!(rows[i])).ToArray() : null,
@@ -187,6 +191,23 @@ internal sealed class ImageBatchPipeline : IDisposable
         {
             rows.ForEach(r => r.Dispose());
             rows.Clear();
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="pixels"/> on <paramref name="device"/>, queued from this (the reading) thread so that the training step finds
+    /// them there: copied from page-locked memory without waiting for the copy (libtorch's pinned allocator keeps the host block
+    /// until the copy is done, and reuses its blocks). Unchanged on the CPU or without a device. TorchSharp 0.107 has no CUDA
+    /// streams: the copy is queued on the default stream, so it does not run beside a kernel, but the training thread never waits for it.
+    /// </summary>
+    internal static Tensor Stage(Tensor pixels, Device? device)
+    {
+        if (device is null || device.type == DeviceType.CPU)
+            return pixels;
+        using (pixels)
+        {
+            using var pinned = device.type == DeviceType.CUDA ? pixels.pin_memory() : null;
+            return (pinned ?? pixels).to(device, non_blocking: pinned is not null);
         }
     }
 

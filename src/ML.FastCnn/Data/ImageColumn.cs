@@ -19,7 +19,7 @@ internal sealed class ImageColumn
     /// <summary>The image column itself.</summary>
     public DataViewSchema.Column Image { get; }
 
-    /// <summary>A text column naming each row's file, used only in error messages.</summary>
+    /// <summary>A text column naming each row's file: for error messages, and for reading the file itself (see <see cref="Reader.Read"/>).</summary>
     public DataViewSchema.Column? Path { get; }
 
     /// <summary>The columns a reader needs active.</summary>
@@ -55,6 +55,14 @@ internal sealed class ImageColumn
         private MLImage _current = null!;
         private VBuffer<byte> _buffer;
         private readonly bool _scoring;
+        private FileDecoding _fileDecoding;
+        private int _filesCompared;
+
+        /// <summary>Rows on which the file's own decoding must match LoadImages' before the reader decodes files itself.</summary>
+        internal const int RowsCompared = 4;
+
+        /// <summary>Whether the reader passes a LoadImages row's file on undecoded (<see cref="FileDecoding.Proven"/>).</summary>
+        internal FileDecoding Decoding => _fileDecoding;
 
         public Reader(ImageColumn column, DataViewRow row, bool scoring)
         {
@@ -91,24 +99,47 @@ internal sealed class ImageColumn
                         throw new InvalidDataException(Path() is { } missing && !File.Exists(missing) ? "the file does not exist" : "the file is empty");
                     return ImageFileCheck.FindProblem(bytes) is { } damaged ? throw new InvalidDataException(damaged) : ImageSource.Encoded(bytes);
                 }
-                // LoadImages has decoded the file already, and decoders fill in a truncated PNG, GIF or WebP: check the file itself.
+                // LoadImages decodes in the cursor's getter, on the one thread that reads rows, and decoders fill in a truncated
+                // PNG, GIF or WebP. When the path column names the file itself, read its bytes instead: checked here, decoded
+                // later on the pipeline's workers, by the same decoder (SKBitmap.Decode) — once compared on a few rows.
                 var path = Path();
-                if (path is not null && ImageFileCheck.FindProblem(path) is { } problem)
+                if (path is null)
+                    return Loaded();
+                if (!File.Exists(path))
+                {
+                    // A relative path may be relative to LoadImages' imageFolder: LoadImages finds it, or says why not.
+                    if (!System.IO.Path.IsPathRooted(path))
+                        return Loaded();
+                    throw new InvalidDataException("the file does not exist");
+                }
+                var file = File.ReadAllBytes(path);
+                if (ImageFileCheck.FindProblem(file) is { } problem)
                     throw new InvalidDataException(problem);
-                _image!(ref _current); // LoadImages disposes the previous image here
-                if (_current is null || _current.Width == 0 || _current.Height == 0)
-                    throw new InvalidDataException("no image was loaded (empty path?)");
-                return ImageSource.CopyOf(_current);
+                if (_fileDecoding == FileDecoding.Proven)
+                    return ImageSource.Encoded(file);
+                var loaded = Loaded();
+                if (_fileDecoding == FileDecoding.Unproven)
+                    _fileDecoding = !loaded.HasPixelsOf(file) ? FileDecoding.Off : ++_filesCompared < RowsCompared ? FileDecoding.Unproven : FileDecoding.Proven;
+                return loaded;
             }
             catch (ArgumentException e) when (e.ParamName == "imageStream")
             {
                 // ML.NET's words for bytes no decoder recognises: "Invalid input stream contents".
-                throw Unreadable("not an image the decoders read (an unknown format, or a damaged header)", e);
+                throw Unreadable(ImageSource.UnknownFormat, e);
             }
             catch (Exception e) when (e is not (OperationCanceledException or UnreadableImageException))
             {
                 throw Unreadable(e.Message, e);
             }
+        }
+
+        /// <summary>The image LoadImages decoded for the current row, copied.</summary>
+        private ImageSource Loaded()
+        {
+            _image!(ref _current); // LoadImages disposes the previous image here
+            if (_current is null || _current.Width == 0 || _current.Height == 0)
+                throw new InvalidDataException("no image was loaded (empty path?)");
+            return ImageSource.CopyOf(_current);
         }
 
         /// <summary>The current row for a batch pipeline: its image, or why it could not be read (the policy decides later).</summary>
@@ -127,4 +158,17 @@ internal sealed class ImageColumn
         /// <summary>The error for the current row's image.</summary>
         public UnreadableImageException Unreadable(string reason, Exception? inner) => new(Path(), _row.Position, reason, inner, _scoring);
     }
+}
+
+/// <summary>Whether a reader of a <c>LoadImages</c> column decodes the row's file itself (on the pipeline's workers).</summary>
+internal enum FileDecoding
+{
+    /// <summary>Not yet compared with LoadImages' decoding on <see cref="ImageColumn.Reader.RowsCompared"/> rows: LoadImages decodes.</summary>
+    Unproven,
+
+    /// <summary>Same pixels on every compared row: the file's bytes are passed on and decoded by whoever renders them.</summary>
+    Proven,
+
+    /// <summary>A compared row differed (the path names another file than LoadImages read): LoadImages decodes, always.</summary>
+    Off,
 }

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace ML.FastCnn;
 
 /// <summary>
@@ -18,6 +20,12 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
     /// transform is their only other resample; null: the training size. Cached rows are held at this side.
     /// </summary>
     public int? Presize { get; init; }
+
+    /// <summary>
+    /// The training device, when the batches' pixels should be copied there on the reading thread, ahead of the step that
+    /// uses them (from page-locked memory on CUDA); null or the CPU: the step's own conversion puts them there.
+    /// </summary>
+    public Device? Staging { get; init; }
 
     /// <summary>Side of the batches the network sees.</summary>
     public int Size => size;
@@ -55,7 +63,7 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
             renderSize = Math.Max(size, Presize ?? size);
         }
         using var pipeline = new ImageBatchPipeline(rows.Read(random, cancellation), renderSize, batchSize, prefetch, views, policy,
-            _skipsReported ? _ => { } : warn, cancellation, dropLast, batchDraws: batchDraws, outputSize: size);
+            _skipsReported ? _ => { } : warn, cancellation, dropLast, batchDraws: batchDraws, outputSize: size, staging: Staging);
         int read = 0;
         foreach (var batch in pipeline.Batches())
         {
@@ -73,15 +81,17 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
     }
 
     /// <summary>The same rows in batches of <paramref name="newBatchSize"/> (a GPU that cannot hold the plan's).</summary>
-    public ImageData WithBatchSize(int newBatchSize) => new(rows, size, newBatchSize, prefetch, seed, policy, warn, what)
-    {
-        Resize = Resize, Presize = Presize, _skipsReported = _skipsReported,
-    };
+    public ImageData WithBatchSize(int newBatchSize) => With(rows, size, newBatchSize, Staging);
 
     /// <summary>The same rows rendered at another size (progressive resizing); cached rows are rendered from their stored pixels.</summary>
-    public ImageData Resized(int newSize) => new(rows, newSize, batchSize, prefetch, seed, policy, warn, what)
+    public ImageData Resized(int newSize) => With(rows, newSize, batchSize, Staging);
+
+    /// <summary>The same batches, copied to <paramref name="device"/> on the reading thread (see <see cref="Staging"/>).</summary>
+    public ImageData StagedOn(Device device) => With(rows, size, batchSize, device);
+
+    private ImageData With(ImageRows newRows, int newSize, int newBatchSize, Device? staging) => new(newRows, newSize, newBatchSize, prefetch, seed, policy, warn, what)
     {
-        Resize = Resize, Presize = Presize, _skipsReported = _skipsReported,
+        Resize = Resize, Presize = Presize, Staging = staging, _skipsReported = _skipsReported,
     };
 
     /// <summary>
@@ -113,9 +123,8 @@ internal sealed class ImageData(ImageRows rows, int size, int batchSize, int pre
         if (images.Count == 0)
             throw new ArgumentOutOfRangeException("data",
                 $"The {what} has no usable rows (all {pipeline.Skipped} images were unreadable). Check that the image paths are right.");
-        return new ImageData(new CachedImageRows(images, side), size, batchSize, prefetch, seed, policy, warn, what)
-        {
-            Presize = Presize, _skipsReported = true,
-        };
+        var cached = With(new CachedImageRows(images, side), size, batchSize, Staging);
+        cached._skipsReported = true;
+        return cached;
     }
 }

@@ -54,10 +54,47 @@ internal sealed class ImageSource : IDisposable
             {
                 if (_encoded is not { Length: > 0 })
                     throw new InvalidDataException("the file is empty or missing");
-                _bitmap = SKBitmap.Decode(_encoded) ?? throw new InvalidDataException("the bytes are not an image SkiaSharp can decode");
+                _bitmap = Decode(_encoded);
             }
             return _bitmap;
         }
+    }
+
+    /// <summary>Why bytes that no decoder recognises cannot be used (the words for LoadImages' and for our own decoding).</summary>
+    internal const string UnknownFormat = "not an image the decoders read (an unknown format, or a damaged header)";
+
+    /// <summary>
+    /// <paramref name="encoded"/> decoded as LoadImages decodes a file (<c>SKBitmap.Decode</c> of the format's codec);
+    /// throws <see cref="InvalidDataException"/> when no decoder recognises it or it does not decode.
+    /// </summary>
+    private static SKBitmap Decode(byte[] encoded)
+    {
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data) ?? throw new InvalidDataException(UnknownFormat); // SKBitmap.Decode would throw ArgumentNullException
+        return SKBitmap.Decode(codec) ?? throw new InvalidDataException("the bytes are not an image SkiaSharp can decode");
+    }
+
+    /// <summary>
+    /// Whether decoding <paramref name="encoded"/> gives this image's size and pixels (in this image's colour type, as
+    /// <see cref="MLImage"/> converts a grey or indexed decode).
+    /// </summary>
+    public bool HasPixelsOf(byte[] encoded)
+    {
+        SKBitmap decoded;
+        try
+        {
+            decoded = Decode(encoded);
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+        using var _ = decoded;
+        if (decoded.Width != Bitmap.Width || decoded.Height != Bitmap.Height)
+            return false;
+        using var converted = decoded.ColorType == Bitmap.ColorType ? null : decoded.Copy(Bitmap.ColorType);
+        var pixels = converted ?? decoded;
+        return PixelSpan(pixels).SequenceEqual(PixelSpan(Bitmap));
     }
 
     public static unsafe Span<byte> PixelSpan(SKBitmap bitmap) => new((void*)bitmap.GetPixels(), bitmap.ByteCount);

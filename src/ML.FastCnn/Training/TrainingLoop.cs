@@ -21,8 +21,9 @@ internal sealed class TrainingLoop : IDisposable
     public TrainingLoop(ImageClassifier model, ImageData train, ImageData? valid, LearnerSettings settings, Augmentation? augmentation, MLNetSession session)
     {
         Model = model;
-        Train = train;
-        Valid = valid;
+        // On a GPU each batch's pixels are copied there while the step before it runs.
+        Train = train.StagedOn(model.Device);
+        Valid = valid?.StagedOn(model.Device);
         Settings = settings;
         Augmentation = augmentation;
         Groups = new LayerGroups(model.Network);
@@ -207,9 +208,8 @@ internal sealed class TrainingLoop : IDisposable
                 : MixedLoss(forward, input, targets, SampleRandom.For(Settings.Seed, _epochsRun, context.Batch, view: -1), lowPrecision);
             var batchLoss = new BatchLoss(loss.detach(), count);
             // The one read from the device left in a step: a non-finite loss must skip AfterLoss, backward and the
-            // optimizer step, and the host decides that before it queues the backward pass. Callbacks that ask for the
-            // value get this read, not a second one; a skip decided on the device would remove it. (Each batch's upload
-            // from pageable memory remains: pinned memory is for later.)
+            // optimizer step, and the host decides that before it queues the backward pass (as PyTorch's GradScaler reads
+            // its flag). Callbacks that ask for the value get this read, not a second one.
             if (!batchLoss.IsFinite)
                 return (batchLoss, null);
             var step = new BatchStep(batchLoss);
