@@ -25,6 +25,13 @@ internal static class BenchCommand
         augmentation.SetAction(r => CliErrors.Run(() => AugmentationBenchmark.Run(r.GetValue(size), r.GetValue(batch), r.GetValue(images))));
         bench.Add(augmentation);
 
+        var side = new Option<int>("--side") { Description = "width of the generated JPEG files in pixels (height: three quarters)", DefaultValueFactory = _ => 480 };
+        var reading = new Command("reading", "Images/s of the learner's caching pass over LoadImages files: decoded on the pipeline's workers against in ML.NET's cursor.");
+        foreach (var option in new Option[] { images, side, size })
+            reading.Add(option);
+        reading.SetAction(r => CliErrors.Run(() => ReadingBenchmark.Run(r.GetValue(images), r.GetValue(side), r.GetValue(size))));
+        bench.Add(reading);
+
         var steps = new Option<int>("--steps") { Description = "training steps timed per mode", DefaultValueFactory = _ => 20 };
         var precision = new Command("precision", "ResNet18 training steps in float32, bfloat16, and bfloat16 with float32 master weights (mixed precision by hand).");
         var accuracyImages = new Option<int>("--accuracy") { Description = "instead of timing random batches: train on this many Fashion-MNIST images in each precision and test (0: off)" };
@@ -33,6 +40,12 @@ internal static class BenchCommand
             precision.Add(option);
         precision.SetAction(r => CliErrors.Run(() => PrecisionBenchmark.Run(r.GetValue(size), r.GetValue(batch), r.GetValue(steps), r.GetValue(accuracyImages), r.GetValue(precisionEpochs))));
         bench.Add(precision);
+
+        var optimizer = new Command("optimizer", "AdamW's step over ResNet18's parameter tensors against over one flat tensor of the same size, beside a whole training step.");
+        foreach (var option in new Option[] { size, batch, steps })
+            optimizer.Add(option);
+        optimizer.SetAction(r => CliErrors.Run(() => OptimizerBenchmark.Run(r.GetValue(size), r.GetValue(batch), r.GetValue(steps))));
+        bench.Add(optimizer);
 
         var noBaseline = new Option<bool>("--no-baseline") { Description = "skip ML.NET's baseline (tuning runs)" };
         var onnx = new Command("onnx", "Scoring throughput of FastCnn's ResNet18 against ML.NET's ONNX Runtime path (224 px), and ML.NET's own baseline: ResNet18 features + LbfgsMaximumEntropy.");
@@ -51,10 +64,12 @@ internal static class BenchCommand
         var limit = new Option<int>("--limit") { Description = "only the first N training and N test images (throughput runs; 0: all)" };
         var fashionPrecision = new Option<TrainingPrecision>("--precision") { Description = "Float32 (default) or MixedBFloat16 (FastCnnLearner.Options.Precision)" };
         var fashionSeed = new Option<int>("--seed") { Description = "the learner's seed (weights of the head, order, augmentation)", DefaultValueFactory = _ => 1 };
-        foreach (var option in new Option[] { epochs, fashionSize, fashionWatch, pytorchWeights, fashionBudget, startSize, limit, fashionPrecision, fashionSeed })
+        var fashionAugmentation = new Option<string?>("--augmentation") { Description = "none, side-on, side-on-no-warp (the PyTorch script's transforms), top-down, size-keeping or quarter-turns (default: the plan's)" };
+        foreach (var option in new Option[] { epochs, fashionSize, fashionWatch, pytorchWeights, fashionBudget, startSize, limit, fashionPrecision, fashionSeed, fashionAugmentation })
             fashion.Add(option);
         fashion.SetAction(r => CliErrors.Run(() => FashionMnistBenchmark.Run(r.GetValue(epochs), r.GetValue(fashionSize), r.GetValue(fashionWatch),
-            r.GetValue(pytorchWeights), r.GetValue(fashionBudget), r.GetValue(startSize), r.GetValue(limit), r.GetValue(fashionPrecision), r.GetValue(fashionSeed))));
+            r.GetValue(pytorchWeights), r.GetValue(fashionBudget), r.GetValue(startSize), r.GetValue(limit), r.GetValue(fashionPrecision), r.GetValue(fashionSeed),
+            r.GetValue(fashionAugmentation))));
         bench.Add(fashion);
         var sets = new Option<string[]>("--sets") { Description = "sets to run: fashion-mnist-<n per class>, colour", DefaultValueFactory = _ => ["fashion-mnist-20", "fashion-mnist-100", "colour"], AllowMultipleArgumentsPerToken = true };
         var colour = new Option<string?>("--colour") { Description = "folder of the colour set (train/, valid/), made by bench/make_colour_set.py" };

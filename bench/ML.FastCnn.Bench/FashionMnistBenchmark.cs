@@ -28,8 +28,9 @@ internal static class FashionMnistBenchmark
     }
 
     public static void Run(int? epochs, int? size, bool watch, string? pytorchWeights, double? budgetMinutes, int? startSize, int limit,
-        TrainingPrecision precision = TrainingPrecision.Float32, int seed = 1)
+        TrainingPrecision precision = TrainingPrecision.Float32, int seed = 1, string? augmentationName = null)
     {
+        var augmentation = TaskBenchmark.AugmentationNamed(augmentationName);
         var ml = new MLContext(seed: 1);
         var train = ml.Data.LoadFromEnumerable(Read("train", limit));
         var test = ml.Data.LoadFromEnumerable(Read("t10k", limit));
@@ -46,14 +47,14 @@ internal static class FashionMnistBenchmark
             Learner =
             {
                 Architecture = CnnArchitecture.ResNet18, ImageSize = size, ImageColumnName = "Bytes",
-                Progress = timeline, BatchProgress = table, PhaseProgress = table, Seed = seed, Precision = precision, ValidationSet = watch ? keys.Transform(test) : null,
+                Progress = timeline, BatchProgress = table, PhaseProgress = table, Seed = seed, Precision = precision, Augmentation = augmentation, ValidationSet = watch ? keys.Transform(test) : null,
             },
         };
         if (pytorchWeights is not null)
             WriteStartingWeights(ml, keys.Transform(train), options.Learner, pytorchWeights);
         clock.Start();
         ITransformer model = null!;
-        table.Run($"Fashion-MNIST, ResNet18 (ImageNet), defaults for {(limit > 0 ? $"the first {limit:N0}" : "60,000")} images{(size is null ? "" : $", {size} px")}{(epochs is null ? "" : $", {epochs} epochs")}{(budgetMinutes is null ? "" : $", budget {budgetMinutes} min")}{(startSize is null ? "" : $", from {startSize} px")}, {precision}, seed {seed}, {BenchMachine.Description}",
+        table.Run($"Fashion-MNIST, ResNet18 (ImageNet), defaults for {(limit > 0 ? $"the first {limit:N0}" : "60,000")} images{(size is null ? "" : $", {size} px")}{(epochs is null ? "" : $", {epochs} epochs")}{(budgetMinutes is null ? "" : $", budget {budgetMinutes} min")}{(startSize is null ? "" : $", from {startSize} px")}{(augmentationName is null ? "" : $", augmentation {augmentationName}")}, {precision}, seed {seed}, {BenchMachine.Description}",
             () => model = keys.Append(FastCnn.Train(ml, options).Fit(keys.Transform(train))));
         var trainTime = clock.Elapsed;
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));

@@ -18,7 +18,7 @@ internal static class TaskBenchmark
     public sealed record Overrides(int? ImageSize, int? Epochs, double? LearningRate, int? Seed, Augmentation? Augmentation, TrainingPrecision Precision, RegressionLoss Loss, double? HeadDropout);
 
     /// <summary>
-    /// The augmentation named on the command line: none, side-on (<see cref="Augmentation.SideOn"/>), top-down
+    /// The augmentation named on the command line: none, side-on (<see cref="Augmentation.SideOn"/>), side-on-no-warp, top-down
     /// (<see cref="Augmentation.TopDown"/>), size-keeping or its earlier name dihedral (<see cref="Augmentation.SizeKeeping"/>,
     /// regression's default) or quarter-turns (the same without lighting); null leaves the plan's choice.
     /// </summary>
@@ -27,10 +27,11 @@ internal static class TaskBenchmark
         null => null,
         "none" => Augmentation.None,
         "side-on" => Augmentation.SideOn,
+        "side-on-no-warp" => Augmentation.SideOn with { MaxWarp = 0 }, // the PyTorch script's set of transforms
         "top-down" => Augmentation.TopDown,
         "size-keeping" or "dihedral" => Augmentation.SizeKeeping,
         "quarter-turns" => Augmentation.SizeKeeping with { MaxLighting = 0 },
-        _ => throw new CliException($"Unknown augmentation '{name}': use none, side-on, top-down, size-keeping or quarter-turns."),
+        _ => throw new CliException($"Unknown augmentation '{name}': use none, side-on, side-on-no-warp, top-down, size-keeping or quarter-turns."),
     };
 
     public static void Run(string task, int[] setSeeds, int trainCount, int validCount, int canvas, string styleName, Overrides overrides, bool skipBaseline, bool skipFastCnn)
