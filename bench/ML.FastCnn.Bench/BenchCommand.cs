@@ -104,12 +104,13 @@ internal static class BenchCommand
         var loss = new Option<RegressionLoss>("--loss") { Description = "regression loss: MeanSquaredError (default) or MeanAbsoluteError" };
         var headDropout = new Option<double?>("--head-dropout") { Description = "override: the fast.ai head's dropout (fast.ai's ps)" };
         var onlyBaseline = new Option<bool>("--baseline-only") { Description = "only ML.NET's route (calibrating a style)" };
+        var tuningSplit = new Option<double>("--tuning-split") { Description = "multi-label: hold out this fraction of the training images as FastCnn's validation set (per-class thresholds tuned on it, best phase kept); 0: none, the README's pipeline" };
         var tasks = new Command("tasks", "Multi-label (accuracy_multi) and regression (R²) on generated drawings: FastCnn's defaults against ML.NET's ResNet18 features + a linear model per class or an SDCA regressor.");
-        foreach (var option in new Option[] { task, setSeeds, trainCount, validCount, canvas, style, smallSize, smallEpochs, lr, seed, augmentationPreset, fashionPrecision, loss, headDropout, noBaseline, onlyBaseline })
+        foreach (var option in new Option[] { task, setSeeds, trainCount, validCount, canvas, style, smallSize, smallEpochs, lr, seed, augmentationPreset, fashionPrecision, loss, headDropout, noBaseline, onlyBaseline, tuningSplit })
             tasks.Add(option);
         tasks.SetAction(r => CliErrors.Run(() => TaskBenchmark.Run(r.GetRequiredValue(task), r.GetRequiredValue(setSeeds), r.GetValue(trainCount), r.GetValue(validCount),
             r.GetValue(canvas), r.GetRequiredValue(style), new TaskBenchmark.Overrides(r.GetValue(smallSize), r.GetValue(smallEpochs), r.GetValue(lr), r.GetValue(seed),
-                TaskBenchmark.AugmentationNamed(r.GetValue(augmentationPreset)), r.GetValue(fashionPrecision), r.GetValue(loss), r.GetValue(headDropout)), r.GetValue(noBaseline), r.GetValue(onlyBaseline))));
+                TaskBenchmark.AugmentationNamed(r.GetValue(augmentationPreset)), r.GetValue(fashionPrecision), r.GetValue(loss), r.GetValue(headDropout), r.GetValue(tuningSplit)), r.GetValue(noBaseline), r.GetValue(onlyBaseline))));
         bench.Add(tasks);
 
         var soakEpochs = new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => 3 };
