@@ -48,6 +48,15 @@ public sealed class LoadImagesDecodingTests
         public string OtherPath { get; set; } = "";
     }
 
+    /// <summary>ML.NET's LoadImages over <paramref name="rows"/>' ImagePath column.</summary>
+    private static IDataView LoadImages(string? imageFolder, IEnumerable<PathRow> rows)
+    {
+        var ml = new MLContext(seed: 1);
+        return ml.Transforms.LoadImages("Image", imageFolder, inputColumnName: "ImagePath")
+            .Fit(ml.Data.LoadFromEnumerable(Array.Empty<PathRow>()))
+            .Transform(ml.Data.LoadFromEnumerable(rows));
+    }
+
     /// <summary>Every row read through a reader of <paramref name="pathColumn"/>: RGB pixels rendered at 16 px, and the reader's decoding state after it.</summary>
     private static List<(byte[] Pixels, FileDecoding After)> ReadAll(IDataView data, string pathColumn)
     {
@@ -81,11 +90,8 @@ public sealed class LoadImagesDecodingTests
     [TestMethod]
     public void FilesAreDecodedByTheReaderOnlyAfterTheFirstRowsMatchedLoadImages()
     {
-        var ml = new MLContext(seed: 1);
         var paths = s_names.Select(n => Path.Combine(s_folder, n)).ToArray();
-        var data = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath")
-            .Fit(ml.Data.LoadFromEnumerable(Array.Empty<PathRow>()))
-            .Transform(ml.Data.LoadFromEnumerable(paths.Select(p => new PathRow { ImagePath = p })));
+        var data = LoadImages(imageFolder: null, paths.Select(p => new PathRow { ImagePath = p }));
 
         var rows = ReadAll(data, "ImagePath");
 
@@ -99,11 +105,8 @@ public sealed class LoadImagesDecodingTests
     [TestMethod]
     public void APathColumnNamingOtherFilesThanLoadImagesReadIsNotTrusted()
     {
-        var ml = new MLContext(seed: 1);
         var paths = s_names.Select(n => Path.Combine(s_folder, n)).ToArray();
-        var data = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath")
-            .Fit(ml.Data.LoadFromEnumerable(Array.Empty<PathRow>()))
-            .Transform(ml.Data.LoadFromEnumerable(paths.Select((p, i) => new PathRow { ImagePath = p, OtherPath = paths[(i + 1) % paths.Length] })));
+        var data = LoadImages(imageFolder: null, paths.Select((p, i) => new PathRow { ImagePath = p, OtherPath = paths[(i + 1) % paths.Length] }));
 
         var rows = ReadAll(data, "OtherPath");
 
@@ -142,10 +145,7 @@ public sealed class LoadImagesDecodingTests
     [TestMethod]
     public void AMissingFileUnderLoadImagesImageFolderIsNamed()
     {
-        var ml = new MLContext(seed: 1);
-        var data = ml.Transforms.LoadImages("Image", imageFolder: s_folder, inputColumnName: "ImagePath")
-            .Fit(ml.Data.LoadFromEnumerable(Array.Empty<PathRow>()))
-            .Transform(ml.Data.LoadFromEnumerable(new[] { new PathRow { ImagePath = s_names[0] }, new PathRow { ImagePath = "nowhere.png" } }));
+        var data = LoadImages(s_folder, [new PathRow { ImagePath = s_names[0] }, new PathRow { ImagePath = "nowhere.png" }]);
 
         var e = Assert.ThrowsExactly<UnreadableImageException>(() => ReadAll(data, "ImagePath"));
 

@@ -112,14 +112,19 @@ internal sealed class ImageColumn
                         return Loaded();
                     throw new InvalidDataException("the file does not exist");
                 }
+                if (_fileDecoding == FileDecoding.Off) // LoadImages decodes: the file's head and tail say whether it is whole
+                {
+                    if (ImageFileCheck.FindProblem(path) is { } damaged)
+                        throw new InvalidDataException(damaged);
+                    return Loaded();
+                }
                 var file = File.ReadAllBytes(path);
                 if (ImageFileCheck.FindProblem(file) is { } problem)
                     throw new InvalidDataException(problem);
                 if (_fileDecoding == FileDecoding.Proven)
                     return ImageSource.Encoded(file);
                 var loaded = Loaded();
-                if (_fileDecoding == FileDecoding.Unproven)
-                    _fileDecoding = !loaded.HasPixelsOf(file) ? FileDecoding.Off : ++_filesCompared < RowsCompared ? FileDecoding.Unproven : FileDecoding.Proven;
+                _fileDecoding = !loaded.HasPixelsOf(file) ? FileDecoding.Off : ++_filesCompared < RowsCompared ? FileDecoding.Unproven : FileDecoding.Proven;
                 return loaded;
             }
             catch (ArgumentException e) when (e.ParamName == "imageStream")
